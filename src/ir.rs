@@ -1,0 +1,382 @@
+//! The operations rules see: a small, tool-independent description of what a statement does,
+//! with the byte span of every part a diagnostic may point at. Both the sqlparser path and the
+//! token-level fallback produce these.
+
+use serde::Serialize;
+
+/// Byte range into the source file text (after BOM removal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end: end.max(start) }
+    }
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+    pub fn cover(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// A possibly schema-qualified name, normalised as PostgreSQL would (unquoted parts folded to
+/// lower case, quotes removed).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ObjName {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl ObjName {
+    pub fn new(name: impl Into<String>) -> Self {
+        ObjName { schema: None, name: name.into() }
+    }
+}
+
+impl std::fmt::Display for ObjName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.schema {
+            Some(s) => write!(f, "{s}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// A table reference in a statement, with where it was written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableRef {
+    pub name: ObjName,
+    pub span: Span,
+}
+
+/// How a DEFAULT expression behaves for PostgreSQL's fast-default path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum DefaultKind {
+    /// Literals, casts of literals, arithmetic on them, `NULL`.
+    Constant,
+    /// Calls to known STABLE/IMMUTABLE functions (`now()`, `current_timestamp`, ...):
+    /// evaluated once per statement, eligible for the fast default on 11+.
+    Stable,
+    /// A call to a known VOLATILE function (`random()`, `gen_random_uuid()`, `nextval`, ...).
+    Volatile { function: String },
+    /// A call to a function migcheck does not know; it rewrites the table if it is volatile.
+    Unknown { function: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DefaultExpr {
+    pub kind: DefaultKind,
+    pub text: String,
+    /// From the `DEFAULT` keyword to the end of the expression.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Generated {
+    Identity,
+    Stored,
+    /// PostgreSQL 18 virtual generated columns (the default kind there).
+    Virtual,
+}
+
+/// A column as written in CREATE TABLE or ADD COLUMN.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnDef {
+    pub name: String,
+    pub name_span: Span,
+    /// The type as written, lower case (`varchar(50)`, `bigserial`, `timestamp with time zone`).
+    pub ty: String,
+    pub ty_span: Span,
+    pub not_null: bool,
+    pub not_null_span: Option<Span>,
+    pub primary_key: bool,
+    pub unique: bool,
+    pub default: Option<DefaultExpr>,
+    pub generated: Option<(Generated, Span)>,
+    /// Inline `CHECK (...)` constraints.
+    pub checks: Vec<Span>,
+    /// Inline `REFERENCES other(col)`.
+    pub references: Option<TableRef>,
+}
+
+impl ColumnDef {
+    /// `serial`, `bigserial`, `smallserial` (and their `serialN` spellings).
+    pub fn is_serial(&self) -> bool {
+        matches!(
+            self.ty.as_str(),
+            "serial" | "bigserial" | "smallserial" | "serial2" | "serial4" | "serial8"
+        )
+    }
+}
+
+/// A table constraint (ADD CONSTRAINT or in CREATE TABLE).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Constraint {
+    pub name: Option<String>,
+    pub kind: ConstraintKind,
+    pub not_valid: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ConstraintKind {
+    /// `CHECK (expr)`; `not_null_of` is set when the expression is exactly `col IS NOT NULL`.
+    Check { not_null_of: Option<String> },
+    ForeignKey { columns: Vec<String>, references: TableRef },
+    Unique { columns: Vec<String>, using_index: Option<String> },
+    PrimaryKey { columns: Vec<String>, using_index: Option<String> },
+    Exclude,
+    /// PostgreSQL 18 `ADD CONSTRAINT name NOT NULL col`.
+    NotNull { column: String },
+}
+
+/// What a psql or migration-tool statement does, as far as rules care.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    CreateTable {
+        table: TableRef,
+        columns: Vec<ColumnDef>,
+        constraints: Vec<Constraint>,
+        if_not_exists: bool,
+        /// `PARTITION OF parent`
+        partition_of: Option<TableRef>,
+        /// `CREATE TABLE ... AS` / `SELECT INTO`
+        as_select: bool,
+    },
+    AddColumn {
+        table: TableRef,
+        column: ColumnDef,
+        if_not_exists: bool,
+    },
+    DropColumn {
+        table: TableRef,
+        column: String,
+        span: Span,
+    },
+    AlterColumnType {
+        table: TableRef,
+        column: String,
+        ty: String,
+        using: bool,
+        span: Span,
+    },
+    SetNotNull {
+        table: TableRef,
+        column: String,
+        span: Span,
+    },
+    DropNotNull {
+        table: TableRef,
+        column: String,
+        span: Span,
+    },
+    SetDefault {
+        table: TableRef,
+        column: String,
+        span: Span,
+    },
+    DropDefault {
+        table: TableRef,
+        column: String,
+        span: Span,
+    },
+    AddConstraint {
+        table: TableRef,
+        constraint: Constraint,
+    },
+    ValidateConstraint {
+        table: TableRef,
+        name: String,
+        span: Span,
+    },
+    DropConstraint {
+        table: TableRef,
+        name: String,
+        span: Span,
+    },
+    AlterConstraint {
+        table: TableRef,
+        name: String,
+        span: Span,
+    },
+    RenameColumn {
+        table: TableRef,
+        from: String,
+        to: String,
+        span: Span,
+    },
+    RenameTable {
+        table: TableRef,
+        to: String,
+        span: Span,
+    },
+    /// Any other ALTER TABLE action (SET LOGGED, OWNER TO, ATTACH PARTITION, ...), kept as text
+    /// so later rules can match it without a new variant.
+    AlterTableOther {
+        table: TableRef,
+        action: String,
+        span: Span,
+    },
+    CreateIndex {
+        name: Option<String>,
+        table: TableRef,
+        unique: bool,
+        concurrently: bool,
+        if_not_exists: bool,
+        /// `ON ONLY parent`
+        only: bool,
+        columns: Vec<String>,
+        /// From `CREATE` to `INDEX` (incl. `UNIQUE`), where `CONCURRENTLY` belongs.
+        keyword_span: Span,
+    },
+    DropIndex {
+        names: Vec<ObjName>,
+        concurrently: bool,
+        if_exists: bool,
+        span: Span,
+    },
+    Reindex {
+        /// INDEX, TABLE, SCHEMA, DATABASE, SYSTEM
+        target_kind: String,
+        name: ObjName,
+        concurrently: bool,
+        span: Span,
+    },
+    DropTable {
+        tables: Vec<TableRef>,
+        if_exists: bool,
+        cascade: bool,
+    },
+    Truncate {
+        tables: Vec<TableRef>,
+    },
+    Cluster {
+        table: Option<TableRef>,
+        span: Span,
+    },
+    Vacuum {
+        full: bool,
+        tables: Vec<TableRef>,
+        span: Span,
+    },
+    Analyze {
+        tables: Vec<TableRef>,
+    },
+    LockTable {
+        tables: Vec<TableRef>,
+        /// The mode as written (`ACCESS EXCLUSIVE` when omitted).
+        mode: String,
+        span: Span,
+    },
+    AlterSequence {
+        name: ObjName,
+    },
+    CreateSequence {
+        name: ObjName,
+    },
+    CreateStatistics {
+        table: Option<TableRef>,
+    },
+    CreateEventTrigger {
+        name: String,
+    },
+    DropEventTrigger {
+        name: String,
+    },
+    /// `DO $$ ... $$`; the body is linted by a later issue.
+    Do {
+        body_span: Span,
+    },
+    CreateFunction {
+        name: ObjName,
+        procedure: bool,
+    },
+    Comment {
+        object_kind: String,
+    },
+    /// `SET [LOCAL|SESSION] name = value`, `RESET`, `set_config(...)`.
+    Set {
+        name: String,
+        value: String,
+        local: bool,
+    },
+    Begin,
+    Commit,
+    Rollback,
+    Insert {
+        table: TableRef,
+    },
+    Update {
+        table: TableRef,
+        has_where: bool,
+    },
+    Delete {
+        table: TableRef,
+        has_where: bool,
+    },
+    CreateType {
+        name: ObjName,
+    },
+    AlterType {
+        name: ObjName,
+        action: String,
+        span: Span,
+    },
+    CreateView {
+        name: ObjName,
+        materialized: bool,
+    },
+    RefreshMaterializedView {
+        name: ObjName,
+        concurrently: bool,
+        span: Span,
+    },
+    CreateExtension {
+        name: String,
+    },
+    /// A psql meta-command (`\set`, `\i`, ...).
+    PsqlMeta {
+        command: String,
+    },
+    /// Understood, and nothing a rule needs to know (SELECT, GRANT, CREATE SCHEMA, ...).
+    Other {
+        /// Short upper-case statement kind, e.g. `SELECT`, `GRANT`.
+        kind: String,
+    },
+}
+
+impl Op {
+    /// The table this operation changes, when there is exactly one.
+    pub fn table(&self) -> Option<&TableRef> {
+        match self {
+            Op::CreateTable { table, .. }
+            | Op::AddColumn { table, .. }
+            | Op::DropColumn { table, .. }
+            | Op::AlterColumnType { table, .. }
+            | Op::SetNotNull { table, .. }
+            | Op::DropNotNull { table, .. }
+            | Op::SetDefault { table, .. }
+            | Op::DropDefault { table, .. }
+            | Op::AddConstraint { table, .. }
+            | Op::ValidateConstraint { table, .. }
+            | Op::DropConstraint { table, .. }
+            | Op::AlterConstraint { table, .. }
+            | Op::RenameColumn { table, .. }
+            | Op::RenameTable { table, .. }
+            | Op::AlterTableOther { table, .. }
+            | Op::CreateIndex { table, .. }
+            | Op::Insert { table }
+            | Op::Update { table, .. }
+            | Op::Delete { table, .. } => Some(table),
+            _ => None,
+        }
+    }
+}

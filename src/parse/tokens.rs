@@ -1,0 +1,135 @@
+//! sqlparser's tokenizer, with every token's position as a byte span of the source file.
+
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
+
+use crate::ir::Span;
+
+/// Maps sqlparser's 1-based (line, column-in-chars) locations inside one statement's text to
+/// byte offsets in the file.
+pub struct LineMap<'a> {
+    text: &'a str,
+    base: usize,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineMap<'a> {
+    pub fn new(text: &'a str, base: usize) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        LineMap { text, base, line_starts }
+    }
+
+    /// Byte offset in the file of a sqlparser location; `None` for the empty location.
+    pub fn offset(&self, line: u64, column: u64) -> Option<usize> {
+        if line == 0 || column == 0 {
+            return None;
+        }
+        let start = *self.line_starts.get(usize::try_from(line - 1).ok()?)?;
+        let rest = self.text.get(start..)?;
+        let col = usize::try_from(column - 1).ok()?;
+        let bytes = rest.as_bytes();
+        // fast path: ASCII prefix
+        if bytes.len() >= col && bytes[..col].is_ascii() {
+            return Some(self.base + start + col);
+        }
+        let off = rest.char_indices().nth(col).map_or(rest.len(), |(i, _)| i);
+        Some(self.base + start + off)
+    }
+
+    pub fn span(&self, s: sqlparser::tokenizer::Span) -> Option<Span> {
+        let a = self.offset(s.start.line, s.start.column)?;
+        let b = self.offset(s.end.line, s.end.column)?;
+        Some(Span::new(a, b))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Tok {
+    pub token: Token,
+    pub span: Span,
+}
+
+impl Tok {
+    /// An unquoted word equal (case-insensitively) to `kw`.
+    pub fn is_word(&self, kw: &str) -> bool {
+        matches!(&self.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
+    }
+
+    pub fn keyword(&self) -> Option<Keyword> {
+        match &self.token {
+            Token::Word(w) if w.quote_style.is_none() => Some(w.keyword),
+            _ => None,
+        }
+    }
+
+    /// An identifier-like word (quoted or not), normalised like PostgreSQL does.
+    pub fn ident(&self) -> Option<String> {
+        match &self.token {
+            Token::Word(w) => Some(match w.quote_style {
+                Some(_) => w.value.clone(),
+                None => w.value.to_ascii_lowercase(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The statement's significant tokens (whitespace and comments dropped) and the raw sqlparser
+/// tokens (for the parser).
+pub struct Tokens {
+    pub toks: Vec<Tok>,
+    pub raw: Vec<TokenWithSpan>,
+}
+
+#[derive(Debug)]
+pub struct TokenizeError {
+    pub message: String,
+    pub at: Option<usize>,
+}
+
+pub fn tokenize(stmt_text: &str, base: usize, map: &LineMap<'_>) -> Result<Tokens, TokenizeError> {
+    let dialect = PostgreSqlDialect {};
+    let raw = Tokenizer::new(&dialect, stmt_text)
+        .with_unescape(false)
+        .tokenize_with_location()
+        .map_err(|e| TokenizeError {
+            message: e.message.clone(),
+            at: map.offset(e.location.line, e.location.column),
+        })?;
+    let mut toks = Vec::with_capacity(raw.len());
+    for t in &raw {
+        if matches!(t.token, Token::Whitespace(_) | Token::EOF) {
+            continue;
+        }
+        let span = map.span(t.span).unwrap_or(Span::new(base, base));
+        toks.push(Tok { token: t.token.clone(), span });
+    }
+    let _ = Whitespace::Space;
+    Ok(Tokens { toks, raw })
+}
+
+/// Helpers over a token slice.
+pub trait TokSlice {
+    fn find_word(&self, from: usize, kw: &str) -> Option<usize>;
+    fn span_of(&self, from: usize, to: usize) -> Option<Span>;
+}
+
+impl TokSlice for [Tok] {
+    fn find_word(&self, from: usize, kw: &str) -> Option<usize> {
+        self.iter().skip(from).position(|t| t.is_word(kw)).map(|p| p + from)
+    }
+
+    /// Span from token `from` to token `to` (inclusive).
+    fn span_of(&self, from: usize, to: usize) -> Option<Span> {
+        let a = self.get(from)?;
+        let b = self.get(to.min(self.len().saturating_sub(1)))?;
+        Some(a.span.cover(b.span))
+    }
+}
+
+/// Index of the first token whose span starts at or after `offset`.
+pub fn index_at(toks: &[Tok], offset: usize) -> usize {
+    toks.partition_point(|t| t.span.start < offset)
+}

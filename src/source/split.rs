@@ -1,0 +1,495 @@
+//! Statement splitting and template masking.
+//!
+//! Splits SQL text the way psql does: single quotes, `E''` strings with backslash escapes,
+//! double-quoted identifiers, dollar quoting with tags (`$$`, `$fn$`; `$1` is a parameter),
+//! nested `/* */` comments, `--` comments, psql meta-commands (a backslash command runs to the
+//! end of its line and is a statement of its own), `BEGIN ATOMIC ... END` routine bodies, and
+//! goose `StatementBegin`/`StatementEnd` blocks.
+//!
+//! Template syntax (`{{ ... }}`, `${...}`, psql `:'var'`, `:"var"`, `:var`) is replaced in a
+//! masked copy of the text by a placeholder identifier of the same byte length, so every span
+//! stays exact and the statement still parses. Jinja `{% ... %}` and `{# ... #}` become spaces.
+
+use crate::ir::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawKind {
+    Sql,
+    PsqlMeta,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawStatement {
+    /// From the first significant byte to the end of the last one (the `;` is excluded).
+    pub span: Span,
+    pub kind: RawKind,
+    /// Template syntax was masked inside this statement.
+    pub templated: bool,
+}
+
+/// Something the splitter could not close (a quote, a comment, a dollar quote, a template).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitProblem {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Split {
+    /// The text with templates masked; same byte length as the input.
+    pub masked: String,
+    pub statements: Vec<RawStatement>,
+    pub problems: Vec<SplitProblem>,
+}
+
+fn is_ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+}
+
+fn is_ident_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
+struct Splitter<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    masked: Vec<u8>,
+    statements: Vec<RawStatement>,
+    problems: Vec<SplitProblem>,
+    start: Option<usize>,
+    end: usize,
+    templated: bool,
+    first_word: Option<String>,
+    routine: bool,
+    prev_word_begin: bool,
+    atomic_depth: u32,
+    goose_block: bool,
+}
+
+pub fn split(text: &str) -> Split {
+    let mut s = Splitter {
+        text,
+        b: text.as_bytes(),
+        masked: text.as_bytes().to_vec(),
+        statements: Vec::new(),
+        problems: Vec::new(),
+        start: None,
+        end: 0,
+        templated: false,
+        first_word: None,
+        routine: false,
+        prev_word_begin: false,
+        atomic_depth: 0,
+        goose_block: false,
+    };
+    s.run();
+    s.finish();
+    // Masking only replaces whole constructs delimited by ASCII bytes with ASCII bytes, so the
+    // result is valid UTF-8; fall back to the original text if that invariant were ever broken.
+    let masked = String::from_utf8(s.masked).unwrap_or_else(|_| text.to_string());
+    Split { masked, statements: s.statements, problems: s.problems }
+}
+
+impl<'a> Splitter<'a> {
+    fn token(&mut self, from: usize, to: usize) {
+        if self.start.is_none() {
+            self.start = Some(from);
+        }
+        self.end = to;
+    }
+
+    fn finish(&mut self) {
+        if let Some(start) = self.start.take() {
+            self.statements.push(RawStatement {
+                span: Span::new(start, self.end),
+                kind: RawKind::Sql,
+                templated: self.templated,
+            });
+        }
+        self.templated = false;
+        self.first_word = None;
+        self.routine = false;
+        self.prev_word_begin = false;
+        self.atomic_depth = 0;
+    }
+
+    fn problem(&mut self, from: usize, to: usize, message: impl Into<String>) {
+        self.problems.push(SplitProblem { span: Span::new(from, to), message: message.into() });
+    }
+
+    fn mask_ident(&mut self, from: usize, to: usize) {
+        for (k, byte) in self.masked[from..to].iter_mut().enumerate() {
+            *byte = if k == 0 { b'x' } else { b'_' };
+        }
+        self.templated = true;
+    }
+
+    fn mask_blank(&mut self, from: usize, to: usize) {
+        for byte in self.masked[from..to].iter_mut() {
+            if *byte != b'\n' && *byte != b'\r' {
+                *byte = b' ';
+            }
+        }
+        self.templated = true;
+    }
+
+    fn line_end(&self, from: usize) -> usize {
+        self.b[from..].iter().position(|&c| c == b'\n').map_or(self.b.len(), |p| from + p)
+    }
+
+    fn find(&self, from: usize, needle: &str) -> Option<usize> {
+        self.text.get(from..)?.find(needle).map(|p| from + p)
+    }
+
+    fn run(&mut self) {
+        let n = self.b.len();
+        let mut i = 0;
+        while i < n {
+            let c = self.b[i];
+            let next = self.b.get(i + 1).copied().unwrap_or(0);
+            match c {
+                b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => i += 1,
+                b'-' if next == b'-' => {
+                    let e = self.line_end(i);
+                    self.line_comment(i, e);
+                    i = e;
+                }
+                b'/' if next == b'*' => i = self.block_comment(i),
+                b'\'' => i = self.quoted(i, i + 1, b'\'', false),
+                b'"' => i = self.quoted(i, i + 1, b'"', false),
+                b'$' => i = self.dollar(i),
+                b'\\' => {
+                    // psql meta-command: ends the current statement and runs to end of line
+                    self.finish();
+                    let mut e = self.line_end(i);
+                    let stmt_end = if e > i && self.b[e - 1] == b'\r' { e - 1 } else { e };
+                    self.statements.push(RawStatement {
+                        span: Span::new(i, stmt_end.max(i + 1)),
+                        kind: RawKind::PsqlMeta,
+                        templated: false,
+                    });
+                    if e < n {
+                        e += 1;
+                    }
+                    i = e;
+                }
+                b';' => {
+                    if self.goose_block || self.atomic_depth > 0 {
+                        self.token(i, i + 1);
+                    } else {
+                        self.finish();
+                    }
+                    i += 1;
+                }
+                b'{' if next == b'{' => i = self.template(i, "}}", true),
+                b'{' if next == b'%' => i = self.template(i, "%}", false),
+                b'{' if next == b'#' => i = self.template(i, "#}", false),
+                b':' if next == b'\'' || next == b'"' => {
+                    let close = next;
+                    match self.b[i + 2..]
+                        .iter()
+                        .position(|&x| x == close || x == b'\n')
+                        .map(|p| i + 2 + p)
+                    {
+                        Some(e) if self.b[e] == close => {
+                            self.mask_ident(i, e + 1);
+                            self.token(i, e + 1);
+                            i = e + 1;
+                        }
+                        _ => {
+                            self.token(i, i + 1);
+                            i += 1;
+                        }
+                    }
+                }
+                b':' if is_ident_start(next)
+                    && (i == 0 || (self.b[i - 1] != b':' && !is_ident_char(self.b[i - 1]))) =>
+                {
+                    let mut e = i + 1;
+                    while e < n && (self.b[e].is_ascii_alphanumeric() || self.b[e] == b'_') {
+                        e += 1;
+                    }
+                    self.mask_ident(i, e);
+                    self.token(i, e);
+                    i = e;
+                }
+                _ if is_ident_start(c) => i = self.word(i),
+                b'0'..=b'9' => {
+                    let mut e = i + 1;
+                    while e < n && (self.b[e].is_ascii_alphanumeric() || self.b[e] == b'.') {
+                        e += 1;
+                    }
+                    self.token(i, e);
+                    i = e;
+                }
+                _ => {
+                    // any other punctuation; step over a whole UTF-8 character
+                    let mut e = i + 1;
+                    while e < n && (self.b[e] & 0xC0) == 0x80 {
+                        e += 1;
+                    }
+                    self.token(i, e);
+                    i = e;
+                }
+            }
+        }
+    }
+
+    fn line_comment(&mut self, from: usize, to: usize) {
+        let body = self.text.get(from + 2..to).unwrap_or("").trim();
+        let lower = body.to_ascii_lowercase();
+        if let Some(rest) = lower.strip_prefix("+goose") {
+            match rest.trim() {
+                "statementbegin" => {
+                    self.finish();
+                    self.goose_block = true;
+                }
+                "statementend" => {
+                    self.goose_block = false;
+                    self.finish();
+                }
+                // section markers end whatever statement is open
+                r if r.starts_with("up") || r.starts_with("down") => self.finish(),
+                _ => {}
+            }
+        } else if lower.starts_with("migrate:up") || lower.starts_with("migrate:down") {
+            self.finish();
+        }
+    }
+
+    fn block_comment(&mut self, from: usize) -> usize {
+        let n = self.b.len();
+        let mut depth = 0usize;
+        let mut i = from;
+        while i < n {
+            if self.b[i] == b'/' && self.b.get(i + 1) == Some(&b'*') {
+                depth += 1;
+                i += 2;
+            } else if self.b[i] == b'*' && self.b.get(i + 1) == Some(&b'/') {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            } else {
+                i += 1;
+            }
+        }
+        self.problem(from, from + 2, "unterminated `/*` comment runs to the end of the file");
+        n
+    }
+
+    /// A quoted string or identifier starting at `from`; content begins at `content`.
+    fn quoted(&mut self, from: usize, content: usize, quote: u8, backslash: bool) -> usize {
+        let n = self.b.len();
+        let mut i = content;
+        while i < n {
+            let c = self.b[i];
+            if backslash && c == b'\\' {
+                i += 2;
+                continue;
+            }
+            if c == quote {
+                if self.b.get(i + 1) == Some(&quote) {
+                    i += 2;
+                    continue;
+                }
+                self.token(from, i + 1);
+                return i + 1;
+            }
+            i += 1;
+        }
+        let what = if quote == b'"' { "quoted identifier" } else { "string literal" };
+        self.problem(from, content, format!("unterminated {what} runs to the end of the file"));
+        self.token(from, n);
+        n
+    }
+
+    fn dollar(&mut self, from: usize) -> usize {
+        let n = self.b.len();
+        let next = self.b.get(from + 1).copied().unwrap_or(0);
+        if next.is_ascii_digit() {
+            // positional parameter $1
+            let mut e = from + 1;
+            while e < n && self.b[e].is_ascii_digit() {
+                e += 1;
+            }
+            self.token(from, e);
+            return e;
+        }
+        if next == b'{' {
+            // ${placeholder} (Flyway, shell, JS templates)
+            return self.template(from, "}", true);
+        }
+        let mut e = from + 1;
+        while e < n && is_ident_char(self.b[e]) && self.b[e] != b'$' {
+            e += 1;
+        }
+        if e < n && self.b[e] == b'$' {
+            let tag_end = e + 1;
+            let tag = &self.text[from..tag_end];
+            match self.find(tag_end, tag) {
+                Some(close) => {
+                    let end = close + tag.len();
+                    self.token(from, end);
+                    end
+                }
+                None => {
+                    self.problem(
+                        from,
+                        tag_end,
+                        format!("unterminated dollar-quoted string `{tag}` runs to the end of the file"),
+                    );
+                    self.token(from, n);
+                    n
+                }
+            }
+        } else {
+            self.token(from, from + 1);
+            from + 1
+        }
+    }
+
+    fn template(&mut self, from: usize, close: &str, ident: bool) -> usize {
+        let open_len = if close == "}" { 2 } else { 2 };
+        match self.find(from + open_len, close) {
+            Some(c) => {
+                let end = c + close.len();
+                if ident {
+                    self.mask_ident(from, end);
+                    self.token(from, end);
+                } else {
+                    self.mask_blank(from, end);
+                }
+                end
+            }
+            None => {
+                let opener = self.text.get(from..from + open_len).unwrap_or("{");
+                self.problem(from, from + open_len, format!("unterminated template `{opener}`"));
+                self.token(from, from + 1);
+                from + 1
+            }
+        }
+    }
+
+    fn word(&mut self, from: usize) -> usize {
+        let n = self.b.len();
+        let mut e = from + 1;
+        while e < n && is_ident_char(self.b[e]) {
+            e += 1;
+        }
+        // E'...' escape string (also e'...')
+        if e - from == 1 && (self.b[from] | 0x20) == b'e' && self.b.get(e) == Some(&b'\'') {
+            return self.quoted(from, e + 1, b'\'', true);
+        }
+        let word = &self.text[from..e];
+        self.token(from, e);
+        if self.first_word.is_none() {
+            self.first_word = Some(word.to_ascii_lowercase());
+        } else if self.first_word.as_deref() == Some("create")
+            && (word.eq_ignore_ascii_case("function") || word.eq_ignore_ascii_case("procedure"))
+        {
+            self.routine = true;
+        }
+        if self.routine {
+            if self.atomic_depth == 0 && self.prev_word_begin && word.eq_ignore_ascii_case("atomic") {
+                self.atomic_depth = 1;
+            } else if self.atomic_depth > 0 {
+                if word.eq_ignore_ascii_case("case") {
+                    self.atomic_depth += 1;
+                } else if word.eq_ignore_ascii_case("end") {
+                    self.atomic_depth -= 1;
+                }
+            }
+            self.prev_word_begin = word.eq_ignore_ascii_case("begin");
+        }
+        e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<String> {
+        let s = split(sql);
+        s.statements.iter().map(|st| sql[st.span.start..st.span.end].to_string()).collect()
+    }
+
+    #[test]
+    fn basic_and_quotes() {
+        assert_eq!(texts("select 1; select 2"), ["select 1", "select 2"]);
+        assert_eq!(texts("select ';'; select \"a;b\""), ["select ';'", "select \"a;b\""]);
+        assert_eq!(texts("select 'it''s;'; x"), ["select 'it''s;'", "x"]);
+        assert_eq!(texts("select E'a\\';b'; y"), ["select E'a\\';b'", "y"]);
+        assert_eq!(texts("select e'\\\\'; y"), ["select e'\\\\'", "y"]);
+        assert_eq!(texts(";;  ;"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn dollar_quotes_and_params() {
+        let sql = "create function f() returns int as $fn$ select 1; $$ $fn$ language sql; select $1;";
+        assert_eq!(
+            texts(sql),
+            ["create function f() returns int as $fn$ select 1; $$ $fn$ language sql", "select $1"]
+        );
+        assert_eq!(texts("do $$ begin; end $$; x"), ["do $$ begin; end $$", "x"]);
+        assert_eq!(texts("select a$b; x"), ["select a$b", "x"]);
+    }
+
+    #[test]
+    fn comments() {
+        assert_eq!(texts("-- a; b\nselect 1; /* c; /* d; */ e; */ select 2;"), ["select 1", "select 2"]);
+        let s = split("select 1; /* open");
+        assert_eq!(s.problems.len(), 1);
+        assert_eq!(s.statements.len(), 1);
+    }
+
+    #[test]
+    fn psql_meta_commands() {
+        assert_eq!(
+            texts("\\set ON_ERROR_STOP on\r\nselect 1;\n\\i other.sql\nselect 2;"),
+            ["\\set ON_ERROR_STOP on", "select 1", "\\i other.sql", "select 2"]
+        );
+        let s = split("\\set x 1\nselect 1;");
+        assert_eq!(s.statements[0].kind, RawKind::PsqlMeta);
+        assert_eq!(s.statements[1].kind, RawKind::Sql);
+    }
+
+    #[test]
+    fn begin_atomic_bodies() {
+        let sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END; SELECT 2;";
+        assert_eq!(texts(sql).len(), 2);
+        // a transaction BEGIN is not a routine body
+        assert_eq!(texts("BEGIN; SELECT 1; END;"), ["BEGIN", "SELECT 1", "END"]);
+    }
+
+    #[test]
+    fn goose_blocks() {
+        let sql = "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() AS 'a; b'; SELECT 1;\n-- +goose StatementEnd\nselect 2;";
+        assert_eq!(texts(sql), ["CREATE FUNCTION f() AS 'a; b'; SELECT 1;", "select 2"]);
+    }
+
+    #[test]
+    fn templates_are_masked_with_same_length() {
+        let sql = "ALTER TABLE {{ schema }}.users ADD COLUMN a int; SELECT ${flyway:user}, :'v', :\"s\".t, :n, a::int;";
+        let s = split(sql);
+        assert_eq!(s.masked.len(), sql.len());
+        assert_eq!(
+            s.masked,
+            "ALTER TABLE x___________.users ADD COLUMN a int; SELECT x_____________, x___, x___.t, x_, a::int;"
+        );
+        assert!(s.statements.iter().all(|st| st.templated));
+        let j = split("{% if x %}\nselect 1;\n{% endif %}");
+        assert_eq!(j.masked, "          \nselect 1;\n           ");
+    }
+
+    #[test]
+    fn unterminated_constructs_are_problems() {
+        for sql in ["select 'abc", "select \"abc", "select $$abc", "select $x$abc$$", "x {{ y"] {
+            let s = split(sql);
+            assert_eq!(s.problems.len(), 1, "{sql}");
+            assert_eq!(s.statements.len(), 1, "{sql}");
+        }
+    }
+}

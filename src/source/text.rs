@@ -1,0 +1,122 @@
+//! Source text as migcheck sees it: UTF-8, BOM removed, CRLF kept (spans stay exact), with a
+//! line index for 1-based line/column positions.
+
+use crate::ir::Span;
+
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    /// The file's text without a leading UTF-8 BOM.
+    pub text: String,
+    /// Whether a BOM was removed.
+    pub had_bom: bool,
+    line_starts: Vec<usize>,
+}
+
+/// Why bytes could not be used as SQL text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// NUL bytes: a binary file, not SQL. Carries the byte offset of the first NUL.
+    Binary { offset: usize },
+    /// Not valid UTF-8; carries the offset of the first invalid byte and its line/column.
+    InvalidUtf8 { offset: usize, line: usize, column: usize },
+}
+
+impl SourceText {
+    pub fn new(text: String) -> Self {
+        let (text, had_bom) = match text.strip_prefix('\u{feff}') {
+            Some(rest) => (rest.to_string(), true),
+            None => (text, false),
+        };
+        let mut line_starts = vec![0];
+        line_starts.extend(memchr_newlines(text.as_bytes()));
+        SourceText { text, had_bom, line_starts }
+    }
+
+    /// Decodes file bytes. Binary content and invalid UTF-8 are errors with a location.
+    pub fn from_bytes(mut bytes: Vec<u8>) -> Result<Self, DecodeError> {
+        let had_bom = bytes.starts_with(b"\xEF\xBB\xBF");
+        if had_bom {
+            bytes.drain(..3);
+        }
+        if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+            return Err(DecodeError::Binary { offset });
+        }
+        match String::from_utf8(bytes) {
+            Ok(s) => {
+                let mut src = SourceText::new(s);
+                src.had_bom = had_bom;
+                Ok(src)
+            }
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                let good = &e.as_bytes()[..offset];
+                let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+                let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+                let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+                Err(DecodeError::InvalidUtf8 { offset, line, column })
+            }
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        (line + 1, col + 1)
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_and_crlf() {
+        let s = SourceText::from_bytes(b"\xEF\xBB\xBFselect 1;\r\nselect 2;".to_vec()).expect("ok");
+        assert!(s.had_bom);
+        assert_eq!(s.text, "select 1;\r\nselect 2;");
+        assert_eq!(s.line_col(0), (1, 1));
+        assert_eq!(s.line_col(11), (2, 1));
+        assert_eq!(s.line_col(18), (2, 8));
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let s = SourceText::new("-- é\nx".to_string());
+        assert_eq!(s.line_col(5), (1, 5));
+        assert_eq!(s.line_col(6), (2, 1));
+    }
+
+    #[test]
+    fn binary_and_invalid_utf8() {
+        assert_eq!(
+            SourceText::from_bytes(b"ab\0c".to_vec()).err(),
+            Some(DecodeError::Binary { offset: 2 })
+        );
+        assert_eq!(
+            SourceText::from_bytes(b"ok;\nab\xffc".to_vec()).err(),
+            Some(DecodeError::InvalidUtf8 { offset: 6, line: 2, column: 3 })
+        );
+    }
+}
