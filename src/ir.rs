@@ -13,7 +13,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Self {
-        Span { start, end: end.max(start) }
+        Span {
+            start,
+            end: end.max(start),
+        }
     }
     pub fn len(&self) -> usize {
         self.end - self.start
@@ -36,7 +39,10 @@ pub struct ObjName {
 
 impl ObjName {
     pub fn new(name: impl Into<String>) -> Self {
-        ObjName { schema: None, name: name.into() }
+        ObjName {
+            schema: None,
+            name: name.into(),
+        }
     }
 }
 
@@ -128,13 +134,26 @@ pub struct Constraint {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum ConstraintKind {
     /// `CHECK (expr)`; `not_null_of` is set when the expression is exactly `col IS NOT NULL`.
-    Check { not_null_of: Option<String> },
-    ForeignKey { columns: Vec<String>, references: TableRef },
-    Unique { columns: Vec<String>, using_index: Option<String> },
-    PrimaryKey { columns: Vec<String>, using_index: Option<String> },
+    Check {
+        not_null_of: Option<String>,
+    },
+    ForeignKey {
+        columns: Vec<String>,
+        references: TableRef,
+    },
+    Unique {
+        columns: Vec<String>,
+        using_index: Option<String>,
+    },
+    PrimaryKey {
+        columns: Vec<String>,
+        using_index: Option<String>,
+    },
     Exclude,
     /// PostgreSQL 18 `ADD CONSTRAINT name NOT NULL col`.
-    NotNull { column: String },
+    NotNull {
+        column: String,
+    },
 }
 
 /// What a psql or migration-tool statement does, as far as rules care.
@@ -150,6 +169,8 @@ pub enum Op {
         partition_of: Option<TableRef>,
         /// `CREATE TABLE ... AS` / `SELECT INTO`
         as_select: bool,
+        /// `PARTITION BY ...`: a partitioned parent without storage of its own.
+        partitioned: bool,
     },
     AddColumn {
         table: TableRef,

@@ -1,3 +1,248 @@
-fn main() {
-    println!("Hello, world!");
+//! `migcheck`: parse arguments, run, map the outcome to an exit code. The only place that
+//! prints fatal errors.
+//! Exit codes: 0 nothing at danger/error level, 1 such findings, 2 the run could not be done.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use codespan_reporting::diagnostic::{Diagnostic, Label};
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term::{self, termcolor::Buffer};
+
+use migcheck::cli::{CheckArgs, Cli, ColorChoice, Command, Format, RulesArgs};
+use migcheck::config::{self, Config, ConfigError};
+use migcheck::engine::{self, RunResult, Settings};
+use migcheck::pg::PgVersion;
+use migcheck::report;
+use migcheck::rules;
+
+/// Why a run could not be done.
+enum Fatal {
+    Message(String),
+    Config(ConfigError),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = match cli.color {
+        ColorChoice::Always => "always",
+        ColorChoice::Never => "never",
+        ColorChoice::Auto => "auto",
+    };
+    let stdout_color = report::text::use_color(color, std::io::stdout().is_terminal());
+    let stderr_color = report::text::use_color(color, std::io::stderr().is_terminal());
+    let mut out = Vec::new();
+    let result = match &cli.command {
+        Command::Check(args) => check(args, stdout_color, &mut out),
+        Command::Rules(args) => list_rules(args, &mut out).map(|()| 0),
+        Command::Explain { rule } => explain(rule, &mut out).map(|()| 0),
+        Command::Parse { file } => parse_file(file, &mut out).map(|()| 0),
+    };
+    // a closed pipe (`migcheck ... | head`) ends quietly
+    let write_ok = std::io::stdout().lock().write_all(&out).is_ok();
+    match result {
+        Ok(code) => {
+            if !write_ok {
+                return ExitCode::SUCCESS;
+            }
+            ExitCode::from(code)
+        }
+        Err(fatal) => {
+            print_fatal(&fatal, stderr_color);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print_fatal(fatal: &Fatal, color: bool) {
+    let mut err = std::io::stderr().lock();
+    match fatal {
+        Fatal::Message(m) => {
+            let _ = writeln!(err, "error: {m}");
+        }
+        Fatal::Config(e) => {
+            let file = SimpleFile::new(e.path.display().to_string(), e.source_text.clone());
+            let cfg = term::Config::default();
+            for p in &e.problems {
+                let mut d =
+                    Diagnostic::error().with_message(format!("invalid config: {}", p.message));
+                if e.source_text.is_empty() {
+                    d = d.with_notes(vec![format!("in: {}", e.path.display())]);
+                } else {
+                    d = d.with_labels(vec![
+                        Label::primary((), p.span.start..p.span.end).with_message(&p.label),
+                    ]);
+                }
+                let mut buf = if color {
+                    Buffer::ansi()
+                } else {
+                    Buffer::no_color()
+                };
+                if term::emit(&mut buf, &cfg, &file, &d).is_ok() {
+                    let _ = err.write_all(buf.as_slice());
+                }
+            }
+            let _ = writeln!(
+                err,
+                "error: {} has {} problem(s); nothing was checked",
+                e.path.display(),
+                e.problems.len()
+            );
+        }
+    }
+}
+
+fn load_config(args: &CheckArgs, start: &Path) -> Result<Config, Fatal> {
+    if args.no_config {
+        return Ok(Config::default());
+    }
+    let path = match &args.config {
+        Some(p) => {
+            if !p.is_file() {
+                return Err(Fatal::Message(format!(
+                    "config file `{}` does not exist",
+                    p.display()
+                )));
+            }
+            Some(p.clone())
+        }
+        None => config::discover(start),
+    };
+    match path {
+        Some(p) => config::load(&p).map_err(Fatal::Config),
+        None => Ok(Config::default()),
+    }
+}
+
+fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> {
+    let version_flag = match &args.pg_version {
+        Some(v) => Some(
+            v.parse::<PgVersion>()
+                .map_err(|e| Fatal::Message(format!("--pg-version: {e}")))?,
+        ),
+        None => None,
+    };
+    // (path, its config)
+    let mut targets: Vec<(PathBuf, Config)> = Vec::new();
+    if args.paths.is_empty() {
+        let cwd = std::env::current_dir()
+            .map_err(|e| Fatal::Message(format!("cannot read the current directory: {e}")))?;
+        let cfg = load_config(args, &cwd)?;
+        if cfg.paths.is_empty() {
+            return Err(Fatal::Message(
+                "no paths given and no `paths` in a migcheck.toml; run `migcheck check <DIR>`"
+                    .to_string(),
+            ));
+        }
+        for p in cfg.paths.clone() {
+            targets.push((p, cfg.clone()));
+        }
+    } else {
+        for p in &args.paths {
+            if !p.exists() {
+                return Err(Fatal::Message(format!(
+                    "`{}`: no such file or directory",
+                    p.display()
+                )));
+            }
+            targets.push((p.clone(), load_config(args, p)?));
+        }
+    }
+    let mut all = RunResult::default();
+    let mut version = None;
+    let mut assumed = false;
+    for (path, cfg) in &targets {
+        let settings = Settings::from_config(cfg, version_flag);
+        version = Some(version.map_or(settings.version, |v: PgVersion| v.min(settings.version)));
+        assumed |= settings.version_assumed;
+        let r = engine::run_path(path, &settings).map_err(Fatal::Message)?;
+        let offset = all.files.len();
+        all.files.extend(r.files);
+        all.findings.extend(r.findings.into_iter().map(|mut f| {
+            f.file_index += offset;
+            f
+        }));
+        all.stats.add(&r.stats);
+    }
+    let version = version.unwrap_or_else(PgVersion::default_target);
+    let summary = report::summarize(&all.findings, &all.stats, version, assumed);
+    let io = match args.format {
+        Format::Text => report::text::write(out, color, &all.files, &all.findings, &summary),
+        Format::Json => report::json::write(out, &all.findings, &summary),
+    };
+    io.map_err(|e| Fatal::Message(format!("cannot write output: {e}")))?;
+    Ok(u8::try_from(summary.exit_code).unwrap_or(1))
+}
+
+fn list_rules(args: &RulesArgs, out: &mut Vec<u8>) -> Result<(), Fatal> {
+    match args.format {
+        Format::Text => out.extend_from_slice(rules::table::text().as_bytes()),
+        Format::Json => {
+            let v = rules::table::json();
+            serde_json::to_writer_pretty(&mut *out, &v)
+                .map_err(|e| Fatal::Message(e.to_string()))?;
+            out.push(b'\n');
+        }
+    }
+    Ok(())
+}
+
+fn explain(key: &str, out: &mut Vec<u8>) -> Result<(), Fatal> {
+    if let Some((old, new)) = rules::RETIRED
+        .iter()
+        .find(|(old, _)| old.eq_ignore_ascii_case(key))
+    {
+        return Err(Fatal::Message(format!("rule `{old}` was retired: {new}")));
+    }
+    let Some(meta) = rules::find(key) else {
+        let hint = rules::suggest(key)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Err(Fatal::Message(format!(
+            "unknown rule `{key}`{hint} (see `migcheck rules`)"
+        )));
+    };
+    // the doc without its front matter
+    let body = meta
+        .doc
+        .splitn(3, "```\n")
+        .nth(2)
+        .unwrap_or(meta.doc)
+        .trim_start();
+    out.extend_from_slice(
+        format!(
+            "{} ({}) — level: {}, versions: {}\n\n{}",
+            meta.name, meta.id, meta.level, meta.versions, body
+        )
+        .as_bytes(),
+    );
+    Ok(())
+}
+
+fn parse_file(path: &Path, out: &mut Vec<u8>) -> Result<(), Fatal> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Fatal::Message(format!("cannot read `{}`: {e}", path.display())))?;
+    let src = migcheck::source::text::SourceText::from_bytes(bytes).map_err(|e| {
+        Fatal::Message(format!("`{}` is not UTF-8 SQL text: {e:?}", path.display()))
+    })?;
+    let parsed = migcheck::parse::parse_source(&src);
+    let stmts: Vec<serde_json::Value> = parsed
+        .statements
+        .iter()
+        .map(|s| {
+            let (line, column) = src.line_col(s.span.start);
+            let how = match &s.how {
+                migcheck::parse::How::Sqlparser => "sqlparser".to_string(),
+                migcheck::parse::How::Fallback => "fallback".to_string(),
+                migcheck::parse::How::PsqlMeta => "psql-meta".to_string(),
+                migcheck::parse::How::Unparsed { message, .. } => format!("unparsed: {message}"),
+            };
+            serde_json::json!({ "line": line, "column": column, "how": how, "templated": s.templated, "ops": s.ops })
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &stmts).map_err(|e| Fatal::Message(e.to_string()))?;
+    out.push(b'\n');
+    Ok(())
 }

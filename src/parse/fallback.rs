@@ -141,7 +141,11 @@ pub fn understand(toks: &[Tok]) -> Option<Vec<Op>> {
     }
     if w(0, "cluster") {
         let k = skip_words(toks, 1, &["verbose"]);
-        let k = if matches!(toks.get(k).map(|t| &t.token), Some(Token::LParen)) { matching_paren(toks, k) + 1 } else { k };
+        let k = if matches!(toks.get(k).map(|t| &t.token), Some(Token::LParen)) {
+            matching_paren(toks, k) + 1
+        } else {
+            k
+        };
         let table = table_at(toks, k).map(|(t, _)| t);
         return Some(vec![Op::Cluster { table, span: whole }]);
     }
@@ -150,7 +154,9 @@ pub fn understand(toks: &[Tok]) -> Option<Vec<Op>> {
     }
     if w(0, "analyze") || w(0, "analyse") {
         let k = skip_words(toks, 1, &["verbose"]);
-        return Some(vec![Op::Analyze { tables: lower::table_list(toks, k) }]);
+        return Some(vec![Op::Analyze {
+            tables: lower::table_list(toks, k),
+        }]);
     }
     if w(0, "alter") && w(1, "sequence") {
         let k = skip_words(toks, 2, &["if", "exists"]);
@@ -159,20 +165,33 @@ pub fn understand(toks: &[Tok]) -> Option<Vec<Op>> {
     }
     if w(0, "create") && w(1, "statistics") {
         let from = toks.iter().rposition(|t| t.is_word("from"))?;
-        return Some(vec![Op::CreateStatistics { table: table_at(toks, from + 1).map(|(t, _)| t) }]);
+        return Some(vec![Op::CreateStatistics {
+            table: table_at(toks, from + 1).map(|(t, _)| t),
+        }]);
     }
     if w(0, "create") && w(1, "event") && w(2, "trigger") {
-        return Some(vec![Op::CreateEventTrigger { name: toks.get(3)?.ident()? }]);
+        return Some(vec![Op::CreateEventTrigger {
+            name: toks.get(3)?.ident()?,
+        }]);
     }
     if w(0, "drop") && w(1, "event") && w(2, "trigger") {
         let k = skip_words(toks, 3, &["if", "exists"]);
-        return Some(vec![Op::DropEventTrigger { name: toks.get(k)?.ident()? }]);
+        return Some(vec![Op::DropEventTrigger {
+            name: toks.get(k)?.ident()?,
+        }]);
     }
     if w(0, "do") {
         let body = toks.iter().find(|t| {
-            matches!(t.token, Token::DollarQuotedString(_) | Token::SingleQuotedString(_) | Token::EscapedStringLiteral(_))
+            matches!(
+                t.token,
+                Token::DollarQuotedString(_)
+                    | Token::SingleQuotedString(_)
+                    | Token::EscapedStringLiteral(_)
+            )
         })?;
-        return Some(vec![Op::Do { body_span: body.span }]);
+        return Some(vec![Op::Do {
+            body_span: body.span,
+        }]);
     }
     if w(0, "create") {
         let k = skip_words(toks, 1, &["or", "replace"]);
@@ -182,8 +201,11 @@ pub fn understand(toks: &[Tok]) -> Option<Vec<Op>> {
         let u = skip_words(toks, 1, &["unique"]);
         if w(u, "index") {
             let concurrently = toks.get(u + 1).is_some_and(|t| t.is_word("concurrently"));
-            let if_not_exists = toks.windows(3).any(|x| x[0].is_word("if") && x[1].is_word("not") && x[2].is_word("exists"));
-            return lower::create_index(toks, concurrently, u > 1, if_not_exists).map(|op| vec![op]);
+            let if_not_exists = toks
+                .windows(3)
+                .any(|x| x[0].is_word("if") && x[1].is_word("not") && x[2].is_word("exists"));
+            return lower::create_index(toks, concurrently, u > 1, if_not_exists)
+                .map(|op| vec![op]);
         }
     }
     if w(0, "lock") {
@@ -194,7 +216,11 @@ pub fn understand(toks: &[Tok]) -> Option<Vec<Op>> {
     }
     if w(0, "comment") && w(1, "on") {
         let is = toks.iter().rposition(|t| t.is_word("is"))?;
-        let object_kind = toks.get(2..is.min(4)).map(text_of).unwrap_or_default().to_ascii_uppercase();
+        let object_kind = toks
+            .get(2..is.min(4))
+            .map(text_of)
+            .unwrap_or_default()
+            .to_ascii_uppercase();
         return Some(vec![Op::Comment { object_kind }]);
     }
     if w(0, "begin") || w(0, "start") {
@@ -204,16 +230,36 @@ pub fn understand(toks: &[Tok]) -> Option<Vec<Op>> {
         return Some(vec![Op::Commit]);
     }
     if w(0, "rollback") || w(0, "abort") {
-        return Some(vec![if w(1, "to") { Op::Other { kind: "ROLLBACK TO SAVEPOINT".into() } } else { Op::Rollback }]);
+        return Some(vec![if w(1, "to") {
+            Op::Other {
+                kind: "ROLLBACK TO SAVEPOINT".into(),
+            }
+        } else {
+            Op::Rollback
+        }]);
     }
     if w(0, "set") || w(0, "reset") {
         return Some(vec![lower::set(toks)]);
     }
-    if w(0, "create") && toks.iter().take(6).any(|t| t.is_word("table")) && !toks.iter().take(4).any(|t| t.is_word("foreign")) {
+    if w(0, "create")
+        && toks.iter().take(6).any(|t| t.is_word("table"))
+        && !toks.iter().take(4).any(|t| t.is_word("foreign"))
+    {
         // CREATE [UNLOGGED|TEMP] TABLE forms sqlparser rejects (e.g. PARTITION OF ... DEFAULT)
-        return Some(vec![lower::create_table(toks, toks.iter().any(|t| t.is_word("as")), false)]);
+        return Some(vec![lower::create_table(
+            toks,
+            toks.iter().any(|t| t.is_word("as")),
+            false,
+        )]);
     }
-    if w(0, "insert") || w(0, "update") || w(0, "delete") || (w(0, "with") && toks.iter().any(|t| t.is_word("insert") || t.is_word("update") || t.is_word("delete"))) {
+    if w(0, "insert")
+        || w(0, "update")
+        || w(0, "delete")
+        || (w(0, "with")
+            && toks
+                .iter()
+                .any(|t| t.is_word("insert") || t.is_word("update") || t.is_word("delete")))
+    {
         for kind in ["INSERT", "UPDATE", "DELETE"] {
             if toks.iter().any(|t| t.is_word(kind)) {
                 return Some(lower::dml(toks, kind));
@@ -229,18 +275,24 @@ pub fn understand(toks: &[Tok]) -> Option<Vec<Op>> {
     if w(0, "refresh") && w(1, "materialized") {
         return Some(vec![lower::refresh(toks)]);
     }
-    if w(0, "create") && (w(1, "view") || (w(1, "or") && w(3, "view")) || (w(1, "materialized") && w(2, "view"))) {
+    if w(0, "create")
+        && (w(1, "view") || (w(1, "or") && w(3, "view")) || (w(1, "materialized") && w(2, "view")))
+    {
         return Some(vec![Op::CreateView {
             name: lower::name_after_kw(toks, "view").unwrap_or_else(|| ObjName::new("?")),
             materialized: w(1, "materialized"),
         }]);
     }
     if w(0, "create") && w(1, "sequence") || w(0, "create") && w(2, "sequence") {
-        return Some(vec![Op::CreateSequence { name: lower::name_after_kw(toks, "sequence")? }]);
+        return Some(vec![Op::CreateSequence {
+            name: lower::name_after_kw(toks, "sequence")?,
+        }]);
     }
     for kind in KIND_ONLY {
         if words_at(toks, 0, kind) {
-            return Some(vec![Op::Other { kind: kind.join(" ").to_ascii_uppercase() }]);
+            return Some(vec![Op::Other {
+                kind: kind.join(" ").to_ascii_uppercase(),
+            }]);
         }
     }
     None
@@ -264,5 +316,10 @@ fn reindex(toks: &[Tok], whole: Span) -> Option<Op> {
         k += 1;
     }
     let name = name_at(toks, k).map_or_else(|| ObjName::new(""), |(n, _, _)| n);
-    Some(Op::Reindex { target_kind, name, concurrently, span: whole })
+    Some(Op::Reindex {
+        target_kind,
+        name,
+        concurrently,
+        span: whole,
+    })
 }

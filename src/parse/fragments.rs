@@ -19,7 +19,9 @@ pub fn name_at(toks: &[Tok], i: usize) -> Option<(ObjName, Span, usize)> {
     let mut span = first.span;
     let mut j = i + 1;
     while matches!(toks.get(j).map(|t| &t.token), Some(Token::Period)) {
-        let Some(p) = toks.get(j + 1).and_then(|t| t.ident().map(|s| (s, t.span))) else { break };
+        let Some(p) = toks.get(j + 1).and_then(|t| t.ident().map(|s| (s, t.span))) else {
+            break;
+        };
         parts.push(p.0);
         span = span.cover(p.1);
         j += 2;
@@ -46,7 +48,10 @@ pub fn skip_words(toks: &[Tok], mut i: usize, words: &[&str]) -> usize {
 
 /// True when the words at `i` are exactly `words`.
 pub fn words_at(toks: &[Tok], i: usize, words: &[&str]) -> bool {
-    words.iter().enumerate().all(|(k, w)| toks.get(i + k).is_some_and(|t| t.is_word(w)))
+    words
+        .iter()
+        .enumerate()
+        .all(|(k, w)| toks.get(i + k).is_some_and(|t| t.is_word(w)))
 }
 
 /// Index of the token closing the parenthesis opened at `open` (or the last token).
@@ -110,9 +115,20 @@ pub fn text_of(toks: &[Tok]) -> String {
             Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_lowercase(),
             other => other.to_string(),
         };
-        let tight = matches!(t.token, Token::LParen | Token::RParen | Token::Comma | Token::Period | Token::LBracket | Token::RBracket | Token::DoubleColon)
-            || k == 0
-            || matches!(toks[k - 1].token, Token::LParen | Token::Period | Token::LBracket | Token::DoubleColon | Token::Comma);
+        let tight = matches!(
+            t.token,
+            Token::LParen
+                | Token::RParen
+                | Token::Comma
+                | Token::Period
+                | Token::LBracket
+                | Token::RBracket
+                | Token::DoubleColon
+        ) || k == 0
+            || matches!(
+                toks[k - 1].token,
+                Token::LParen | Token::Period | Token::LBracket | Token::DoubleColon | Token::Comma
+            );
         if !tight {
             s.push(' ');
         }
@@ -123,14 +139,34 @@ pub fn text_of(toks: &[Tok]) -> String {
 
 /// Words that end a column's type (the start of a column constraint).
 const COLUMN_CONSTRAINT_WORDS: &[&str] = &[
-    "constraint", "not", "null", "default", "check", "unique", "primary", "references",
-    "generated", "collate", "deferrable", "initially", "compression", "storage",
+    "constraint",
+    "not",
+    "null",
+    "default",
+    "check",
+    "unique",
+    "primary",
+    "references",
+    "generated",
+    "collate",
+    "deferrable",
+    "initially",
+    "compression",
+    "storage",
 ];
 
 /// Words that end a DEFAULT expression at depth 0.
 const DEFAULT_END_WORDS: &[&str] = &[
-    "constraint", "not", "check", "unique", "primary", "references", "generated", "collate",
-    "deferrable", "initially",
+    "constraint",
+    "not",
+    "check",
+    "unique",
+    "primary",
+    "references",
+    "generated",
+    "collate",
+    "deferrable",
+    "initially",
 ];
 
 /// Classifies a DEFAULT expression's tokens.
@@ -156,7 +192,10 @@ pub fn classify_default(toks: &[Tok]) -> DefaultKind {
                     }
                 }
             }
-        } else if w.quote_style.is_none() && is_niladic_stable_keyword(&w.value) && kind == DefaultKind::Constant {
+        } else if w.quote_style.is_none()
+            && is_niladic_stable_keyword(&w.value)
+            && kind == DefaultKind::Constant
+        {
             kind = DefaultKind::Stable;
         }
     }
@@ -166,9 +205,25 @@ pub fn classify_default(toks: &[Tok]) -> DefaultKind {
 fn is_type_word(name: &str) -> bool {
     matches!(
         name,
-        "varchar" | "char" | "character" | "numeric" | "decimal" | "timestamp" | "timestamptz" | "time"
-            | "interval" | "bit" | "varbit" | "float" | "array" | "row" | "cast" | "coalesce" | "nullif"
-            | "greatest" | "least"
+        "varchar"
+            | "char"
+            | "character"
+            | "numeric"
+            | "decimal"
+            | "timestamp"
+            | "timestamptz"
+            | "time"
+            | "interval"
+            | "bit"
+            | "varbit"
+            | "float"
+            | "array"
+            | "row"
+            | "cast"
+            | "coalesce"
+            | "nullif"
+            | "greatest"
+            | "least"
     )
 }
 
@@ -192,7 +247,9 @@ pub fn column_def(toks: &[Tok]) -> Option<ColumnDef> {
     }
     let ty_toks = &toks[1..k];
     let ty = text_of(ty_toks);
-    let ty_span = ty_toks.span_of(0, ty_toks.len().saturating_sub(1)).unwrap_or(name_tok.span);
+    let ty_span = ty_toks
+        .span_of(0, ty_toks.len().saturating_sub(1))
+        .unwrap_or(name_tok.span);
     let mut col = ColumnDef {
         name,
         name_span: name_tok.span,
@@ -243,7 +300,11 @@ pub fn column_def(toks: &[Tok]) -> Option<ColumnDef> {
             }
             let expr = &toks[start..e];
             let span = t.span.cover(expr.last().map_or(t.span, |x| x.span));
-            col.default = Some(DefaultExpr { kind: classify_default(expr), text: text_of(expr), span });
+            col.default = Some(DefaultExpr {
+                kind: classify_default(expr),
+                text: text_of(expr),
+                span,
+            });
             k = e;
         } else if t.is_word("generated") {
             // GENERATED {ALWAYS|BY DEFAULT} AS {IDENTITY [(...)] | (expr) [STORED|VIRTUAL]}
@@ -278,7 +339,8 @@ pub fn column_def(toks: &[Tok]) -> Option<ColumnDef> {
         } else if t.is_word("check") {
             let open = k + 1;
             let close = matching_paren(toks, open);
-            col.checks.push(t.span.cover(toks[close.min(toks.len() - 1)].span));
+            col.checks
+                .push(t.span.cover(toks[close.min(toks.len() - 1)].span));
             k = close + 1;
             k = skip_words(toks, k, &["no", "inherit"]);
         } else if t.is_word("references") {
@@ -306,7 +368,9 @@ pub fn table_constraint(toks: &[Tok]) -> Option<Constraint> {
     }
     let head = toks.get(k)?;
     let span = toks.span_of(0, toks.len() - 1)?;
-    let not_valid = toks.windows(2).any(|w| w[0].is_word("not") && w[1].is_word("valid"));
+    let not_valid = toks
+        .windows(2)
+        .any(|w| w[0].is_word("not") && w[1].is_word("valid"));
     let using_index = toks
         .windows(3)
         .find(|w| w[0].is_word("using") && w[1].is_word("index"))
@@ -316,39 +380,75 @@ pub fn table_constraint(toks: &[Tok]) -> Option<Constraint> {
         let close = matching_paren(toks, open);
         let inner = toks.get(open + 1..close).unwrap_or(&[]);
         let not_null_of = match inner {
-            [c, is, not, null] if is.is_word("is") && not.is_word("not") && null.is_word("null") => c.ident(),
+            [c, is, not, null]
+                if is.is_word("is") && not.is_word("not") && null.is_word("null") =>
+            {
+                c.ident()
+            }
             _ => None,
         };
         ConstraintKind::Check { not_null_of }
     } else if head.is_word("foreign") {
         let open = skip_words(toks, k + 1, &["key"]);
         let (columns, after) = ident_list(toks, open);
-        let r = toks.iter().skip(after).position(|t| t.is_word("references")).map(|p| p + after);
+        let r = toks
+            .iter()
+            .skip(after)
+            .position(|t| t.is_word("references"))
+            .map(|p| p + after);
         let (references, _) = table_at(toks, r? + 1)?;
-        ConstraintKind::ForeignKey { columns, references }
+        ConstraintKind::ForeignKey {
+            columns,
+            references,
+        }
     } else if head.is_word("unique") {
         let mut open = k + 1;
         // NULLS [NOT] DISTINCT (15+)
-        while toks.get(open).is_some_and(|t| t.is_word("nulls") || t.is_word("not") || t.is_word("distinct")) {
+        while toks
+            .get(open)
+            .is_some_and(|t| t.is_word("nulls") || t.is_word("not") || t.is_word("distinct"))
+        {
             open += 1;
         }
-        ConstraintKind::Unique { columns: ident_list(toks, open).0, using_index }
+        ConstraintKind::Unique {
+            columns: ident_list(toks, open).0,
+            using_index,
+        }
     } else if head.is_word("primary") {
-        ConstraintKind::PrimaryKey { columns: ident_list(toks, skip_words(toks, k + 1, &["key"])).0, using_index }
+        ConstraintKind::PrimaryKey {
+            columns: ident_list(toks, skip_words(toks, k + 1, &["key"])).0,
+            using_index,
+        }
     } else if head.is_word("exclude") {
         ConstraintKind::Exclude
     } else if head.is_word("not") && toks.get(k + 1).is_some_and(|t| t.is_word("null")) {
-        ConstraintKind::NotNull { column: toks.get(k + 2).and_then(|t| t.ident())? }
+        ConstraintKind::NotNull {
+            column: toks.get(k + 2).and_then(|t| t.ident())?,
+        }
     } else {
         return None;
     };
-    Some(Constraint { name, kind, not_valid, span })
+    Some(Constraint {
+        name,
+        kind,
+        not_valid,
+        span,
+    })
 }
 
 /// True when an element of a CREATE TABLE list is a table constraint, not a column.
 pub fn starts_table_constraint(toks: &[Tok]) -> bool {
     toks.first().is_some_and(|t| {
-        ["constraint", "check", "unique", "primary", "foreign", "exclude"].iter().any(|w| t.is_word(w))
+        [
+            "constraint",
+            "check",
+            "unique",
+            "primary",
+            "foreign",
+            "exclude",
+        ]
+        .iter()
+        .any(|w| t.is_word(w))
     })
 }
 
@@ -367,6 +467,13 @@ pub fn alter_table_ops(toks: &[Tok]) -> Option<Vec<Op>> {
     }
     let mut ops = Vec::new();
     for (a, b) in split_top_level(toks, i, toks.len()) {
+        // an action must start with one of PostgreSQL's ALTER TABLE verbs
+        if !toks
+            .get(a)
+            .is_some_and(|t| ALTER_TABLE_VERBS.iter().any(|v| t.is_word(v)))
+        {
+            return None;
+        }
         ops.push(alter_action(&toks[a..b], &table));
     }
     if ops.is_empty() {
@@ -375,15 +482,55 @@ pub fn alter_table_ops(toks: &[Tok]) -> Option<Vec<Op>> {
     Some(ops)
 }
 
+/// First words of every ALTER TABLE action (PostgreSQL 10–18 grammar).
+const ALTER_TABLE_VERBS: &[&str] = &[
+    "add",
+    "drop",
+    "alter",
+    "rename",
+    "validate",
+    "set",
+    "reset",
+    "cluster",
+    "owner",
+    "enable",
+    "disable",
+    "force",
+    "no",
+    "inherit",
+    "noinherit",
+    "of",
+    "not",
+    "replica",
+    "attach",
+    "detach",
+    "options",
+];
+
 fn alter_action(t: &[Tok], table: &TableRef) -> Op {
-    let span = t.span_of(0, t.len().saturating_sub(1)).unwrap_or(table.span);
+    let span = t
+        .span_of(0, t.len().saturating_sub(1))
+        .unwrap_or(table.span);
     let table = table.clone();
     let w = |k: usize, s: &str| t.get(k).is_some_and(|x| x.is_word(s));
-    let other = |table: TableRef| Op::AlterTableOther { table, action: text_of(t), span };
+    let other = |table: TableRef| Op::AlterTableOther {
+        table,
+        action: text_of(t),
+        span,
+    };
     if w(0, "add") {
         let mut k = 1;
         let is_constraint = t.get(1).is_some_and(|x| {
-            ["constraint", "check", "unique", "primary", "foreign", "exclude"].iter().any(|s| x.is_word(s))
+            [
+                "constraint",
+                "check",
+                "unique",
+                "primary",
+                "foreign",
+                "exclude",
+            ]
+            .iter()
+            .any(|s| x.is_word(s))
         }) || (w(1, "not") && w(2, "null"));
         if is_constraint {
             return match table_constraint(&t[1..]) {
@@ -396,7 +543,11 @@ fn alter_action(t: &[Tok], table: &TableRef) -> Op {
         k = skip_words(t, k, &["if", "not", "exists"]);
         let if_not_exists = k > before;
         return match column_def(&t[k..]) {
-            Some(column) => Op::AddColumn { table, column, if_not_exists },
+            Some(column) => Op::AddColumn {
+                table,
+                column,
+                if_not_exists,
+            },
             None => other(table),
         };
     }
@@ -413,7 +564,11 @@ fn alter_action(t: &[Tok], table: &TableRef) -> Op {
                 // DROP [COLUMN] name; other DROP forms (ROW LEVEL SECURITY ...) have keywords here
                 let is_keyword_form = w(1, "row") || w(1, "expression") || w(1, "identity");
                 if !is_keyword_form || w(1, "column") {
-                    return Op::DropColumn { table, column, span };
+                    return Op::DropColumn {
+                        table,
+                        column,
+                        span,
+                    };
                 }
             }
         }
@@ -427,19 +582,37 @@ fn alter_action(t: &[Tok], table: &TableRef) -> Op {
             return other(table);
         }
         let k = skip_words(t, 1, &["column"]);
-        let Some(column) = t.get(k).and_then(|x| x.ident()) else { return other(table) };
+        let Some(column) = t.get(k).and_then(|x| x.ident()) else {
+            return other(table);
+        };
         let k = k + 1;
         if w(k, "set") && w(k + 1, "not") && w(k + 2, "null") {
-            return Op::SetNotNull { table, column, span };
+            return Op::SetNotNull {
+                table,
+                column,
+                span,
+            };
         }
         if w(k, "drop") && w(k + 1, "not") && w(k + 2, "null") {
-            return Op::DropNotNull { table, column, span };
+            return Op::DropNotNull {
+                table,
+                column,
+                span,
+            };
         }
         if w(k, "set") && w(k + 1, "default") {
-            return Op::SetDefault { table, column, span };
+            return Op::SetDefault {
+                table,
+                column,
+                span,
+            };
         }
         if w(k, "drop") && w(k + 1, "default") {
-            return Op::DropDefault { table, column, span };
+            return Op::DropDefault {
+                table,
+                column,
+                span,
+            };
         }
         let ty_at = if w(k, "type") {
             Some(k + 1)
@@ -454,7 +627,13 @@ fn alter_action(t: &[Tok], table: &TableRef) -> Op {
                 .unwrap_or(t.len());
             let using = end < t.len() && t[end].is_word("using");
             let ty = text_of(t.get(ty_at..end).unwrap_or(&[]));
-            return Op::AlterColumnType { table, column, ty, using, span };
+            return Op::AlterColumnType {
+                table,
+                column,
+                ty,
+                using,
+                span,
+            };
         }
         return other(table);
     }
@@ -470,10 +649,17 @@ fn alter_action(t: &[Tok], table: &TableRef) -> Op {
             }
         } else if !w(1, "constraint") {
             let k = skip_words(t, 1, &["column"]);
-            if let (Some(from), true, Some(to)) =
-                (t.get(k).and_then(|x| x.ident()), w(k + 1, "to"), t.get(k + 2).and_then(|x| x.ident()))
-            {
-                return Op::RenameColumn { table, from, to, span };
+            if let (Some(from), true, Some(to)) = (
+                t.get(k).and_then(|x| x.ident()),
+                w(k + 1, "to"),
+                t.get(k + 2).and_then(|x| x.ident()),
+            ) {
+                return Op::RenameColumn {
+                    table,
+                    from,
+                    to,
+                    span,
+                };
             }
         }
     }
@@ -501,10 +687,18 @@ mod tests {
         assert_eq!(&sql[d.span.start..d.span.end], "DEFAULT false");
         assert_eq!(d.kind, DefaultKind::Constant);
 
-        let c = column_def(&toks("\"Id\" numeric(10, 2) default random() * 2 check (x > 0)")).expect("column");
+        let c = column_def(&toks(
+            "\"Id\" numeric(10, 2) default random() * 2 check (x > 0)",
+        ))
+        .expect("column");
         assert_eq!(c.name, "Id");
         assert_eq!(c.ty, "numeric(10,2)");
-        assert_eq!(c.default.expect("d").kind, DefaultKind::Volatile { function: "random".into() });
+        assert_eq!(
+            c.default.expect("d").kind,
+            DefaultKind::Volatile {
+                function: "random".into()
+            }
+        );
         assert_eq!(c.checks.len(), 1);
 
         let c = column_def(&toks("ts timestamp with time zone default now() not null")).expect("c");
@@ -521,7 +715,12 @@ mod tests {
         let c = column_def(&toks("x int generated always as (a * 2) stored")).expect("c");
         assert_eq!(c.generated.map(|g| g.0), Some(Generated::Stored));
         let c = column_def(&toks("x int default my_fn()")).expect("c");
-        assert_eq!(c.default.expect("d").kind, DefaultKind::Unknown { function: "my_fn".into() });
+        assert_eq!(
+            c.default.expect("d").kind,
+            DefaultKind::Unknown {
+                function: "my_fn".into()
+            }
+        );
         let c = column_def(&toks("x text default 'a'::text")).expect("c");
         assert_eq!(c.default.expect("d").kind, DefaultKind::Constant);
     }
@@ -531,7 +730,9 @@ mod tests {
         let sql = "ALTER TABLE IF EXISTS public.users ADD COLUMN a int DEFAULT 1, ALTER COLUMN b SET NOT NULL, ALTER CONSTRAINT fk DEFERRABLE, ADD CONSTRAINT c CHECK (b IS NOT NULL) NOT VALID";
         let ops = alter_table_ops(&toks(sql)).expect("ops");
         assert_eq!(ops.len(), 4);
-        assert!(matches!(&ops[0], Op::AddColumn { table, .. } if table.name.schema.as_deref() == Some("public") && table.name.name == "users"));
+        assert!(
+            matches!(&ops[0], Op::AddColumn { table, .. } if table.name.schema.as_deref() == Some("public") && table.name.name == "users")
+        );
         match &ops[1] {
             Op::SetNotNull { column, span, .. } => {
                 assert_eq!(column, "b");
@@ -543,7 +744,12 @@ mod tests {
         match &ops[3] {
             Op::AddConstraint { constraint, .. } => {
                 assert!(constraint.not_valid);
-                assert_eq!(constraint.kind, ConstraintKind::Check { not_null_of: Some("b".into()) });
+                assert_eq!(
+                    constraint.kind,
+                    ConstraintKind::Check {
+                        not_null_of: Some("b".into())
+                    }
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -9,16 +9,35 @@ use crate::ir::*;
 
 pub fn lower(stmt: &Statement, toks: &[Tok]) -> Vec<Op> {
     match stmt {
-        Statement::AlterTable(_) => {
-            alter_table_ops(toks).unwrap_or_else(|| vec![Op::Other { kind: "ALTER TABLE".into() }])
+        Statement::AlterTable(_) => alter_table_ops(toks).unwrap_or_else(|| {
+            vec![Op::Other {
+                kind: "ALTER TABLE".into(),
+            }]
+        }),
+        Statement::CreateTable(ct) => {
+            vec![create_table(toks, ct.query.is_some(), ct.if_not_exists)]
         }
-        Statement::CreateTable(ct) => vec![create_table(toks, ct.query.is_some(), ct.if_not_exists)],
-        Statement::CreateIndex(ci) => create_index(toks, ci.concurrently, ci.unique, ci.if_not_exists)
-            .map_or_else(|| vec![Op::Other { kind: "CREATE INDEX".into() }], |op| vec![op]),
-        Statement::Drop { object_type, if_exists, cascade, .. } => match object_type {
+        Statement::CreateIndex(ci) => {
+            create_index(toks, ci.concurrently, ci.unique, ci.if_not_exists).map_or_else(
+                || {
+                    vec![Op::Other {
+                        kind: "CREATE INDEX".into(),
+                    }]
+                },
+                |op| vec![op],
+            )
+        }
+        Statement::Drop {
+            object_type,
+            if_exists,
+            cascade,
+            ..
+        } => match object_type {
             ObjectType::Table => vec![drop_table(toks, *if_exists, *cascade)],
             ObjectType::Index => vec![drop_index(toks)],
-            other => vec![Op::Other { kind: format!("DROP {other}") }],
+            other => vec![Op::Other {
+                kind: format!("DROP {other}"),
+            }],
         },
         Statement::Truncate(_) => vec![truncate(toks)],
         Statement::Insert(_) => dml(toks, "INSERT"),
@@ -28,7 +47,9 @@ pub fn lower(stmt: &Statement, toks: &[Tok]) -> Vec<Op> {
         Statement::Commit { .. } => vec![Op::Commit],
         Statement::Rollback { savepoint, .. } => {
             if savepoint.is_some() {
-                vec![Op::Other { kind: "ROLLBACK TO SAVEPOINT".into() }]
+                vec![Op::Other {
+                    kind: "ROLLBACK TO SAVEPOINT".into(),
+                }]
             } else {
                 vec![Op::Rollback]
             }
@@ -47,13 +68,21 @@ pub fn lower(stmt: &Statement, toks: &[Tok]) -> Vec<Op> {
             name: name_after_kw(toks, "type").unwrap_or_else(|| ObjName::new("?")),
         }],
         Statement::AlterType(_) => vec![alter_type(toks)],
-        Statement::CreateExtension(ce) => vec![Op::CreateExtension { name: ce.name.value.to_ascii_lowercase() }],
+        Statement::CreateExtension(ce) => vec![Op::CreateExtension {
+            name: ce.name.value.to_ascii_lowercase(),
+        }],
         Statement::CreateSequence { .. } => vec![Op::CreateSequence {
             name: name_after_kw(toks, "sequence").unwrap_or_else(|| ObjName::new("?")),
         }],
-        Statement::Comment { object_type, .. } => vec![Op::Comment { object_kind: object_type.to_string() }],
-        Statement::Analyze(_) => vec![Op::Analyze { tables: tables_after(toks, 1) }],
-        _ => vec![Op::Other { kind: statement_kind(toks) }],
+        Statement::Comment { object_type, .. } => vec![Op::Comment {
+            object_kind: object_type.to_string(),
+        }],
+        Statement::Analyze(_) => vec![Op::Analyze {
+            tables: tables_after(toks, 1),
+        }],
+        _ => vec![Op::Other {
+            kind: statement_kind(toks),
+        }],
     }
 }
 
@@ -63,10 +92,22 @@ pub fn statement_kind(toks: &[Tok]) -> String {
     for t in toks.iter().take(4) {
         match t.keyword() {
             Some(_) => {
-                let sqlparser::tokenizer::Token::Word(w) = &t.token else { break };
+                let sqlparser::tokenizer::Token::Word(w) = &t.token else {
+                    break;
+                };
                 let up = w.value.to_ascii_uppercase();
-                let stop = !["CREATE", "ALTER", "DROP", "OR", "REPLACE", "UNIQUE", "TEMP", "TEMPORARY", "MATERIALIZED"]
-                    .contains(&up.as_str());
+                let stop = ![
+                    "CREATE",
+                    "ALTER",
+                    "DROP",
+                    "OR",
+                    "REPLACE",
+                    "UNIQUE",
+                    "TEMP",
+                    "TEMPORARY",
+                    "MATERIALIZED",
+                ]
+                .contains(&up.as_str());
                 words.push(up);
                 if stop {
                     break;
@@ -75,7 +116,11 @@ pub fn statement_kind(toks: &[Tok]) -> String {
             None => break,
         }
     }
-    if words.is_empty() { "UNKNOWN".to_string() } else { words.join(" ") }
+    if words.is_empty() {
+        "UNKNOWN".to_string()
+    } else {
+        words.join(" ")
+    }
 }
 
 /// The name after the first occurrence of `kw` (skipping IF [NOT] EXISTS).
@@ -90,10 +135,14 @@ pub fn create_table(toks: &[Tok], as_select: bool, if_not_exists: bool) -> Op {
     let k = toks.iter().position(|t| t.is_word("table")).unwrap_or(1);
     let k = skip_words(toks, k + 1, &["if", "not", "exists"]);
     let Some((table, mut i)) = table_at(toks, k) else {
-        return Op::Other { kind: "CREATE TABLE".into() };
+        return Op::Other {
+            kind: "CREATE TABLE".into(),
+        };
     };
     let mut partition_of = None;
-    if toks.get(i).is_some_and(|t| t.is_word("partition")) && toks.get(i + 1).is_some_and(|t| t.is_word("of")) {
+    if toks.get(i).is_some_and(|t| t.is_word("partition"))
+        && toks.get(i + 1).is_some_and(|t| t.is_word("of"))
+    {
         if let Some((p, j)) = table_at(toks, i + 2) {
             partition_of = Some(p);
             i = j;
@@ -101,8 +150,16 @@ pub fn create_table(toks: &[Tok], as_select: bool, if_not_exists: bool) -> Op {
     }
     let mut columns = Vec::new();
     let mut constraints = Vec::new();
-    if !as_select && matches!(toks.get(i).map(|t| &t.token), Some(sqlparser::tokenizer::Token::LParen)) {
+    let mut partitioned = false;
+    if !as_select
+        && matches!(
+            toks.get(i).map(|t| &t.token),
+            Some(sqlparser::tokenizer::Token::LParen)
+        )
+    {
         let close = matching_paren(toks, i);
+        partitioned = toks.get(close + 1).is_some_and(|t| t.is_word("partition"))
+            && toks.get(close + 2).is_some_and(|t| t.is_word("by"));
         for (a, b) in split_top_level(toks, i + 1, close) {
             let el = &toks[a..b];
             if starts_table_constraint(el) {
@@ -116,10 +173,23 @@ pub fn create_table(toks: &[Tok], as_select: bool, if_not_exists: bool) -> Op {
             }
         }
     }
-    Op::CreateTable { table, columns, constraints, if_not_exists, partition_of, as_select }
+    Op::CreateTable {
+        table,
+        columns,
+        constraints,
+        if_not_exists,
+        partition_of,
+        as_select,
+        partitioned,
+    }
 }
 
-pub fn create_index(toks: &[Tok], concurrently: bool, unique: bool, if_not_exists: bool) -> Option<Op> {
+pub fn create_index(
+    toks: &[Tok],
+    concurrently: bool,
+    unique: bool,
+    if_not_exists: bool,
+) -> Option<Op> {
     let idx = toks.iter().position(|t| t.is_word("index"))?;
     let keyword_span = toks.first()?.span.cover(toks[idx].span);
     let on = toks.iter().position(|t| t.is_word("on"))?;
@@ -140,12 +210,25 @@ pub fn create_index(toks: &[Tok], concurrently: bool, unique: bool, if_not_exist
         after += 2;
     }
     let (columns, _) = ident_list(toks, after);
-    Some(Op::CreateIndex { name, table, unique, concurrently, if_not_exists, only, columns, keyword_span })
+    Some(Op::CreateIndex {
+        name,
+        table,
+        unique,
+        concurrently,
+        if_not_exists,
+        only,
+        columns,
+        keyword_span,
+    })
 }
 
 pub fn drop_table(toks: &[Tok], if_exists: bool, cascade: bool) -> Op {
     let k = skip_words(toks, 2, &["if", "exists"]);
-    Op::DropTable { tables: table_list(toks, k), if_exists, cascade }
+    Op::DropTable {
+        tables: table_list(toks, k),
+        if_exists,
+        cascade,
+    }
 }
 
 pub fn drop_index(toks: &[Tok]) -> Op {
@@ -154,25 +237,39 @@ pub fn drop_index(toks: &[Tok]) -> Op {
     let j = skip_words(toks, k, &["if", "exists"]);
     let if_exists = j > k;
     let names = table_list(toks, j).into_iter().map(|t| t.name).collect();
-    let span = toks.first().map_or_else(Span::default, |f| f.span.cover(toks[toks.len() - 1].span));
-    Op::DropIndex { names, concurrently, if_exists, span }
+    let span = toks
+        .first()
+        .map_or_else(Span::default, |f| f.span.cover(toks[toks.len() - 1].span));
+    Op::DropIndex {
+        names,
+        concurrently,
+        if_exists,
+        span,
+    }
 }
 
 /// Comma-separated names starting at `k` (stops at the first non-name).
 pub fn table_list(toks: &[Tok], mut k: usize) -> Vec<TableRef> {
     let mut out = Vec::new();
     while let Some((t, j)) = table_at(toks, k) {
-        if t.name.schema.is_none() && ["cascade", "restrict", "in", "nowait", "using"].contains(&t.name.name.as_str())
+        if t.name.schema.is_none()
+            && ["cascade", "restrict", "in", "nowait", "using"].contains(&t.name.name.as_str())
             && toks.get(k).is_some_and(|x| x.keyword().is_some())
         {
             break;
         }
         out.push(t);
         k = j;
-        if matches!(toks.get(k).map(|t| &t.token), Some(sqlparser::tokenizer::Token::Mul)) {
+        if matches!(
+            toks.get(k).map(|t| &t.token),
+            Some(sqlparser::tokenizer::Token::Mul)
+        ) {
             k += 1;
         }
-        if matches!(toks.get(k).map(|t| &t.token), Some(sqlparser::tokenizer::Token::Comma)) {
+        if matches!(
+            toks.get(k).map(|t| &t.token),
+            Some(sqlparser::tokenizer::Token::Comma)
+        ) {
             k += 1;
         } else {
             break;
@@ -184,11 +281,18 @@ pub fn table_list(toks: &[Tok], mut k: usize) -> Vec<TableRef> {
 /// Names after the first `skip` tokens, skipping option words.
 fn tables_after(toks: &[Tok], skip: usize) -> Vec<TableRef> {
     let mut k = skip;
-    if matches!(toks.get(k).map(|t| &t.token), Some(sqlparser::tokenizer::Token::LParen)) {
+    if matches!(
+        toks.get(k).map(|t| &t.token),
+        Some(sqlparser::tokenizer::Token::LParen)
+    ) {
         k = matching_paren(toks, k) + 1;
     }
     while toks.get(k).is_some_and(|t| {
-        ["full", "freeze", "verbose", "analyze", "analyse", "table", "only"].iter().any(|w| t.is_word(w))
+        [
+            "full", "freeze", "verbose", "analyze", "analyse", "table", "only",
+        ]
+        .iter()
+        .any(|w| t.is_word(w))
     }) {
         k += 1;
     }
@@ -198,7 +302,9 @@ fn tables_after(toks: &[Tok], skip: usize) -> Vec<TableRef> {
 pub fn truncate(toks: &[Tok]) -> Op {
     let k = skip_words(toks, 1, &["table"]);
     let k = skip_words(toks, k, &["only"]);
-    Op::Truncate { tables: table_list(toks, k) }
+    Op::Truncate {
+        tables: table_list(toks, k),
+    }
 }
 
 pub fn dml(toks: &[Tok], kind: &str) -> Vec<Op> {
@@ -216,14 +322,22 @@ pub fn dml(toks: &[Tok], kind: &str) -> Vec<Op> {
             break;
         }
     }
-    let Some(v) = verb else { return vec![Op::Other { kind: kind.to_string() }] };
+    let Some(v) = verb else {
+        return vec![Op::Other {
+            kind: kind.to_string(),
+        }];
+    };
     let k = match kind {
         "INSERT" => skip_words(toks, v + 1, &["into"]),
         "DELETE" => skip_words(toks, v + 1, &["from"]),
         _ => v + 1,
     };
     let k = skip_words(toks, k, &["only"]);
-    let Some((table, _)) = table_at(toks, k) else { return vec![Op::Other { kind: kind.to_string() }] };
+    let Some((table, _)) = table_at(toks, k) else {
+        return vec![Op::Other {
+            kind: kind.to_string(),
+        }];
+    };
     let has_where = toks.iter().skip(k).any(|t| t.is_word("where"));
     vec![match kind {
         "INSERT" => Op::Insert { table },
@@ -243,8 +357,19 @@ pub fn set(toks: &[Tok]) -> Op {
         None => name.name,
     };
     let v = skip_words(toks, after, &["to"]);
-    let v = if matches!(toks.get(v).map(|t| &t.token), Some(sqlparser::tokenizer::Token::Eq)) { v + 1 } else { v };
-    let value = if reset { "DEFAULT".to_string() } else { value_text(toks.get(v..).unwrap_or(&[])) };
+    let v = if matches!(
+        toks.get(v).map(|t| &t.token),
+        Some(sqlparser::tokenizer::Token::Eq)
+    ) {
+        v + 1
+    } else {
+        v
+    };
+    let value = if reset {
+        "DEFAULT".to_string()
+    } else {
+        value_text(toks.get(v..).unwrap_or(&[]))
+    };
     Op::Set { name, value, local }
 }
 
@@ -261,17 +386,26 @@ fn value_text(toks: &[Tok]) -> String {
 pub fn vacuum(toks: &[Tok]) -> Op {
     let span = toks.first().map_or_else(Span::default, |f| f.span);
     let mut full = toks.get(1).is_some_and(|t| t.is_word("full"));
-    if matches!(toks.get(1).map(|t| &t.token), Some(sqlparser::tokenizer::Token::LParen)) {
+    if matches!(
+        toks.get(1).map(|t| &t.token),
+        Some(sqlparser::tokenizer::Token::LParen)
+    ) {
         let close = matching_paren(toks, 1);
         for (a, b) in split_top_level(toks, 2, close) {
             if toks[a].is_word("full") {
-                let off = b > a + 1 && (toks[a + 1].is_word("false") || toks[a + 1].is_word("off")
-                    || matches!(&toks[a + 1].token, sqlparser::tokenizer::Token::Number(n, _) if n == "0"));
+                let off = b > a + 1
+                    && (toks[a + 1].is_word("false")
+                        || toks[a + 1].is_word("off")
+                        || matches!(&toks[a + 1].token, sqlparser::tokenizer::Token::Number(n, _) if n == "0"));
                 full = !off;
             }
         }
     }
-    Op::Vacuum { full, tables: tables_after(toks, 1), span }
+    Op::Vacuum {
+        full,
+        tables: tables_after(toks, 1),
+        span,
+    }
 }
 
 pub fn lock_table(toks: &[Tok]) -> Option<Op> {
@@ -281,7 +415,11 @@ pub fn lock_table(toks: &[Tok]) -> Option<Op> {
     let tables = table_list(toks, k);
     let mode = match toks.iter().position(|t| t.is_word("in")) {
         Some(i) => {
-            let end = toks.iter().skip(i).position(|t| t.is_word("mode")).map_or(toks.len(), |p| p + i);
+            let end = toks
+                .iter()
+                .skip(i)
+                .position(|t| t.is_word("mode"))
+                .map_or(toks.len(), |p| p + i);
             text_of(&toks[i + 1..end]).to_ascii_uppercase()
         }
         None => "ACCESS EXCLUSIVE".to_string(),
@@ -294,18 +432,29 @@ pub fn refresh(toks: &[Tok]) -> Op {
     let concurrently = toks.get(k).is_some_and(|t| t.is_word("concurrently"));
     let k = skip_words(toks, k, &["concurrently"]);
     let name = name_at(toks, k).map_or_else(|| ObjName::new("?"), |(n, _, _)| n);
-    let span = toks.first().map_or_else(Span::default, |f| f.span.cover(toks[toks.len() - 1].span));
-    Op::RefreshMaterializedView { name, concurrently, span }
+    let span = toks
+        .first()
+        .map_or_else(Span::default, |f| f.span.cover(toks[toks.len() - 1].span));
+    Op::RefreshMaterializedView {
+        name,
+        concurrently,
+        span,
+    }
 }
 
 pub fn create_function(toks: &[Tok], procedure: bool) -> Op {
     let kw = if procedure { "procedure" } else { "function" };
-    Op::CreateFunction { name: name_after_kw(toks, kw).unwrap_or_else(|| ObjName::new("?")), procedure }
+    Op::CreateFunction {
+        name: name_after_kw(toks, kw).unwrap_or_else(|| ObjName::new("?")),
+        procedure,
+    }
 }
 
 pub fn alter_type(toks: &[Tok]) -> Op {
     let (name, _, k) = name_at(toks, 2).unwrap_or((ObjName::new("?"), Span::default(), 2));
     let action = text_of(toks.get(k..).unwrap_or(&[]));
-    let span = toks.first().map_or_else(Span::default, |f| f.span.cover(toks[toks.len() - 1].span));
+    let span = toks
+        .first()
+        .map_or_else(Span::default, |f| f.span.cover(toks[toks.len() - 1].span));
     Op::AlterType { name, action, span }
 }

@@ -21,7 +21,10 @@ pub enum How {
     Fallback,
     PsqlMeta,
     /// Neither sqlparser nor the fallback understood it; `at` is where sqlparser stopped.
-    Unparsed { message: String, at: Span },
+    Unparsed {
+        message: String,
+        at: Span,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -53,9 +56,18 @@ pub fn parse_source(src: &SourceText) -> ParsedFile {
             }
             RawKind::Sql => parse_statement(text, raw.span.start),
         };
-        statements.push(Statement { index, span: raw.span, ops, how, templated: raw.templated });
+        statements.push(Statement {
+            index,
+            span: raw.span,
+            ops,
+            how,
+            templated: raw.templated,
+        });
     }
-    ParsedFile { statements, problems: split.problems }
+    ParsedFile {
+        statements,
+        problems: split.problems,
+    }
 }
 
 /// Parses one statement's (masked) text located at byte `base` of the file.
@@ -66,11 +78,19 @@ pub fn parse_statement(text: &str, base: usize) -> (Vec<Op>, How) {
         Ok(t) => t,
         Err(e) => {
             let at = e.at.map_or(whole, |p| Span::new(p, (p + 1).min(whole.end)));
-            return (Vec::new(), How::Unparsed { message: e.message, at });
+            return (
+                Vec::new(),
+                How::Unparsed {
+                    message: e.message,
+                    at,
+                },
+            );
         }
     };
     let dialect = PostgreSqlDialect {};
-    let result = Parser::new(&dialect).with_tokens_with_locations(tokens.raw).parse_statements();
+    let result = Parser::new(&dialect)
+        .with_tokens_with_locations(tokens.raw)
+        .parse_statements();
     match result {
         Ok(stmts) if stmts.len() == 1 => (lower::lower(&stmts[0], &tokens.toks), How::Sqlparser),
         Ok(stmts) if stmts.is_empty() => (Vec::new(), How::Sqlparser),
@@ -87,7 +107,10 @@ pub fn parse_statement(text: &str, base: usize) -> (Vec<Op>, How) {
                     });
                     (clean_message(&msg), at)
                 }
-                Ok(_) => ("more than one statement without a separator".to_string(), whole),
+                Ok(_) => (
+                    "more than one statement without a separator".to_string(),
+                    whole,
+                ),
             };
             (Vec::new(), How::Unparsed { message, at })
         }
@@ -101,7 +124,11 @@ fn error_location(msg: &str, map: &LineMap<'_>) -> Option<usize> {
     let comma = rest.find(',')?;
     let line: u64 = rest[..comma].trim().parse().ok()?;
     let c = rest.find("Column: ")?;
-    let col: u64 = rest[c + 8..].trim_end_matches(|ch: char| !ch.is_ascii_digit()).trim().parse().ok()?;
+    let col: u64 = rest[c + 8..]
+        .trim_end_matches(|ch: char| !ch.is_ascii_digit())
+        .trim()
+        .parse()
+        .ok()?;
     map.offset(line, col)
 }
 

@@ -17,8 +17,17 @@ pub struct LineMap<'a> {
 impl<'a> LineMap<'a> {
     pub fn new(text: &'a str, base: usize) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
-        LineMap { text, base, line_starts }
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineMap {
+            text,
+            base,
+            line_starts,
+        }
     }
 
     /// Byte offset in the file of a sqlparser location; `None` for the empty location.
@@ -104,7 +113,10 @@ pub fn tokenize(stmt_text: &str, base: usize, map: &LineMap<'_>) -> Result<Token
             continue;
         }
         let span = map.span(t.span).unwrap_or(Span::new(base, base));
-        toks.push(Tok { token: t.token.clone(), span });
+        toks.push(Tok {
+            token: t.token.clone(),
+            span,
+        });
     }
     let _ = Whitespace::Space;
     Ok(Tokens { toks, raw })
@@ -118,7 +130,10 @@ pub trait TokSlice {
 
 impl TokSlice for [Tok] {
     fn find_word(&self, from: usize, kw: &str) -> Option<usize> {
-        self.iter().skip(from).position(|t| t.is_word(kw)).map(|p| p + from)
+        self.iter()
+            .skip(from)
+            .position(|t| t.is_word(kw))
+            .map(|p| p + from)
     }
 
     /// Span from token `from` to token `to` (inclusive).

@@ -281,18 +281,49 @@ mod tests {
         assert!(r10.rewrites && r10.lock == Some(LockMode::AccessExclusive));
         let r11 = lookup(Fact::AddColDefaultConst, v(11)).expect("row");
         assert!(!r11.rewrites && !r11.scans);
-        assert!(lookup(Fact::AddColDefaultVolatile, v(17)).expect("row").rewrites);
+        assert!(
+            lookup(Fact::AddColDefaultVolatile, v(17))
+                .expect("row")
+                .rewrites
+        );
         assert!(lookup(Fact::AddColIdentity, v(16)).expect("row").rewrites);
-        assert_eq!(lookup(Fact::CreateIndex, v(15)).expect("row").lock, Some(LockMode::Share));
-        assert!(lookup(Fact::SetNotNullWithValidCheck, v(11)).expect("row").scans);
-        assert!(!lookup(Fact::SetNotNullWithValidCheck, v(12)).expect("row").scans);
-        assert_eq!(lookup(Fact::AddColNotNullNoDefault, v(14)).expect("row").in_txn, InTxn::Fails);
-        assert_eq!(lookup(Fact::DropIndexConcurrently, v(14)).expect("row").in_txn, InTxn::No);
         assert_eq!(
-            lookup(Fact::ReindexTableConcurrently, v(11)).expect("row").in_txn,
+            lookup(Fact::CreateIndex, v(15)).expect("row").lock,
+            Some(LockMode::Share)
+        );
+        assert!(
+            lookup(Fact::SetNotNullWithValidCheck, v(11))
+                .expect("row")
+                .scans
+        );
+        assert!(
+            !lookup(Fact::SetNotNullWithValidCheck, v(12))
+                .expect("row")
+                .scans
+        );
+        assert_eq!(
+            lookup(Fact::AddColNotNullNoDefault, v(14))
+                .expect("row")
+                .in_txn,
+            InTxn::Fails
+        );
+        assert_eq!(
+            lookup(Fact::DropIndexConcurrently, v(14))
+                .expect("row")
+                .in_txn,
+            InTxn::No
+        );
+        assert_eq!(
+            lookup(Fact::ReindexTableConcurrently, v(11))
+                .expect("row")
+                .in_txn,
             InTxn::Unavailable
         );
         // newer than measured: newest row
-        assert!(!lookup(Fact::AddColDefaultConst, v(19)).expect("row").rewrites);
+        assert!(
+            !lookup(Fact::AddColDefaultConst, v(19))
+                .expect("row")
+                .rewrites
+        );
     }
 }

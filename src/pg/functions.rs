@@ -114,7 +114,10 @@ mod tests {
     #[test]
     fn classifies() {
         assert_eq!(volatility("now"), Volatility::NonVolatile);
-        assert_eq!(volatility("pg_catalog.gen_random_uuid"), Volatility::Volatile);
+        assert_eq!(
+            volatility("pg_catalog.gen_random_uuid"),
+            Volatility::Volatile
+        );
         assert_eq!(volatility("Random"), Volatility::Volatile);
         assert_eq!(volatility("my_func"), Volatility::Unknown);
         assert!(is_niladic_stable_keyword("CURRENT_TIMESTAMP"));

@@ -70,14 +70,22 @@ impl LockMode {
 
     /// Parses the SQL name (`SHARE ROW EXCLUSIVE`, any case and spacing) or the `pg_locks` name.
     pub fn parse(s: &str) -> Option<LockMode> {
-        let norm: String = s.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase();
+        let norm: String = s
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_uppercase();
         ALL.into_iter()
             .find(|m| m.sql_name() == norm || m.pg_locks_name().eq_ignore_ascii_case(s.trim()))
     }
 
     /// The conflict matrix.
     pub fn conflicts_with(self, other: LockMode) -> bool {
-        let (a, b) = if self <= other { (self, other) } else { (other, self) };
+        let (a, b) = if self <= other {
+            (self, other)
+        } else {
+            (other, self)
+        };
         match a {
             AccessShare => b == AccessExclusive,
             RowShare => b >= Exclusive,
@@ -177,7 +185,11 @@ mod tests {
             for (j, b) in ALL.iter().enumerate() {
                 let expected = MATRIX[i].as_bytes()[j] == b'X';
                 assert_eq!(a.conflicts_with(*b), expected, "{a} vs {b}");
-                assert_eq!(a.conflicts_with(*b), b.conflicts_with(*a), "symmetric {a} {b}");
+                assert_eq!(
+                    a.conflicts_with(*b),
+                    b.conflicts_with(*a),
+                    "symmetric {a} {b}"
+                );
             }
         }
     }
@@ -192,8 +204,14 @@ mod tests {
             Share.describe_on("users"),
             "SHARE on `users` blocks writes, VACUUM/ANALYZE/autovacuum, CREATE TRIGGER and ALTER TABLE/DROP until the transaction commits; reads, SELECT FOR UPDATE/SHARE and CREATE INDEX continue"
         );
-        assert_eq!(LockMode::parse("share row  exclusive"), Some(ShareRowExclusive));
-        assert_eq!(LockMode::parse("AccessExclusiveLock"), Some(AccessExclusive));
+        assert_eq!(
+            LockMode::parse("share row  exclusive"),
+            Some(ShareRowExclusive)
+        );
+        assert_eq!(
+            LockMode::parse("AccessExclusiveLock"),
+            Some(AccessExclusive)
+        );
         assert_eq!(LockMode::parse("nope"), None);
     }
 }

@@ -26,7 +26,10 @@ impl PgVersion {
     }
 
     pub const fn with_minor(major: u16, minor: u16) -> Self {
-        PgVersion { major, minor: Some(minor) }
+        PgVersion {
+            major,
+            minor: Some(minor),
+        }
     }
 
     pub fn default_target() -> Self {
@@ -71,7 +74,9 @@ impl fmt::Display for PgVersion {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VersionError {
-    #[error("`{0}` is not a PostgreSQL version (expected a major like `16` or `major.minor` like `14.4`)")]
+    #[error(
+        "`{0}` is not a PostgreSQL version (expected a major like `16` or `major.minor` like `14.4`)"
+    )]
     Syntax(String),
     #[error(
         "PostgreSQL {0} is older than {OLDEST_KNOWN}, the oldest version migcheck has measured facts for"
@@ -94,8 +99,12 @@ impl FromStr for PgVersion {
         let num = |p: Option<&str>| -> Result<Option<u16>, VersionError> {
             match p {
                 None => Ok(None),
-                Some(x) if !x.is_empty() && x.len() <= 4 && x.bytes().all(|b| b.is_ascii_digit()) => {
-                    x.parse::<u16>().map(Some).map_err(|_| VersionError::Syntax(s.to_string()))
+                Some(x)
+                    if !x.is_empty() && x.len() <= 4 && x.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    x.parse::<u16>()
+                        .map(Some)
+                        .map_err(|_| VersionError::Syntax(s.to_string()))
                 }
                 Some(_) => Err(VersionError::Syntax(s.to_string())),
             }
@@ -139,11 +148,29 @@ mod tests {
 
     #[test]
     fn rejects_garbage_and_old() {
-        assert!(matches!("abc".parse::<PgVersion>(), Err(VersionError::Syntax(_))));
-        assert!(matches!("".parse::<PgVersion>(), Err(VersionError::Syntax(_))));
-        assert!(matches!("11.".parse::<PgVersion>(), Err(VersionError::Syntax(_))));
-        assert!(matches!("9.6".parse::<PgVersion>(), Err(VersionError::TooOld(_))));
-        assert!(matches!("9.6.3".parse::<PgVersion>(), Err(VersionError::TooOld(_))));
-        assert!(matches!("16.1.2".parse::<PgVersion>(), Err(VersionError::Syntax(_))));
+        assert!(matches!(
+            "abc".parse::<PgVersion>(),
+            Err(VersionError::Syntax(_))
+        ));
+        assert!(matches!(
+            "".parse::<PgVersion>(),
+            Err(VersionError::Syntax(_))
+        ));
+        assert!(matches!(
+            "11.".parse::<PgVersion>(),
+            Err(VersionError::Syntax(_))
+        ));
+        assert!(matches!(
+            "9.6".parse::<PgVersion>(),
+            Err(VersionError::TooOld(_))
+        ));
+        assert!(matches!(
+            "9.6.3".parse::<PgVersion>(),
+            Err(VersionError::TooOld(_))
+        ));
+        assert!(matches!(
+            "16.1.2".parse::<PgVersion>(),
+            Err(VersionError::Syntax(_))
+        ));
     }
 }

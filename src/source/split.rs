@@ -63,6 +63,8 @@ struct Splitter<'a> {
     routine: bool,
     prev_word_begin: bool,
     atomic_depth: u32,
+    /// Inside `-- +goose StatementBegin ... StatementEnd`. goose sends the block as one
+    /// string, but its statements are still split here: rules look at each one.
     goose_block: bool,
 }
 
@@ -87,7 +89,11 @@ pub fn split(text: &str) -> Split {
     // Masking only replaces whole constructs delimited by ASCII bytes with ASCII bytes, so the
     // result is valid UTF-8; fall back to the original text if that invariant were ever broken.
     let masked = String::from_utf8(s.masked).unwrap_or_else(|_| text.to_string());
-    Split { masked, statements: s.statements, problems: s.problems }
+    Split {
+        masked,
+        statements: s.statements,
+        problems: s.problems,
+    }
 }
 
 impl<'a> Splitter<'a> {
@@ -114,7 +120,10 @@ impl<'a> Splitter<'a> {
     }
 
     fn problem(&mut self, from: usize, to: usize, message: impl Into<String>) {
-        self.problems.push(SplitProblem { span: Span::new(from, to), message: message.into() });
+        self.problems.push(SplitProblem {
+            span: Span::new(from, to),
+            message: message.into(),
+        });
     }
 
     fn mask_ident(&mut self, from: usize, to: usize) {
@@ -134,7 +143,10 @@ impl<'a> Splitter<'a> {
     }
 
     fn line_end(&self, from: usize) -> usize {
-        self.b[from..].iter().position(|&c| c == b'\n').map_or(self.b.len(), |p| from + p)
+        self.b[from..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(self.b.len(), |p| from + p)
     }
 
     fn find(&self, from: usize, needle: &str) -> Option<usize> {
@@ -162,7 +174,11 @@ impl<'a> Splitter<'a> {
                     // psql meta-command: ends the current statement and runs to end of line
                     self.finish();
                     let mut e = self.line_end(i);
-                    let stmt_end = if e > i && self.b[e - 1] == b'\r' { e - 1 } else { e };
+                    let stmt_end = if e > i && self.b[e - 1] == b'\r' {
+                        e - 1
+                    } else {
+                        e
+                    };
                     self.statements.push(RawStatement {
                         span: Span::new(i, stmt_end.max(i + 1)),
                         kind: RawKind::PsqlMeta,
@@ -174,12 +190,17 @@ impl<'a> Splitter<'a> {
                     i = e;
                 }
                 b';' => {
-                    if self.goose_block || self.atomic_depth > 0 {
+                    if self.atomic_depth > 0 {
                         self.token(i, i + 1);
+                        i += 1;
                     } else {
+                        let copy_data = self.is_copy_from_stdin();
                         self.finish();
+                        i += 1;
+                        if copy_data {
+                            i = self.skip_copy_data(i);
+                        }
                     }
-                    i += 1;
                 }
                 b'{' if next == b'{' => i = self.template(i, "}}", true),
                 b'{' if next == b'%' => i = self.template(i, "%}", false),
@@ -235,6 +256,48 @@ impl<'a> Splitter<'a> {
         }
     }
 
+    /// `COPY ... FROM STDIN;` is followed by data lines up to `\.` (psql).
+    fn is_copy_from_stdin(&self) -> bool {
+        let Some(start) = self.start else {
+            return false;
+        };
+        if self.first_word.as_deref() != Some("copy") {
+            return false;
+        }
+        let stmt = self
+            .text
+            .get(start..self.end)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        stmt.split_whitespace()
+            .collect::<Vec<_>>()
+            .windows(2)
+            .any(|w| w[0] == "from" && w[1] == "stdin")
+    }
+
+    fn skip_copy_data(&mut self, from: usize) -> usize {
+        let n = self.b.len();
+        // data starts on the next line
+        let mut line = self.line_end(from).min(n);
+        if line < n {
+            line += 1;
+        }
+        while line < n {
+            let e = self.line_end(line);
+            let l = self.text.get(line..e).unwrap_or("").trim_end_matches('\r');
+            if l == "\\." {
+                return e;
+            }
+            line = e + 1;
+        }
+        self.problem(
+            from,
+            from,
+            "`COPY ... FROM stdin` data has no terminating `\\.` line",
+        );
+        n
+    }
+
     fn line_comment(&mut self, from: usize, to: usize) {
         let body = self.text.get(from + 2..to).unwrap_or("").trim();
         let lower = body.to_ascii_lowercase();
@@ -275,7 +338,11 @@ impl<'a> Splitter<'a> {
                 i += 1;
             }
         }
-        self.problem(from, from + 2, "unterminated `/*` comment runs to the end of the file");
+        self.problem(
+            from,
+            from + 2,
+            "unterminated `/*` comment runs to the end of the file",
+        );
         n
     }
 
@@ -299,8 +366,16 @@ impl<'a> Splitter<'a> {
             }
             i += 1;
         }
-        let what = if quote == b'"' { "quoted identifier" } else { "string literal" };
-        self.problem(from, content, format!("unterminated {what} runs to the end of the file"));
+        let what = if quote == b'"' {
+            "quoted identifier"
+        } else {
+            "string literal"
+        };
+        self.problem(
+            from,
+            content,
+            format!("unterminated {what} runs to the end of the file"),
+        );
         self.token(from, n);
         n
     }
@@ -338,7 +413,9 @@ impl<'a> Splitter<'a> {
                     self.problem(
                         from,
                         tag_end,
-                        format!("unterminated dollar-quoted string `{tag}` runs to the end of the file"),
+                        format!(
+                            "unterminated dollar-quoted string `{tag}` runs to the end of the file"
+                        ),
                     );
                     self.token(from, n);
                     n
@@ -365,7 +442,11 @@ impl<'a> Splitter<'a> {
             }
             None => {
                 let opener = self.text.get(from..from + open_len).unwrap_or("{");
-                self.problem(from, from + open_len, format!("unterminated template `{opener}`"));
+                self.problem(
+                    from,
+                    from + open_len,
+                    format!("unterminated template `{opener}`"),
+                );
                 self.token(from, from + 1);
                 from + 1
             }
@@ -392,7 +473,8 @@ impl<'a> Splitter<'a> {
             self.routine = true;
         }
         if self.routine {
-            if self.atomic_depth == 0 && self.prev_word_begin && word.eq_ignore_ascii_case("atomic") {
+            if self.atomic_depth == 0 && self.prev_word_begin && word.eq_ignore_ascii_case("atomic")
+            {
                 self.atomic_depth = 1;
             } else if self.atomic_depth > 0 {
                 if word.eq_ignore_ascii_case("case") {
@@ -413,13 +495,19 @@ mod tests {
 
     fn texts(sql: &str) -> Vec<String> {
         let s = split(sql);
-        s.statements.iter().map(|st| sql[st.span.start..st.span.end].to_string()).collect()
+        s.statements
+            .iter()
+            .map(|st| sql[st.span.start..st.span.end].to_string())
+            .collect()
     }
 
     #[test]
     fn basic_and_quotes() {
         assert_eq!(texts("select 1; select 2"), ["select 1", "select 2"]);
-        assert_eq!(texts("select ';'; select \"a;b\""), ["select ';'", "select \"a;b\""]);
+        assert_eq!(
+            texts("select ';'; select \"a;b\""),
+            ["select ';'", "select \"a;b\""]
+        );
         assert_eq!(texts("select 'it''s;'; x"), ["select 'it''s;'", "x"]);
         assert_eq!(texts("select E'a\\';b'; y"), ["select E'a\\';b'", "y"]);
         assert_eq!(texts("select e'\\\\'; y"), ["select e'\\\\'", "y"]);
@@ -428,18 +516,28 @@ mod tests {
 
     #[test]
     fn dollar_quotes_and_params() {
-        let sql = "create function f() returns int as $fn$ select 1; $$ $fn$ language sql; select $1;";
+        let sql =
+            "create function f() returns int as $fn$ select 1; $$ $fn$ language sql; select $1;";
         assert_eq!(
             texts(sql),
-            ["create function f() returns int as $fn$ select 1; $$ $fn$ language sql", "select $1"]
+            [
+                "create function f() returns int as $fn$ select 1; $$ $fn$ language sql",
+                "select $1"
+            ]
         );
-        assert_eq!(texts("do $$ begin; end $$; x"), ["do $$ begin; end $$", "x"]);
+        assert_eq!(
+            texts("do $$ begin; end $$; x"),
+            ["do $$ begin; end $$", "x"]
+        );
         assert_eq!(texts("select a$b; x"), ["select a$b", "x"]);
     }
 
     #[test]
     fn comments() {
-        assert_eq!(texts("-- a; b\nselect 1; /* c; /* d; */ e; */ select 2;"), ["select 1", "select 2"]);
+        assert_eq!(
+            texts("-- a; b\nselect 1; /* c; /* d; */ e; */ select 2;"),
+            ["select 1", "select 2"]
+        );
         let s = split("select 1; /* open");
         assert_eq!(s.problems.len(), 1);
         assert_eq!(s.statements.len(), 1);
@@ -449,7 +547,12 @@ mod tests {
     fn psql_meta_commands() {
         assert_eq!(
             texts("\\set ON_ERROR_STOP on\r\nselect 1;\n\\i other.sql\nselect 2;"),
-            ["\\set ON_ERROR_STOP on", "select 1", "\\i other.sql", "select 2"]
+            [
+                "\\set ON_ERROR_STOP on",
+                "select 1",
+                "\\i other.sql",
+                "select 2"
+            ]
         );
         let s = split("\\set x 1\nselect 1;");
         assert_eq!(s.statements[0].kind, RawKind::PsqlMeta);
@@ -467,7 +570,17 @@ mod tests {
     #[test]
     fn goose_blocks() {
         let sql = "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() AS 'a; b'; SELECT 1;\n-- +goose StatementEnd\nselect 2;";
-        assert_eq!(texts(sql), ["CREATE FUNCTION f() AS 'a; b'; SELECT 1;", "select 2"]);
+        assert_eq!(
+            texts(sql),
+            ["CREATE FUNCTION f() AS 'a; b'", "SELECT 1", "select 2"]
+        );
+    }
+
+    #[test]
+    fn copy_from_stdin_data_is_skipped() {
+        let sql = "COPY t (a, b) FROM stdin;\n1\t$2b$x';\n2\tq\n\\.\nselect 1;";
+        assert_eq!(texts(sql), ["COPY t (a, b) FROM stdin", "select 1"]);
+        assert!(split(sql).problems.is_empty());
     }
 
     #[test]
@@ -486,7 +599,13 @@ mod tests {
 
     #[test]
     fn unterminated_constructs_are_problems() {
-        for sql in ["select 'abc", "select \"abc", "select $$abc", "select $x$abc$$", "x {{ y"] {
+        for sql in [
+            "select 'abc",
+            "select \"abc",
+            "select $$abc",
+            "select $x$abc$$",
+            "x {{ y",
+        ] {
             let s = split(sql);
             assert_eq!(s.problems.len(), 1, "{sql}");
             assert_eq!(s.statements.len(), 1, "{sql}");

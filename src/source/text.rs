@@ -18,7 +18,11 @@ pub enum DecodeError {
     /// NUL bytes: a binary file, not SQL. Carries the byte offset of the first NUL.
     Binary { offset: usize },
     /// Not valid UTF-8; carries the offset of the first invalid byte and its line/column.
-    InvalidUtf8 { offset: usize, line: usize, column: usize },
+    InvalidUtf8 {
+        offset: usize,
+        line: usize,
+        column: usize,
+    },
 }
 
 impl SourceText {
@@ -29,7 +33,11 @@ impl SourceText {
         };
         let mut line_starts = vec![0];
         line_starts.extend(memchr_newlines(text.as_bytes()));
-        SourceText { text, had_bom, line_starts }
+        SourceText {
+            text,
+            had_bom,
+            line_starts,
+        }
     }
 
     /// Decodes file bytes. Binary content and invalid UTF-8 are errors with a location.
@@ -53,7 +61,11 @@ impl SourceText {
                 let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
                 let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
                 let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
-                Err(DecodeError::InvalidUtf8 { offset, line, column })
+                Err(DecodeError::InvalidUtf8 {
+                    offset,
+                    line,
+                    column,
+                })
             }
         }
     }
@@ -66,7 +78,10 @@ impl SourceText {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
-        let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         (line + 1, col + 1)
     }
 
@@ -116,7 +131,11 @@ mod tests {
         );
         assert_eq!(
             SourceText::from_bytes(b"ok;\nab\xffc".to_vec()).err(),
-            Some(DecodeError::InvalidUtf8 { offset: 6, line: 2, column: 3 })
+            Some(DecodeError::InvalidUtf8 {
+                offset: 6,
+                line: 2,
+                column: 3
+            })
         );
     }
 }

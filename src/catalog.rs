@@ -1,0 +1,210 @@
+//! Schema replay: the tables, columns and constraints the migrations have built so far, so a
+//! rule can ask what existed before a statement. Tables not created in the migrations seen are
+//! unknown here and treated by rules as existing and possibly large.
+
+use std::collections::HashMap;
+
+use crate::ir::{ConstraintKind, ObjName, Op};
+
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    tables: HashMap<(String, String), Table>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: ObjName,
+    /// The migration unit (run order) that created it; `None` when it predates what we saw.
+    pub created_in: Option<usize>,
+    pub partitioned: bool,
+    pub columns: Vec<Column>,
+    pub checks: Vec<Check>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub ty: String,
+    pub not_null: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: Option<String>,
+    /// Set when the expression is exactly `col IS NOT NULL`.
+    pub not_null_of: Option<String>,
+    pub validated: bool,
+}
+
+fn key(n: &ObjName) -> (String, String) {
+    (
+        n.schema.clone().unwrap_or_else(|| "public".to_string()),
+        n.name.clone(),
+    )
+}
+
+impl Catalog {
+    pub fn table(&self, name: &ObjName) -> Option<&Table> {
+        self.tables.get(&key(name))
+    }
+
+    fn table_mut(&mut self, name: &ObjName) -> Option<&mut Table> {
+        self.tables.get_mut(&key(name))
+    }
+
+    pub fn len(&self) -> usize {
+        self.tables.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+    }
+
+    /// A validated `CHECK (col IS NOT NULL)` on the table, if any.
+    pub fn valid_not_null_check(&self, table: &ObjName, column: &str) -> Option<&Check> {
+        self.table(table)?
+            .checks
+            .iter()
+            .find(|c| c.validated && c.not_null_of.as_deref() == Some(column))
+    }
+
+    /// A `NOT VALID` `CHECK (col IS NOT NULL)` on the table, if any.
+    pub fn unvalidated_not_null_check(&self, table: &ObjName, column: &str) -> Option<&Check> {
+        self.table(table)?
+            .checks
+            .iter()
+            .find(|c| !c.validated && c.not_null_of.as_deref() == Some(column))
+    }
+
+    /// Applies one operation of migration unit `unit`.
+    pub fn apply(&mut self, op: &Op, unit: usize) {
+        match op {
+            Op::CreateTable {
+                table,
+                columns,
+                constraints,
+                partitioned,
+                if_not_exists,
+                ..
+            } => {
+                if *if_not_exists && self.table(&table.name).is_some() {
+                    return;
+                }
+                let mut checks = Vec::new();
+                for c in constraints {
+                    if let ConstraintKind::Check { not_null_of } = &c.kind {
+                        checks.push(Check {
+                            name: c.name.clone(),
+                            not_null_of: not_null_of.clone(),
+                            validated: true,
+                        });
+                    }
+                }
+                let t = Table {
+                    name: table.name.clone(),
+                    created_in: Some(unit),
+                    partitioned: *partitioned,
+                    columns: columns
+                        .iter()
+                        .map(|c| Column {
+                            name: c.name.clone(),
+                            ty: c.ty.clone(),
+                            not_null: c.not_null,
+                        })
+                        .collect(),
+                    checks,
+                };
+                self.tables.insert(key(&table.name), t);
+            }
+            Op::DropTable { tables, .. } => {
+                for t in tables {
+                    self.tables.remove(&key(&t.name));
+                }
+            }
+            Op::RenameTable { table, to, .. } => {
+                if let Some(mut t) = self.tables.remove(&key(&table.name)) {
+                    t.name.name = to.clone();
+                    self.tables.insert(key(&t.name), t);
+                }
+            }
+            Op::AddColumn { table, column, .. } => {
+                if let Some(t) = self.table_mut(&table.name) {
+                    t.columns.push(Column {
+                        name: column.name.clone(),
+                        ty: column.ty.clone(),
+                        not_null: column.not_null,
+                    });
+                }
+            }
+            Op::DropColumn { table, column, .. } => {
+                if let Some(t) = self.table_mut(&table.name) {
+                    t.columns.retain(|c| &c.name != column);
+                    t.checks
+                        .retain(|c| c.not_null_of.as_deref() != Some(column));
+                }
+            }
+            Op::RenameColumn {
+                table, from, to, ..
+            } => {
+                if let Some(t) = self.table_mut(&table.name) {
+                    for c in &mut t.columns {
+                        if &c.name == from {
+                            c.name = to.clone();
+                        }
+                    }
+                    for c in &mut t.checks {
+                        if c.not_null_of.as_deref() == Some(from) {
+                            c.not_null_of = Some(to.clone());
+                        }
+                    }
+                }
+            }
+            Op::AlterColumnType {
+                table, column, ty, ..
+            } => {
+                if let Some(c) = self
+                    .table_mut(&table.name)
+                    .and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
+                {
+                    c.ty = ty.clone();
+                }
+            }
+            Op::SetNotNull { table, column, .. } | Op::DropNotNull { table, column, .. } => {
+                let set = matches!(op, Op::SetNotNull { .. });
+                if let Some(c) = self
+                    .table_mut(&table.name)
+                    .and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
+                {
+                    c.not_null = set;
+                }
+            }
+            Op::AddConstraint { table, constraint } => {
+                if let (Some(t), ConstraintKind::Check { not_null_of }) =
+                    (self.table_mut(&table.name), &constraint.kind)
+                {
+                    t.checks.push(Check {
+                        name: constraint.name.clone(),
+                        not_null_of: not_null_of.clone(),
+                        validated: !constraint.not_valid,
+                    });
+                }
+            }
+            Op::ValidateConstraint { table, name, .. } => {
+                if let Some(t) = self.table_mut(&table.name) {
+                    for c in &mut t.checks {
+                        if c.name.as_deref() == Some(name.as_str()) {
+                            c.validated = true;
+                        }
+                    }
+                }
+            }
+            Op::DropConstraint { table, name, .. } => {
+                if let Some(t) = self.table_mut(&table.name) {
+                    t.checks
+                        .retain(|c| c.name.as_deref() != Some(name.as_str()));
+                }
+            }
+            _ => {}
+        }
+    }
+}

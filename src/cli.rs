@@ -1,0 +1,78 @@
+//! Command-line interface (clap). What the user typed; `main.rs` validates and runs it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "migcheck",
+    version,
+    about = "A PostgreSQL migration safety linter: finds table rewrites, long locks and missing down-migrations before they reach production",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// When to use colours: auto (a terminal and no NO_COLOR), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint migration directories or files.
+    Check(CheckArgs),
+    /// List all rules.
+    Rules(RulesArgs),
+    /// Show a rule's documentation.
+    Explain {
+        /// Rule id (`MC010`) or name (`add-column-default-rewrite`).
+        rule: String,
+    },
+    /// Show how migcheck splits and understands a SQL file (statements and operations, JSON).
+    Parse { file: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Migration directories or files. Default: `paths` from migcheck.toml.
+    pub paths: Vec<PathBuf>,
+
+    /// Target PostgreSQL version, e.g. 16 or 14.4 (beats `pg-version` in migcheck.toml).
+    #[arg(long, value_name = "VERSION")]
+    pub pg_version: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Use this config file instead of discovering migcheck.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore any migcheck.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}

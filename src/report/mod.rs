@@ -1,0 +1,133 @@
+//! Output formats. Each takes the run's files, findings and summary and writes to a stream.
+
+pub mod json;
+pub mod text;
+
+use serde::Serialize;
+
+use crate::engine::{Finding, Stats};
+use crate::pg::PgVersion;
+use crate::rules::Level;
+
+/// What every format reports at the end.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub pg_version: String,
+    /// True when no version was configured and migcheck's default was used.
+    pub pg_version_assumed: bool,
+    pub files: usize,
+    pub migrations: usize,
+    pub statements: usize,
+    pub findings: LevelCounts,
+    pub parse: ParseCounts,
+    pub skipped_files: Vec<SkippedFile>,
+    /// 1 when a finding at `danger` or `error` level was reported, else 0.
+    pub exit_code: i32,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LevelCounts {
+    pub error: usize,
+    pub danger: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ParseCounts {
+    pub sqlparser: usize,
+    pub fallback: usize,
+    pub psql_meta: usize,
+    pub unparsed: usize,
+    pub templated: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedFile {
+    pub file: String,
+    pub reason: String,
+}
+
+pub fn failing(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.level >= Level::Danger)
+}
+
+pub fn summarize(
+    findings: &[Finding],
+    stats: &Stats,
+    version: PgVersion,
+    assumed: bool,
+) -> Summary {
+    let mut counts = LevelCounts::default();
+    for f in findings {
+        match f.level {
+            Level::Error => counts.error += 1,
+            Level::Danger => counts.danger += 1,
+            Level::Warning => counts.warning += 1,
+            Level::Info => counts.info += 1,
+        }
+    }
+    Summary {
+        pg_version: version.to_string(),
+        pg_version_assumed: assumed,
+        files: stats.files,
+        migrations: stats.migrations,
+        statements: stats.statements,
+        findings: counts,
+        parse: ParseCounts {
+            sqlparser: stats.parsed_by_sqlparser,
+            fallback: stats.parsed_by_fallback,
+            psql_meta: stats.psql_meta_commands,
+            unparsed: stats.unparsed,
+            templated: stats.templated,
+        },
+        skipped_files: stats
+            .skipped
+            .iter()
+            .map(|(f, r)| SkippedFile {
+                file: f.clone(),
+                reason: r.clone(),
+            })
+            .collect(),
+        exit_code: i32::from(failing(findings)),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The one-line summary, e.g. `checked 2 files (2 migrations, 3 statements) for PostgreSQL 10: ...`.
+pub fn summary_line(s: &Summary) -> String {
+    let c = &s.findings;
+    let mut line = format!(
+        "checked {} ({}, {}) for PostgreSQL {}{}: {}, {}, {}, {}",
+        plural(s.files, "file", "files"),
+        plural(s.migrations, "migration", "migrations"),
+        plural(s.statements, "statement", "statements"),
+        s.pg_version,
+        if s.pg_version_assumed {
+            " (assumed: no pg-version configured)"
+        } else {
+            ""
+        },
+        plural(c.error, "error", "errors"),
+        plural(c.danger, "danger", "dangers"),
+        plural(c.warning, "warning", "warnings"),
+        c.info,
+    );
+    line.push_str(" info");
+    if s.parse.unparsed > 0 {
+        line.push_str(&format!(
+            "; {} not understood",
+            plural(s.parse.unparsed, "statement", "statements")
+        ));
+    }
+    if !s.skipped_files.is_empty() {
+        line.push_str(&format!(
+            "; {} for other databases skipped",
+            plural(s.skipped_files.len(), "file", "files")
+        ));
+    }
+    line
+}

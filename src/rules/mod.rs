@@ -1,0 +1,284 @@
+//! The rule engine's vocabulary: levels, rule metadata (parsed from `rules/*.md`, the single
+//! source of truth), the `Rule` trait and the static registry.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ir::{ObjName, Op, Span};
+use crate::parse::Statement;
+use crate::pg::{Fact, FactRow, PgVersion, facts};
+
+pub mod table;
+
+mod add_column_default_rewrite;
+mod add_column_not_null_no_default;
+mod add_column_volatile_default;
+mod create_index_non_concurrently;
+mod missing_down_migration;
+mod set_not_null_scan;
+mod unparsed_statement;
+mod unreadable_file;
+mod unterminated_token;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Warning,
+    Danger,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Danger => "danger",
+            Level::Error => "error",
+        }
+    }
+    pub const ALL: [Level; 4] = [Level::Error, Level::Danger, Level::Warning, Level::Info];
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Level {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "info" => Ok(Level::Info),
+            "warning" => Ok(Level::Warning),
+            "danger" => Ok(Level::Danger),
+            "error" => Ok(Level::Error),
+            _ => Err(format!("unknown level `{s}`")),
+        }
+    }
+}
+
+/// The TOML front matter of a `rules/MC0NN-<name>.md` document.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FrontMatter {
+    id: String,
+    name: String,
+    level: Level,
+    summary: String,
+    help: String,
+    /// Where the rule can fire, in words (e.g. "10" or "all").
+    versions: String,
+    /// Off unless enabled in config.
+    #[serde(default)]
+    default_off: bool,
+    /// The version the doc's Bad/Good examples are written for.
+    #[serde(default)]
+    example_pg_version: Option<String>,
+    /// Whether the doc's Bad/Good examples are SQL that can be linted (not for file-level rules).
+    #[serde(default = "yes")]
+    examples_lintable: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A rule's metadata, from its doc.
+#[derive(Debug, Clone)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub level: Level,
+    pub summary: String,
+    pub help: String,
+    pub versions: String,
+    pub default_off: bool,
+    pub example_pg_version: Option<PgVersion>,
+    pub examples_lintable: bool,
+    /// The whole markdown document.
+    pub doc: &'static str,
+    /// Path of the doc in the repository.
+    pub doc_path: String,
+}
+
+/// What a rule reports; the engine adds the rule id, level, file and position.
+#[derive(Debug, Clone, Default)]
+pub struct Violation {
+    /// Primary span (narrowest part with the hazard); `None` for file-level findings.
+    pub span: Option<Span>,
+    pub message: String,
+    pub label: String,
+    /// Overrides the doc's `help` when set (to name the table and column, or fit the version).
+    pub help: Option<String>,
+    pub notes: Vec<String>,
+}
+
+/// Facts about the statement being checked, computed once by the engine.
+pub struct OpCtx<'a> {
+    pub version: PgVersion,
+    pub catalog: &'a crate::catalog::Catalog,
+    /// Index of the migration unit being checked (in run order).
+    pub unit: usize,
+    pub statement: &'a Statement,
+}
+
+impl OpCtx<'_> {
+    /// Created by this migration (same unit): empty, so lock and rewrite rules do not apply.
+    pub fn is_new_table(&self, name: &ObjName) -> bool {
+        self.catalog
+            .table(name)
+            .is_some_and(|t| t.created_in == Some(self.unit))
+    }
+
+    pub fn fact(&self, fact: Fact) -> Option<&'static FactRow> {
+        facts::lookup(fact, self.version)
+    }
+}
+
+/// A migration unit as the unit-level rules see it.
+pub struct UnitCtx<'a> {
+    pub version: PgVersion,
+    pub unit: &'a crate::source::layout::Unit,
+    pub require_down: bool,
+}
+
+/// Statement-level facts for rules about the source itself.
+pub struct StmtCtx<'a> {
+    pub statement: &'a Statement,
+    pub source: &'a crate::source::text::SourceText,
+}
+
+pub trait Rule: Sync {
+    /// The rule's document (`include_str!` of `rules/MC0NN-<name>.md`).
+    fn doc(&self) -> &'static str;
+    fn doc_path(&self) -> &'static str;
+    fn check_op(&self, _op: &Op, _ctx: &OpCtx<'_>, _out: &mut Vec<Violation>) {}
+    fn check_statement(&self, _ctx: &StmtCtx<'_>, _out: &mut Vec<Violation>) {}
+    fn check_unit(&self, _ctx: &UnitCtx<'_>, _out: &mut Vec<Violation>) {}
+}
+
+/// Every rule, in id order.
+static REGISTRY: &[&dyn Rule] = &[
+    &unparsed_statement::UnparsedStatement,
+    &unreadable_file::UnreadableFile,
+    &unterminated_token::UnterminatedToken,
+    &add_column_default_rewrite::AddColumnDefaultRewrite,
+    &add_column_volatile_default::AddColumnVolatileDefault,
+    &add_column_not_null_no_default::AddColumnNotNullNoDefault,
+    &set_not_null_scan::SetNotNullScan,
+    &create_index_non_concurrently::CreateIndexNonConcurrently,
+    &missing_down_migration::MissingDownMigration,
+];
+
+/// Ids that existed once and were renamed or removed: (old id, what to use instead).
+pub const RETIRED: &[(&str, &str)] = &[];
+
+pub struct Registered {
+    pub meta: RuleMeta,
+    pub rule: &'static dyn Rule,
+}
+
+/// Parses a doc's front matter. Errors are programming errors caught by the conventions test.
+pub fn parse_doc(doc: &'static str, doc_path: &str) -> Result<RuleMeta, String> {
+    let body = doc
+        .strip_prefix("```toml\n")
+        .ok_or_else(|| format!("{doc_path}: must start with a ```toml front matter block"))?;
+    let end = body
+        .find("\n```")
+        .ok_or_else(|| format!("{doc_path}: front matter block is not closed"))?;
+    let fm: FrontMatter = toml::from_str(&body[..end]).map_err(|e| format!("{doc_path}: {e}"))?;
+    let example_pg_version = match fm.example_pg_version {
+        Some(v) => Some(
+            v.parse::<PgVersion>()
+                .map_err(|e| format!("{doc_path}: {e}"))?,
+        ),
+        None => None,
+    };
+    Ok(RuleMeta {
+        id: Box::leak(fm.id.into_boxed_str()),
+        name: Box::leak(fm.name.into_boxed_str()),
+        level: fm.level,
+        summary: fm.summary,
+        help: fm.help,
+        versions: fm.versions,
+        default_off: fm.default_off,
+        example_pg_version,
+        examples_lintable: fm.examples_lintable,
+        doc,
+        doc_path: doc_path.to_string(),
+    })
+}
+
+/// All rules with their metadata, parsed once.
+pub fn registry() -> &'static [Registered] {
+    static ALL: OnceLock<Vec<Registered>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        REGISTRY
+            .iter()
+            .map(|rule| Registered {
+                // The docs are compiled in and checked by tests/conventions.rs.
+                meta: parse_doc(rule.doc(), rule.doc_path())
+                    .expect("rule docs are validated by the conventions test"),
+                rule: *rule,
+            })
+            .collect()
+    })
+}
+
+/// Finds a rule by id (`MC010`, case-insensitive) or name.
+pub fn find(key: &str) -> Option<&'static RuleMeta> {
+    registry()
+        .iter()
+        .map(|r| &r.meta)
+        .find(|m| m.id.eq_ignore_ascii_case(key) || m.name == key)
+}
+
+/// The closest rule id or name, for "did you mean".
+pub fn suggest(key: &str) -> Option<&'static str> {
+    registry()
+        .iter()
+        .flat_map(|r| [r.meta.id, r.meta.name])
+        .map(|c| (edit_distance(c, key), c))
+        .filter(|(d, c)| *d <= 3.max(c.len() / 4))
+        .min()
+        .map(|(_, c)| c)
+}
+
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// `rules/MC010-add-column-default-rewrite.md` as seen from the repository root.
+macro_rules! rule_doc {
+    ($file:literal) => {
+        fn doc(&self) -> &'static str {
+            include_str!(concat!("../../rules/", $file))
+        }
+        fn doc_path(&self) -> &'static str {
+            concat!("rules/", $file)
+        }
+    };
+}
+pub(crate) use rule_doc;
+
+/// Shared wording: a lock note from a measured fact row.
+pub fn lock_note(row: &FactRow, table: &ObjName) -> Option<String> {
+    row.lock.map(|l| l.describe_on(&table.to_string()))
+}

@@ -1,0 +1,26 @@
+use super::{Rule, StmtCtx, Violation, rule_doc};
+use crate::parse::How;
+
+pub struct UnparsedStatement;
+
+impl Rule for UnparsedStatement {
+    rule_doc!("MC001-unparsed-statement.md");
+
+    fn check_statement(&self, ctx: &StmtCtx<'_>, out: &mut Vec<Violation>) {
+        let How::Unparsed { message, at } = &ctx.statement.how else {
+            return;
+        };
+        let mut notes = vec![format!("sqlparser: {message}")];
+        if ctx.statement.templated {
+            notes
+                .push("this statement contains template syntax, masked before parsing".to_string());
+        }
+        out.push(Violation {
+            span: Some(*at),
+            message: "statement not understood, so it was not checked".to_string(),
+            label: "parsing stopped here".to_string(),
+            help: None,
+            notes,
+        });
+    }
+}
