@@ -48,8 +48,16 @@ impl Catalog {
         self.tables.get(&key(name))
     }
 
+    /// The table, creating an entry for a table that predates the migrations we saw (an ALTER
+    /// of an unknown table proves it exists; we learn its shape as statements touch it).
     fn table_mut(&mut self, name: &ObjName) -> Option<&mut Table> {
-        self.tables.get_mut(&key(name))
+        Some(self.tables.entry(key(name)).or_insert_with(|| Table {
+            name: name.clone(),
+            created_in: None,
+            partitioned: false,
+            columns: Vec::new(),
+            checks: Vec::new(),
+        }))
     }
 
     pub fn len(&self) -> usize {

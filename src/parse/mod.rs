@@ -36,6 +36,8 @@ pub struct Statement {
     pub how: How,
     /// Template syntax was masked in it.
     pub templated: bool,
+    /// An unterminated quote, comment or template starts inside it (reported on its own).
+    pub unterminated: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -56,12 +58,16 @@ pub fn parse_source(src: &SourceText) -> ParsedFile {
             }
             RawKind::Sql => parse_statement(text, raw.span.start),
         };
+        let unterminated = split.problems.iter().any(|p| {
+            raw.span.start <= p.span.start && p.span.start < raw.span.end.max(raw.span.start + 1)
+        });
         statements.push(Statement {
             index,
             span: raw.span,
             ops,
             how,
             templated: raw.templated,
+            unterminated,
         });
     }
     ParsedFile {

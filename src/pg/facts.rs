@@ -237,6 +237,34 @@ pub fn is_extrapolated(version: PgVersion) -> bool {
     version.major > NEWEST_KNOWN
 }
 
+/// The majors (as compact ranges, e.g. `10–18` or `10, 12–18`) where `pred` holds for `fact`.
+pub fn majors_where(fact: Fact, pred: impl Fn(&FactRow) -> bool) -> String {
+    let mut ranges: Vec<(u16, u16)> = Vec::new();
+    for major in OLDEST_KNOWN..=NEWEST_KNOWN {
+        let Some(row) = lookup(fact, PgVersion::new(major)) else {
+            continue;
+        };
+        if !pred(row) {
+            continue;
+        }
+        match ranges.last_mut() {
+            Some((_, hi)) if *hi + 1 == major => *hi = major,
+            _ => ranges.push((major, major)),
+        }
+    }
+    ranges
+        .iter()
+        .map(|(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}–{b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// All rows for one operation, oldest first.
 pub fn rows_of(op: &str) -> Vec<&'static FactRow> {
     table().iter().filter(|r| r.op == op).collect()
@@ -318,6 +346,11 @@ mod tests {
                 .expect("row")
                 .in_txn,
             InTxn::Unavailable
+        );
+        assert_eq!(majors_where(Fact::AddColDefaultConst, |r| r.rewrites), "10");
+        assert_eq!(
+            majors_where(Fact::AddColDefaultVolatile, |r| r.rewrites),
+            "10–18"
         );
         // newer than measured: newest row
         assert!(

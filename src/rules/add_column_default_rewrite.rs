@@ -45,7 +45,13 @@ impl Rule for AddColumnDefaultRewrite {
             )),
             notes: lock_note(row, t)
                 .into_iter()
-                .chain(row.rebuilds_indexes.then(|| format!("the rewrite also rebuilds every index of `{t}` (measured on PostgreSQL {})", row.versions())))
+                .chain(row.rebuilds_indexes.then(|| {
+                    format!(
+                        "the rewrite also rebuilds every index of `{t}`; measured: rewrites on PostgreSQL {}, not on {}",
+                        crate::pg::facts::majors_where(fact, |r| r.rewrites),
+                        crate::pg::facts::majors_where(fact, |r| !r.rewrites)
+                    )
+                }))
                 .collect(),
         });
     }

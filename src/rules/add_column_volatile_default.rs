@@ -88,8 +88,8 @@ impl Rule for AddColumnVolatileDefault {
             notes: lock_note(row, t)
                 .into_iter()
                 .chain(std::iter::once(format!(
-                    "measured: a full rewrite of the table and its indexes on PostgreSQL {}",
-                    row.versions()
+                    "measured: rewrites the table and rebuilds its indexes on PostgreSQL {}",
+                    crate::pg::facts::majors_where(fact, |r| r.rewrites)
                 )))
                 .collect(),
         });

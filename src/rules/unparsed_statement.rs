@@ -10,6 +10,9 @@ impl Rule for UnparsedStatement {
         let How::Unparsed { message, at } = &ctx.statement.how else {
             return;
         };
+        if ctx.statement.unterminated {
+            return; // unterminated-token (MC003) already explains it
+        }
         let mut notes = vec![format!("sqlparser: {message}")];
         if ctx.statement.templated {
             notes

@@ -1,0 +1,43 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use migcheck::config::{self, Config};
+use migcheck::engine::{self, RunResult, Settings};
+use migcheck::report;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Settings from a fixture config file (or the defaults).
+pub fn settings(cfg: Option<&Path>) -> Settings {
+    let config = match cfg {
+        Some(c) => {
+            let text = std::fs::read_to_string(c).expect("fixture config is readable");
+            config::parse(&text, c)
+                .unwrap_or_else(|e| panic!("{}: invalid fixture config: {e:?}", c.display()))
+        }
+        None => Config::default(),
+    };
+    Settings::from_config(&config, None)
+}
+
+pub fn run(path: &Path, settings: &Settings) -> RunResult {
+    engine::run_path(path, settings).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The text output users see (no colour), summary line included.
+pub fn render(r: &RunResult, settings: &Settings) -> String {
+    let mut out = Vec::new();
+    let summary = report::summarize(
+        &r.findings,
+        &r.stats,
+        settings.version,
+        settings.version_assumed,
+    );
+    report::text::write(&mut out, false, &r.files, &r.findings, &summary)
+        .expect("writes to memory");
+    String::from_utf8(out).expect("utf-8 output")
+}
