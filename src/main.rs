@@ -205,12 +205,7 @@ fn explain(key: &str, out: &mut Vec<u8>) -> Result<(), Fatal> {
         )));
     };
     // the doc without its front matter
-    let body = meta
-        .doc
-        .splitn(3, "```\n")
-        .nth(2)
-        .unwrap_or(meta.doc)
-        .trim_start();
+    let body = rules::doc_body(meta.doc);
     out.extend_from_slice(
         format!(
             "{} ({}) — level: {}, versions: {}\n\n{}",

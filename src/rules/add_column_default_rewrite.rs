@@ -39,10 +39,17 @@ impl Rule for AddColumnDefaultRewrite {
             span: Some(default.span),
             message: format!("adding `{c}` with a default rewrites `{t}` under an {lock} lock on PostgreSQL {}", ctx.version),
             label: "rewrites every row (fast defaults arrived in 11)".to_string(),
-            help: Some(format!(
-                "add `{c}` without a default, then `ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}` (new rows only), then backfill existing rows in batches; on PostgreSQL 11+ this statement is instant",
-                default.text
-            )),
+            help: Some(if column.not_null {
+                format!(
+                    "add `{c}` as a nullable column without a default, then `ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}` (new rows only), backfill existing rows in batches, then enforce NOT NULL with a validated `CHECK ({c} IS NOT NULL)`; on PostgreSQL 11+ this statement is instant",
+                    default.text
+                )
+            } else {
+                format!(
+                    "add `{c}` without a default, then `ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}` (new rows only), then backfill existing rows in batches; on PostgreSQL 11+ this statement is instant",
+                    default.text
+                )
+            }),
             notes: lock_note(row, t)
                 .into_iter()
                 .chain(row.rebuilds_indexes.then(|| {

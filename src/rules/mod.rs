@@ -215,6 +215,15 @@ pub fn parse_doc(doc: &'static str, doc_path: &str) -> Result<RuleMeta, String> 
     })
 }
 
+/// A rule document without its front matter.
+pub fn doc_body(doc: &str) -> &str {
+    let rest = doc.strip_prefix("```toml\n").unwrap_or(doc);
+    match rest.find("\n```\n") {
+        Some(end) => rest[end + 5..].trim_start(),
+        None => doc,
+    }
+}
+
 /// All rules with their metadata, parsed once.
 pub fn registry() -> &'static [Registered] {
     static ALL: OnceLock<Vec<Registered>> = OnceLock::new();

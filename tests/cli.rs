@@ -1,0 +1,419 @@
+//! The binary as users run it: exit codes, config discovery, formats, colour, bad input.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn migcheck(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_migcheck"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("migcheck runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+/// (rule, file name, line) of every finding at danger or error level.
+fn failing(v: &serde_json::Value) -> Vec<(String, String, u64)> {
+    let mut out: Vec<_> = v["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|f| f["level"] == "danger" || f["level"] == "error")
+        .map(|f| {
+            let file = f["file"].as_str().unwrap_or_default();
+            let name = file.rsplit('/').next().unwrap_or_default().to_string();
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                name,
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn black_friday_on_postgres_10_finds_the_rewrite_and_the_missing_down() {
+    let o = migcheck(
+        &["check", "fixtures/projects/black-friday"],
+        &common::root(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    insta::assert_snapshot!("black_friday_pg10", stdout(&o));
+    let o = migcheck(
+        &[
+            "check",
+            "fixtures/projects/black-friday",
+            "--format",
+            "json",
+        ],
+        &common::root(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    assert_eq!(
+        failing(&v),
+        [
+            ("MC010".to_string(), "002_v2_1.up.sql".to_string(), 2),
+            ("MC020".to_string(), "002_v2_1.up.sql".to_string(), 1)
+        ]
+    );
+    let rewrite = v["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["rule"] == "MC010"))
+        .expect("MC010");
+    assert!(
+        rewrite["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`users`") && m.contains("ACCESS EXCLUSIVE"))
+    );
+    assert_eq!(v["summary"]["pg_version"], "10");
+    assert_eq!(v["summary"]["pg_version_assumed"], false);
+    assert_eq!(v["summary"]["exit_code"], 1);
+}
+
+#[test]
+fn black_friday_on_postgres_11_only_misses_the_down_migration() {
+    let o = migcheck(
+        &[
+            "check",
+            "fixtures/projects/black-friday",
+            "--pg-version",
+            "11",
+        ],
+        &common::root(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    insta::assert_snapshot!("black_friday_pg11", stdout(&o));
+    let o = migcheck(
+        &[
+            "check",
+            "fixtures/projects/black-friday",
+            "--pg-version",
+            "11",
+            "--format",
+            "json",
+        ],
+        &common::root(),
+    );
+    assert_eq!(
+        failing(&json(&o)),
+        [("MC020".to_string(), "002_v2_1.up.sql".to_string(), 1)]
+    );
+}
+
+#[test]
+fn json_findings_have_the_documented_fields() {
+    let o = migcheck(
+        &[
+            "check",
+            "fixtures/projects/black-friday",
+            "--format",
+            "json",
+        ],
+        &common::root(),
+    );
+    let v = json(&o);
+    for f in v["findings"].as_array().expect("array") {
+        for key in [
+            "rule",
+            "name",
+            "level",
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "message",
+            "help",
+            "notes",
+        ] {
+            assert!(f.get(key).is_some(), "finding lacks `{key}`: {f}");
+        }
+    }
+    for key in [
+        "pg_version",
+        "pg_version_assumed",
+        "files",
+        "migrations",
+        "statements",
+        "findings",
+        "parse",
+        "exit_code",
+    ] {
+        assert!(v["summary"].get(key).is_some(), "summary lacks `{key}`");
+    }
+    assert_eq!(v["summary"]["findings"]["danger"], 2);
+}
+
+#[test]
+fn config_is_discovered_by_walking_up_and_cli_flags_win() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    std::fs::create_dir(root.join(".git")).expect("mkdir");
+    std::fs::write(root.join("migcheck.toml"), "pg-version = \"10\"\n").expect("write");
+    let mig = root.join("db").join("migrations");
+    std::fs::create_dir_all(&mig).expect("mkdir");
+    std::fs::write(
+        mig.join("001_flag.sql"),
+        "ALTER TABLE users ADD COLUMN flag boolean DEFAULT false;\n",
+    )
+    .expect("write");
+    let o = migcheck(&["check", "db/migrations", "--format", "json"], root);
+    let v = json(&o);
+    assert_eq!(v["summary"]["pg_version"], "10");
+    assert_eq!(failing(&v).len(), 1, "{v}");
+    // the flag beats the file
+    let o = migcheck(
+        &[
+            "check",
+            "db/migrations",
+            "--format",
+            "json",
+            "--pg-version",
+            "16",
+        ],
+        root,
+    );
+    let v = json(&o);
+    assert_eq!(v["summary"]["pg_version"], "16");
+    assert!(failing(&v).is_empty());
+    assert_eq!(o.status.code(), Some(0));
+    // --no-config: the default version, and the output says it was assumed
+    let o = migcheck(&["check", "db/migrations", "--no-config"], root);
+    assert!(
+        stdout(&o).contains("(assumed: no pg-version configured)"),
+        "{}",
+        stdout(&o)
+    );
+    // no paths: `paths` from the config found from the working directory
+    std::fs::write(
+        root.join("migcheck.toml"),
+        "pg-version = \"10\"\npaths = [\"db/migrations\"]\n",
+    )
+    .expect("write");
+    let o = migcheck(&["check", "--format", "json"], &mig);
+    assert_eq!(json(&o)["summary"]["files"], 1);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn broken_config_exits_2_pointing_into_the_toml() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join(".git")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("migcheck.toml"),
+        "pg-version = \"16\"\nrulez = {}\n[rules]\nno-such-rule = \"off\"\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("001.sql"), "SELECT 1;\n").expect("write");
+    let o = migcheck(&["check", ".", "--color", "never"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("unknown key `rulez`; did you mean `rules`?"),
+        "{err}"
+    );
+    assert!(err.contains("migcheck.toml:2:1"), "{err}");
+    assert!(err.contains("unknown rule `no-such-rule`"), "{err}");
+    assert!(err.contains("migcheck.toml:4:1"), "{err}");
+    std::fs::write(dir.path().join("migcheck.toml"), "pg-version = [\n").expect("write");
+    let o = migcheck(&["check", "."], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid TOML"), "{}", stderr(&o));
+}
+
+#[test]
+fn runs_that_cannot_happen_exit_2() {
+    let root = common::root();
+    let o = migcheck(&["check", "no/such/dir"], &root);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no such file or directory"));
+    let o = migcheck(
+        &[
+            "check",
+            "fixtures/projects/black-friday",
+            "--pg-version",
+            "9.6",
+        ],
+        &root,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("older than 10"), "{}", stderr(&o));
+    let o = migcheck(
+        &[
+            "check",
+            "fixtures/projects/black-friday",
+            "--pg-version",
+            "sixteen",
+        ],
+        &root,
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn clean_migrations_exit_0() {
+    let o = migcheck(
+        &[
+            "check",
+            "fixtures/MC014-create-index-non-concurrently/good.sql",
+        ],
+        &common::root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn colour_only_on_request_or_a_terminal() {
+    let root = common::root();
+    let piped = migcheck(&["check", "fixtures/projects/black-friday"], &root);
+    assert!(
+        !stdout(&piped).contains('\u{1b}'),
+        "piped output must not be coloured"
+    );
+    let forced = migcheck(
+        &[
+            "check",
+            "fixtures/projects/black-friday",
+            "--color",
+            "always",
+        ],
+        &root,
+    );
+    assert!(stdout(&forced).contains('\u{1b}'));
+    assert!(stdout(&forced).contains("danger[MC010]") || stdout(&forced).contains("danger[\u{1b}"));
+    // NO_COLOR does not beat an explicit --color always, and turns auto off
+    let o = Command::new(env!("CARGO_BIN_EXE_migcheck"))
+        .args(["check", "fixtures/projects/black-friday", "--color", "auto"])
+        .env("NO_COLOR", "1")
+        .current_dir(&root)
+        .output()
+        .expect("runs");
+    assert!(!stdout(&o).contains('\u{1b}'));
+}
+
+#[test]
+fn bad_files_are_reported_and_the_rest_is_still_linted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(d.join("001_binary.sql"), b"\x00\x01\x02binary").expect("write");
+    std::fs::write(d.join("002_latin1.sql"), b"SELECT 'caf\xe9';\n").expect("write");
+    std::fs::write(d.join("003_empty.sql"), b"").expect("write");
+    std::fs::write(
+        d.join("004_index.sql"),
+        b"\xef\xbb\xbfCREATE INDEX i ON t (a);\r\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("005_template.sql"),
+        "ALTER TABLE {{ schema }}.t ADD COLUMN c int DEFAULT random();\n",
+    )
+    .expect("write");
+    std::fs::write(d.join("006_unterminated.sql"), "SELECT 'oops;\nSELECT 2;\n").expect("write");
+    std::fs::write(d.join("007.mysql.up.sql"), "ALTER TABLE `t` ADD `c` int;\n").expect("write");
+    let o = migcheck(&["check", ".", "--format", "json"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = json(&o);
+    let got = failing(&v);
+    assert_eq!(
+        got,
+        [
+            ("MC002".to_string(), "001_binary.sql".to_string(), 1),
+            ("MC002".to_string(), "002_latin1.sql".to_string(), 1),
+            ("MC003".to_string(), "006_unterminated.sql".to_string(), 1),
+            ("MC011".to_string(), "005_template.sql".to_string(), 1),
+            ("MC014".to_string(), "004_index.sql".to_string(), 1),
+        ]
+    );
+    let binary = v["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["rule"] == "MC002"))
+        .expect("MC002");
+    assert!(
+        binary["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("binary"))
+    );
+    assert_eq!(
+        v["summary"]["skipped_files"][0]["reason"],
+        "written for mysql, not PostgreSQL"
+    );
+    // the BOM does not shift columns
+    let idx = v["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["rule"] == "MC014"))
+        .expect("MC014");
+    assert_eq!(idx["column"], 1);
+}
+
+#[test]
+fn an_empty_directory_is_a_clean_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = migcheck(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(json(&o)["summary"]["files"], 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_directories_and_symlink_loops_are_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::create_dir(d.join("loop")).expect("mkdir");
+    std::os::unix::fs::symlink(d, d.join("loop").join("back")).expect("symlink");
+    std::fs::write(d.join("001.sql"), "SELECT 1;\n").expect("write");
+    let o = migcheck(&["check", ".", "--format", "json"], d);
+    let v = json(&o);
+    assert_eq!(o.status.code(), Some(1));
+    let msgs: Vec<String> = v["findings"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        msgs.iter().any(|m| m.contains("symbolic link loop")),
+        "{msgs:?}"
+    );
+}
+
+#[test]
+fn rules_and_explain() {
+    let root = common::root();
+    let o = migcheck(&["rules"], &root);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("MC010  add-column-default-rewrite"));
+    let by_id = migcheck(&["explain", "MC010"], &root);
+    let by_name = migcheck(&["explain", "add-column-default-rewrite"], &root);
+    assert_eq!(stdout(&by_id), stdout(&by_name));
+    assert!(stdout(&by_id).contains("## Safe alternative"));
+    let o = migcheck(&["explain", "add-column-default-rewrit"], &root);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `add-column-default-rewrite`?"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn version_flag() {
+    let o = migcheck(&["--version"], &common::root());
+    assert!(stdout(&o).starts_with("migcheck "));
+}
