@@ -77,8 +77,8 @@ pub fn split_top_level(toks: &[Tok], from: usize, to: usize) -> Vec<(usize, usiz
     let mut out = Vec::new();
     let mut depth = 0i32;
     let mut start = from;
-    for k in from..to.min(toks.len()) {
-        match toks[k].token {
+    for (k, t) in toks.iter().enumerate().take(to).skip(from) {
+        match t.token {
             Token::LParen | Token::LBracket => depth += 1,
             Token::RParen | Token::RBracket => depth -= 1,
             Token::Comma if depth == 0 => {
@@ -637,10 +637,11 @@ fn alter_action(t: &[Tok], table: &TableRef) -> Op {
         }
         return other(table);
     }
-    if w(0, "validate") && w(1, "constraint") {
-        if let Some(name) = t.get(2).and_then(|x| x.ident()) {
-            return Op::ValidateConstraint { table, name, span };
-        }
+    if w(0, "validate")
+        && w(1, "constraint")
+        && let Some(name) = t.get(2).and_then(|x| x.ident())
+    {
+        return Op::ValidateConstraint { table, name, span };
     }
     if w(0, "rename") {
         if w(1, "to") {

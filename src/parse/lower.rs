@@ -142,11 +142,10 @@ pub fn create_table(toks: &[Tok], as_select: bool, if_not_exists: bool) -> Op {
     let mut partition_of = None;
     if toks.get(i).is_some_and(|t| t.is_word("partition"))
         && toks.get(i + 1).is_some_and(|t| t.is_word("of"))
+        && let Some((p, j)) = table_at(toks, i + 2)
     {
-        if let Some((p, j)) = table_at(toks, i + 2) {
-            partition_of = Some(p);
-            i = j;
-        }
+        partition_of = Some(p);
+        i = j;
     }
     let mut columns = Vec::new();
     let mut constraints = Vec::new();

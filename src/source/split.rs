@@ -428,7 +428,7 @@ impl<'a> Splitter<'a> {
     }
 
     fn template(&mut self, from: usize, close: &str, ident: bool) -> usize {
-        let open_len = if close == "}" { 2 } else { 2 };
+        let open_len = 2; // `{{`, `{%`, `{#` and `${` are all two bytes
         match self.find(from + open_len, close) {
             Some(c) => {
                 let end = c + close.len();

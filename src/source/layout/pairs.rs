@@ -29,10 +29,11 @@ fn split_up_down(name: &str) -> Option<(&str, bool)> {
         .then_some((stem, up))
 }
 
+/// (up, down, layout) of one `(directory, stem)`.
+type Pair = (Option<PathBuf>, Option<PathBuf>, &'static str);
+
 pub fn group(root: &Path, files: &[PathBuf]) -> Vec<Unit> {
-    // key: (directory, stem) → (up, down)
-    let mut pairs: BTreeMap<(PathBuf, String), (Option<PathBuf>, Option<PathBuf>, &'static str)> =
-        BTreeMap::new();
+    let mut pairs: BTreeMap<(PathBuf, String), Pair> = BTreeMap::new();
     let mut units = Vec::new();
     for f in files {
         let name = f
