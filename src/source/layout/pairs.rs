@@ -29,10 +29,20 @@ fn split_up_down(name: &str) -> Option<(&str, bool)> {
         .then_some((stem, up))
 }
 
-/// (up, down, layout) of one `(directory, stem)`.
-type Pair = (Option<PathBuf>, Option<PathBuf>, &'static str);
+/// The files of one `(directory, stem)`: generic and PostgreSQL-specific ups and downs.
+#[derive(Default)]
+struct Pair {
+    up: Option<PathBuf>,
+    down: Option<PathBuf>,
+    /// ory popx `X.postgres.up.sql` beats the generic `X.up.sql` for PostgreSQL.
+    pg_up: Option<PathBuf>,
+    pg_down: Option<PathBuf>,
+    diesel: bool,
+}
 
-pub fn group(root: &Path, files: &[PathBuf]) -> Vec<Unit> {
+/// Groups files into units. Also returns generic files superseded by a `.postgres.` variant
+/// (ory popx), which are not linted.
+pub fn group(root: &Path, files: &[PathBuf]) -> (Vec<Unit>, Vec<PathBuf>) {
     let mut pairs: BTreeMap<(PathBuf, String), Pair> = BTreeMap::new();
     let mut units = Vec::new();
     for f in files {
@@ -42,26 +52,32 @@ pub fn group(root: &Path, files: &[PathBuf]) -> Vec<Unit> {
             .unwrap_or_default();
         let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
         if let Some((stem, is_up)) = split_up_down(&name) {
-            let e = pairs
-                .entry((dir, stem.to_string()))
-                .or_insert((None, None, "golang-migrate"));
-            if is_up {
-                e.0 = Some(f.clone())
-            } else {
-                e.1 = Some(f.clone())
-            }
+            let (base, pg) = match stem
+                .strip_suffix(".postgres")
+                .or_else(|| stem.strip_suffix(".postgresql"))
+            {
+                Some(b) => (b, true),
+                None => (stem, false),
+            };
+            let e = pairs.entry((dir, base.to_string())).or_default();
+            let slot = match (is_up, pg) {
+                (true, false) => &mut e.up,
+                (true, true) => &mut e.pg_up,
+                (false, false) => &mut e.down,
+                (false, true) => &mut e.pg_down,
+            };
+            *slot = Some(f.clone());
         } else if name.eq_ignore_ascii_case("up.sql") || name.eq_ignore_ascii_case("down.sql") {
             let id = dir
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let e = pairs
-                .entry((dir.clone(), id))
-                .or_insert((None, None, "diesel"));
+            let e = pairs.entry((dir.clone(), id)).or_default();
+            e.diesel = true;
             if name.eq_ignore_ascii_case("up.sql") {
-                e.0 = Some(f.clone())
+                e.up = Some(f.clone())
             } else {
-                e.1 = Some(f.clone())
+                e.down = Some(f.clone())
             }
         } else {
             let r = rel(root, f);
@@ -75,27 +91,38 @@ pub fn group(root: &Path, files: &[PathBuf]) -> Vec<Unit> {
             });
         }
     }
-    for ((dir, stem), (up, down, layout)) in pairs {
-        let expected = if layout == "diesel" {
-            dir.join("down.sql")
+    let mut superseded = Vec::new();
+    for ((dir, stem), p) in pairs {
+        let layout = if p.diesel {
+            "diesel"
+        } else if p.pg_up.is_some() || p.pg_down.is_some() {
+            "ory-popx"
         } else {
-            dir.join(format!("{stem}.down.sql"))
+            "golang-migrate"
         };
-        let order_path = if layout == "diesel" {
-            dir.join("up.sql")
+        let (expected, order_path) = if p.diesel {
+            (dir.join("down.sql"), dir.join("up.sql"))
         } else {
-            dir.join(format!("{stem}.up.sql"))
+            (
+                dir.join(format!("{stem}.down.sql")),
+                dir.join(format!("{stem}.up.sql")),
+            )
         };
+        for (specific, generic) in [(&p.pg_up, &p.up), (&p.pg_down, &p.down)] {
+            if let (Some(_), Some(g)) = (specific, generic) {
+                superseded.push(g.clone());
+            }
+        }
         units.push(Unit {
             id: stem,
             order: rel(root, &order_path),
-            up,
-            down,
+            up: p.pg_up.or(p.up),
+            down: p.pg_down.or(p.down),
             down_form: DownForm::File(expected),
             layout,
         });
     }
-    units
+    (units, superseded)
 }
 
 #[cfg(test)]
@@ -115,7 +142,7 @@ mod tests {
         .iter()
         .map(PathBuf::from)
         .collect();
-        let units = super::super::units_from_files(root, &files);
+        let (units, _) = super::super::units_from_files(root, &files);
         let ids: Vec<_> = units
             .iter()
             .map(|u| (u.id.as_str(), u.down.is_some(), u.layout))
@@ -133,5 +160,26 @@ mod tests {
             units[1].down_form,
             DownForm::File(PathBuf::from("m/002_b.down.sql"))
         );
+    }
+
+    #[test]
+    fn ory_popx_postgres_variants_win() {
+        let root = Path::new("m");
+        let files: Vec<PathBuf> = [
+            "m/1_a.up.sql",
+            "m/1_a.postgres.up.sql",
+            "m/1_a.down.sql",
+            "m/2_b.postgres.up.sql",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let (units, superseded) = super::super::units_from_files(root, &files);
+        assert_eq!(units.len(), 2);
+        assert_eq!(units[0].up, Some(PathBuf::from("m/1_a.postgres.up.sql")));
+        assert_eq!(units[0].down, Some(PathBuf::from("m/1_a.down.sql")));
+        assert_eq!(units[0].layout, "ory-popx");
+        assert_eq!(superseded, [PathBuf::from("m/1_a.up.sql")]);
+        assert_eq!(units[1].down, None);
     }
 }
