@@ -158,9 +158,10 @@ pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
     }
     let mut catalog = Catalog::default();
     for (unit_index, unit) in disc.units.iter().enumerate() {
-        if let Some(up) = &unit.up {
-            r.lint_file(up, &mut catalog, unit_index);
-        }
+        let up_index = unit
+            .up
+            .as_ref()
+            .map(|up| r.lint_file(up, &mut catalog, unit_index));
         if let Some(down) = &unit.down {
             // the down part runs after the up part; it must not change the forward schema
             let mut after_up = catalog.clone();
@@ -171,11 +172,7 @@ pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
             unit,
             require_down: settings.require_down,
         };
-        let file_index = unit
-            .up
-            .as_ref()
-            .and_then(|p| r.out.files.iter().position(|f| &f.path == p))
-            .unwrap_or(0);
+        let file_index = up_index.unwrap_or(0);
         for reg in rules::registry() {
             let Some(level) = settings.level_of(&reg.meta) else {
                 continue;
@@ -266,9 +263,11 @@ impl Runner<'_> {
         }
     }
 
-    fn lint_file(&mut self, path: &Path, catalog: &mut Catalog, unit: usize) {
-        let Some((idx, parsed)) = self.load(path) else {
-            return;
+    /// Lints one file; returns its index in `files`.
+    fn lint_file(&mut self, path: &Path, catalog: &mut Catalog, unit: usize) -> usize {
+        let (idx, parsed) = self.load(path);
+        let Some(parsed) = parsed else {
+            return idx;
         };
         let settings = self.settings;
         if let Some((meta, level)) = self.rule_level("MC003") {
@@ -297,7 +296,7 @@ impl Runner<'_> {
         let mut found: Vec<(&'static rules::RuleMeta, Level, Violation)> = Vec::new();
         {
             let Some(source) = self.out.files[idx].source.as_ref() else {
-                return;
+                return idx;
             };
             for stmt in &parsed.statements {
                 let sctx = StmtCtx {
@@ -334,15 +333,16 @@ impl Runner<'_> {
         for (meta, level, v) in found {
             self.push(idx, meta, level, v);
         }
+        idx
     }
 
     /// Reads and parses a file; unreadable files become MC002 findings.
-    fn load(&mut self, path: &Path) -> Option<(usize, ParsedFile)> {
+    fn load(&mut self, path: &Path) -> (usize, Option<ParsedFile>) {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         if size > MAX_FILE_BYTES {
             let idx = self.add_file(path, None);
             self.unreadable(idx, format!("`{}` is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for a migration file", display_path(path)), None);
-            return None;
+            return (idx, None);
         }
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
@@ -353,14 +353,14 @@ impl Runner<'_> {
                     format!("cannot read `{}`: {}", display_path(path), io_reason(&e)),
                     None,
                 );
-                return None;
+                return (idx, None);
             }
         };
         match SourceText::from_bytes(bytes) {
             Ok(src) => {
                 let parsed = parse::parse_source(&src);
                 let idx = self.add_file(path, Some(src));
-                Some((idx, parsed))
+                (idx, Some(parsed))
             }
             Err(DecodeError::Binary { offset }) => {
                 let idx = self.add_file(path, None);
@@ -372,7 +372,7 @@ impl Runner<'_> {
                     ),
                     None,
                 );
-                None
+                (idx, None)
             }
             Err(DecodeError::InvalidUtf8 { line, column, .. }) => {
                 let idx = self.add_file(path, None);
@@ -384,7 +384,7 @@ impl Runner<'_> {
                     ),
                     None,
                 );
-                None
+                (idx, None)
             }
         }
     }
