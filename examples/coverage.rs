@@ -27,6 +27,7 @@ fn main() {
                 let k = match &s.how {
                     How::Sqlparser => "sqlparser",
                     How::Fallback => "fallback",
+                    How::KindOnly => "kind-only",
                     How::PsqlMeta => "meta",
                     How::Unparsed { .. } => {
                         if s.templated {

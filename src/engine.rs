@@ -96,6 +96,8 @@ pub struct Stats {
     pub statements: usize,
     pub parsed_by_sqlparser: usize,
     pub parsed_by_fallback: usize,
+    /// Rejected by sqlparser; only the statement kind was recognised.
+    pub kind_only: usize,
     pub psql_meta_commands: usize,
     pub unparsed: usize,
     pub templated: usize,
@@ -110,6 +112,7 @@ impl Stats {
         self.statements += o.statements;
         self.parsed_by_sqlparser += o.parsed_by_sqlparser;
         self.parsed_by_fallback += o.parsed_by_fallback;
+        self.kind_only += o.kind_only;
         self.psql_meta_commands += o.psql_meta_commands;
         self.unparsed += o.unparsed;
         self.templated += o.templated;
@@ -289,6 +292,7 @@ impl Runner<'_> {
             match s.how {
                 How::Sqlparser => stats.parsed_by_sqlparser += 1,
                 How::Fallback => stats.parsed_by_fallback += 1,
+                How::KindOnly => stats.kind_only += 1,
                 How::PsqlMeta => stats.psql_meta_commands += 1,
                 How::Unparsed { .. } => stats.unparsed += 1,
             }

@@ -231,6 +231,7 @@ fn parse_file(path: &Path, out: &mut Vec<u8>) -> Result<(), Fatal> {
             let how = match &s.how {
                 migcheck::parse::How::Sqlparser => "sqlparser".to_string(),
                 migcheck::parse::How::Fallback => "fallback".to_string(),
+                migcheck::parse::How::KindOnly => "kind-only".to_string(),
                 migcheck::parse::How::PsqlMeta => "psql-meta".to_string(),
                 migcheck::parse::How::Unparsed { message, .. } => format!("unparsed: {message}"),
             };

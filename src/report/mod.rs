@@ -37,6 +37,8 @@ pub struct LevelCounts {
 pub struct ParseCounts {
     pub sqlparser: usize,
     pub fallback: usize,
+    /// Rejected by sqlparser; only the statement kind (`GRANT`, `CREATE TRIGGER`, ...) was recognised.
+    pub kind_only: usize,
     pub psql_meta: usize,
     pub unparsed: usize,
     pub templated: usize,
@@ -77,6 +79,7 @@ pub fn summarize(
         parse: ParseCounts {
             sqlparser: stats.parsed_by_sqlparser,
             fallback: stats.parsed_by_fallback,
+            kind_only: stats.kind_only,
             psql_meta: stats.psql_meta_commands,
             unparsed: stats.unparsed,
             templated: stats.templated,
