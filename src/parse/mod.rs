@@ -168,7 +168,8 @@ mod tests {
     /// The statements the issue lists: each must be understood with the fields rules need.
     #[test]
     fn fallback_understands_what_sqlparser_rejects() {
-        let cases: &[(&str, fn(&Op) -> bool)] = &[
+        type Check = fn(&Op) -> bool;
+        let cases: &[(&str, Check)] = &[
             (
                 "DROP INDEX CONCURRENTLY IF EXISTS a.idx",
                 |o| matches!(o, Op::DropIndex { concurrently: true, if_exists: true, names, .. } if names[0].name == "idx"),
