@@ -40,6 +40,30 @@ pub enum Command {
     },
     /// Show how migcheck splits and understands a SQL file (statements and operations, JSON).
     Parse { file: PathBuf },
+    /// Show the layout migcheck detected and the migration units it reads.
+    Discover(DiscoverArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// Migration directories. Default: `paths` from migcheck.toml.
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// The migration tool (beats `layout` in migcheck.toml and auto-detection).
+    #[arg(long, value_name = "TOOL")]
+    pub layout: Option<String>,
+
+    /// Use this config file instead of discovering migcheck.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore any migcheck.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -68,6 +92,14 @@ pub struct CheckArgs {
     /// Ignore any migcheck.toml.
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+
+    /// The migration tool (beats `layout` in migcheck.toml and auto-detection).
+    #[arg(long, value_name = "TOOL")]
+    pub layout: Option<String>,
+
+    /// Report only migrations added or changed since this git revision (all are still read).
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
 }
 
 #[derive(Debug, Args)]

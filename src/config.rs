@@ -35,6 +35,10 @@ pub struct Config {
     /// Keyed by rule id (`MC010`).
     pub rules: BTreeMap<&'static str, RuleSetting>,
     pub require_down: Option<bool>,
+    /// The migration tool, when auto-detection should not decide.
+    pub layout: Option<crate::source::layout::Layout>,
+    /// How plain `.sql` files are run (and golang-migrate's multi-statement mode).
+    pub transaction: Option<crate::source::layout::TxMode>,
 }
 
 /// One problem in a config file, with the span of the offending key or value.
@@ -52,7 +56,7 @@ pub struct ConfigError {
     pub problems: Vec<ConfigProblem>,
 }
 
-const KEYS: &[&str] = &["pg-version", "paths", "exclude", "rules", "require-down"];
+const KEYS: &[&str] = &["pg-version", "paths", "exclude", "rules", "require-down", "layout", "transaction"];
 
 /// Finds the config for `start` (a file or directory): the nearest `.migcheck.toml` or
 /// `migcheck.toml` walking up, stopping after the directory that holds `.git`.
@@ -179,6 +183,31 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigProblem>> {
                     label: "expected a list of strings".into(),
                     span: vspan,
                 }),
+            },
+            "layout" => match value.get_ref() {
+                DeValue::String(s) => match crate::source::layout::Layout::parse(s) {
+                    Some(l) => cfg.layout = Some(l),
+                    None => problems.push(ConfigProblem {
+                        message: format!("unknown layout `{s}`"),
+                        label: format!(
+                            "expected one of {}",
+                            crate::source::layout::Layout::ALL.iter().map(|l| format!("`{}`", l.name())).collect::<Vec<_>>().join(", ")
+                        ),
+                        span: vspan,
+                    }),
+                },
+                _ => problems.push(ConfigProblem { message: "`layout` must be a string".into(), label: "expected a string".into(), span: vspan }),
+            },
+            "transaction" => match value.get_ref() {
+                DeValue::String(s) => match crate::source::layout::TxMode::parse(s) {
+                    Some(m) => cfg.transaction = Some(m),
+                    None => problems.push(ConfigProblem {
+                        message: format!("unknown transaction mode `{s}`"),
+                        label: "expected \"transaction\", \"implicit\", \"autocommit\" or \"script\"".into(),
+                        span: vspan,
+                    }),
+                },
+                _ => problems.push(ConfigProblem { message: "`transaction` must be a string".into(), label: "expected a string".into(), span: vspan }),
             },
             "require-down" => match value.get_ref() {
                 DeValue::Boolean(b) => cfg.require_down = Some(*b),

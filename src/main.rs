@@ -2,6 +2,7 @@
 //! prints fatal errors.
 //! Exit codes: 0 nothing at danger/error level, 1 such findings, 2 the run could not be done.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,10 +12,11 @@ use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor::Buffer};
 
-use migcheck::cli::{CheckArgs, Cli, ColorChoice, Command, Format, RulesArgs};
+use migcheck::cli::{CheckArgs, Cli, ColorChoice, Command, DiscoverArgs, Format, RulesArgs};
 use migcheck::config::{self, Config, ConfigError};
 use migcheck::engine::{self, RunResult, Settings};
 use migcheck::pg::PgVersion;
+use migcheck::source::layout::Layout;
 use migcheck::report;
 use migcheck::rules;
 
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => list_rules(args, &mut out).map(|()| 0),
         Command::Explain { rule } => explain(rule, &mut out).map(|()| 0),
         Command::Parse { file } => parse_file(file, &mut out).map(|()| 0),
+        Command::Discover(args) => discover(args, &mut out).map(|()| 0),
     };
     // a closed pipe (`migcheck ... | head`) ends quietly
     let write_ok = std::io::stdout().lock().write_all(&out).is_ok();
@@ -94,17 +97,14 @@ fn print_fatal(fatal: &Fatal, color: bool) {
     }
 }
 
-fn load_config(args: &CheckArgs, start: &Path) -> Result<Config, Fatal> {
-    if args.no_config {
+fn load_config(config: Option<&PathBuf>, no_config: bool, start: &Path) -> Result<Config, Fatal> {
+    if no_config {
         return Ok(Config::default());
     }
-    let path = match &args.config {
+    let path = match config {
         Some(p) => {
             if !p.is_file() {
-                return Err(Fatal::Message(format!(
-                    "config file `{}` does not exist",
-                    p.display()
-                )));
+                return Err(Fatal::Message(format!("config file `{}` does not exist", p.display())));
             }
             Some(p.clone())
         }
@@ -116,6 +116,87 @@ fn load_config(args: &CheckArgs, start: &Path) -> Result<Config, Fatal> {
     }
 }
 
+/// The paths to lint, each with its config: the arguments, or `paths` from the config found
+/// from the working directory.
+fn targets(paths: &[PathBuf], config: Option<&PathBuf>, no_config: bool) -> Result<Vec<(PathBuf, Config)>, Fatal> {
+    let mut targets = Vec::new();
+    if paths.is_empty() {
+        let cwd = std::env::current_dir().map_err(|e| Fatal::Message(format!("cannot read the current directory: {e}")))?;
+        let cfg = load_config(config, no_config, &cwd)?;
+        if cfg.paths.is_empty() {
+            return Err(Fatal::Message("no paths given and no `paths` in a migcheck.toml; run `migcheck check <DIR>`".to_string()));
+        }
+        for p in cfg.paths.clone() {
+            targets.push((p, cfg.clone()));
+        }
+    } else {
+        for p in paths {
+            if !p.exists() {
+                return Err(Fatal::Message(format!("`{}`: no such file or directory", p.display())));
+            }
+            targets.push((p.clone(), load_config(config, no_config, p)?));
+        }
+    }
+    Ok(targets)
+}
+
+fn layout_flag(flag: &Option<String>) -> Result<Option<Layout>, Fatal> {
+    match flag {
+        None => Ok(None),
+        Some(s) => Layout::parse(s).map(Some).ok_or_else(|| {
+            let all: Vec<&str> = Layout::ALL.iter().map(|l| l.name()).collect();
+            Fatal::Message(format!("--layout: unknown tool `{s}` (expected one of {})", all.join(", ")))
+        }),
+    }
+}
+
+/// Files added or changed since `rev` (committed, staged, unstaged or untracked), canonical.
+fn changed_since(rev: &str) -> Result<HashSet<PathBuf>, Fatal> {
+    let git = |args: &[&str]| -> Result<String, Fatal> {
+        let o = std::process::Command::new("git")
+            .args(args)
+            .output()
+            .map_err(|e| Fatal::Message(format!("--changed-since needs git: {e}")))?;
+        if !o.status.success() {
+            return Err(Fatal::Message(format!("--changed-since {rev}: git {}: {}", args.join(" "), String::from_utf8_lossy(&o.stderr).trim())));
+        }
+        Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
+    let mut out = HashSet::new();
+    let listed = git(&["diff", "--name-only", rev, "--"])? + &git(&["ls-files", "--others", "--exclude-standard", "--full-name"])?;
+    for line in listed.lines().filter(|l| !l.is_empty()) {
+        let p = top.join(line);
+        out.insert(std::fs::canonicalize(&p).unwrap_or(p));
+    }
+    Ok(out)
+}
+
+fn discover(args: &DiscoverArgs, out: &mut Vec<u8>) -> Result<(), Fatal> {
+    let forced = layout_flag(&args.layout)?;
+    let mut all = Vec::new();
+    for (path, cfg) in targets(&args.paths, args.config.as_ref(), args.no_config)? {
+        let settings = Settings::from_config(&cfg, None);
+        let disc = migcheck::source::discover::discover(&path, &settings.exclude, forced.or(settings.layout), &settings.layout_config)
+            .map_err(Fatal::Message)?;
+        all.push((path, disc));
+    }
+    match args.format {
+        Format::Json => {
+            let v: Vec<serde_json::Value> = all.iter().map(|(p, d)| report::discover::json(p, d)).collect();
+            let v = if v.len() == 1 { v.into_iter().next().unwrap_or_default() } else { serde_json::Value::Array(v) };
+            serde_json::to_writer_pretty(&mut *out, &v).map_err(|e| Fatal::Message(e.to_string()))?;
+            out.push(b'\n');
+        }
+        Format::Text => {
+            for (p, d) in &all {
+                out.extend_from_slice(report::discover::text(p, d).as_bytes());
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> {
     let version_flag = match &args.pg_version {
         Some(v) => Some(
@@ -124,37 +205,21 @@ fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> 
         ),
         None => None,
     };
-    // (path, its config)
-    let mut targets: Vec<(PathBuf, Config)> = Vec::new();
-    if args.paths.is_empty() {
-        let cwd = std::env::current_dir()
-            .map_err(|e| Fatal::Message(format!("cannot read the current directory: {e}")))?;
-        let cfg = load_config(args, &cwd)?;
-        if cfg.paths.is_empty() {
-            return Err(Fatal::Message(
-                "no paths given and no `paths` in a migcheck.toml; run `migcheck check <DIR>`"
-                    .to_string(),
-            ));
-        }
-        for p in cfg.paths.clone() {
-            targets.push((p, cfg.clone()));
-        }
-    } else {
-        for p in &args.paths {
-            if !p.exists() {
-                return Err(Fatal::Message(format!(
-                    "`{}`: no such file or directory",
-                    p.display()
-                )));
-            }
-            targets.push((p.clone(), load_config(args, p)?));
-        }
-    }
+    let forced = layout_flag(&args.layout)?;
+    let only = match &args.changed_since {
+        Some(rev) => Some(changed_since(rev)?),
+        None => None,
+    };
+    let targets = targets(&args.paths, args.config.as_ref(), args.no_config)?;
     let mut all = RunResult::default();
     let mut version = None;
     let mut assumed = false;
     for (path, cfg) in &targets {
-        let settings = Settings::from_config(cfg, version_flag);
+        let mut settings = Settings::from_config(cfg, version_flag);
+        if forced.is_some() {
+            settings.layout = forced;
+        }
+        settings.only_files = only.clone();
         version = Some(version.map_or(settings.version, |v: PgVersion| v.min(settings.version)));
         assumed |= settings.version_assumed;
         let r = engine::run_path(path, &settings).map_err(Fatal::Message)?;

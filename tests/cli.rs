@@ -272,7 +272,7 @@ fn clean_migrations_exit_0() {
     let o = migcheck(
         &[
             "check",
-            "fixtures/MC014-create-index-non-concurrently/good.sql",
+            "fixtures/MC012-add-column-not-null-no-default/good.sql",
         ],
         &common::root(),
     );

@@ -1,5 +1,6 @@
 //! Output formats. Each takes the run's files, findings and summary and writes to a stream.
 
+pub mod discover;
 pub mod json;
 pub mod text;
 

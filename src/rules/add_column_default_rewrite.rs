@@ -36,6 +36,7 @@ impl Rule for AddColumnDefaultRewrite {
         let (t, c) = (&table.name, &column.name);
         let lock = row.lock.map_or("ACCESS EXCLUSIVE", |l| l.sql_name());
         out.push(Violation {
+            in_down: false,
             span: Some(default.span),
             message: format!("adding `{c}` with a default rewrites `{t}` under an {lock} lock on PostgreSQL {}", ctx.version),
             label: "rewrites every row (fast defaults arrived in 11)".to_string(),

@@ -43,6 +43,7 @@ impl Rule for AddColumnNotNullNoDefault {
             notes.push(format!("a validated `CHECK ({c} IS NOT NULL)` lets a later `SET NOT NULL` skip its scan (PostgreSQL 12+)"));
         }
         out.push(Violation {
+            in_down: false,
             span: Some(span),
             message: format!(
                 "adding NOT NULL column `{c}` without a default fails if `{t}` has rows"

@@ -81,6 +81,7 @@ impl Rule for AddColumnVolatileDefault {
             "rewrites"
         };
         out.push(Violation {
+            in_down: false,
             span: Some(span),
             message: format!("adding `{c}` with {what} {qualifier} `{t}` under an {lock} lock"),
             label,

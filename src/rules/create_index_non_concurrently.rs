@@ -55,6 +55,7 @@ impl Rule for CreateIndexNonConcurrently {
             format!("use `{kw}` in a migration of its own that runs outside a transaction block")
         };
         out.push(Violation {
+            in_down: false,
             span: Some(*keyword_span),
             message: format!("creating {idx} on `{t}` without `CONCURRENTLY` blocks writes to `{t}` for the whole build"),
             label: format!("takes a {} lock and reads all of `{t}`", lock.sql_name()),

@@ -1,5 +1,5 @@
 use super::{Rule, UnitCtx, Violation, rule_doc};
-use crate::source::layout::DownForm;
+use crate::source::layout::Down;
 
 pub struct MissingDownMigration;
 
@@ -7,24 +7,20 @@ impl Rule for MissingDownMigration {
     rule_doc!("MC020-missing-down-migration.md");
 
     fn check_unit(&self, ctx: &UnitCtx<'_>, out: &mut Vec<Violation>) {
-        if !ctx.require_down || ctx.unit.up.is_none() || ctx.unit.down.is_some() {
+        if !ctx.require_down || ctx.unit.up.is_none() || ctx.irreversible.is_some() {
             return;
         }
-        let DownForm::File(expected) = &ctx.unit.down_form else {
+        let Down::Missing { expected } = &ctx.unit.down else {
             return;
         };
-        let file = expected
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
         out.push(Violation {
             span: None,
             message: format!("migration `{}` has no down-migration", ctx.unit.id),
-            label: String::new(),
             help: Some(format!(
-                "add `{file}` that reverts this migration; if it cannot be reverted, say so in `{file}` and get a DBA sign-off"
+                "add {expected} that reverts this migration; if it cannot be reverted, mark it `-- migcheck:irreversible -- <why>` and get a DBA sign-off"
             )),
-            notes: vec![format!("the {} layout pairs each up file with a down file: `{}` does not exist", ctx.unit.layout, expected.display())],
+            notes: vec![format!("{} migrations have a down part: {expected} is missing", ctx.unit.layout)],
+            ..Violation::default()
         });
     }
 }

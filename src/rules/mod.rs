@@ -14,6 +14,13 @@ use crate::pg::{Fact, FactRow, PgVersion, facts};
 pub mod table;
 
 mod add_column_default_rewrite;
+mod concurrently_in_transaction;
+mod down_does_not_revert;
+mod empty_down_migration;
+mod enum_value_in_transaction;
+mod layout_ambiguous;
+mod lock_held_across_statements;
+mod transaction_nesting;
 mod add_column_not_null_no_default;
 mod add_column_volatile_default;
 mod create_index_non_concurrently;
@@ -117,6 +124,45 @@ pub struct Violation {
     /// Overrides the doc's `help` when set (to name the table and column, or fit the version).
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// For unit-level findings: the finding is about the down part (reported in its file).
+    pub in_down: bool,
+}
+
+/// Which part of a migration is being checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+/// How the statement about to run is wrapped in a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxHow {
+    /// The migration tool wrapped the migration in BEGIN/COMMIT.
+    Tool,
+    /// A multi-statement string: one implicit transaction.
+    Implicit,
+    /// The script's own BEGIN (its span).
+    Script { begin: Span },
+    /// Flyway: a statement that cannot run in a transaction mixed with others.
+    FlywayMixed,
+    None,
+}
+
+/// The transaction state before a statement, computed once by the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxInfo {
+    pub in_block: bool,
+    pub how: TxHow,
+}
+
+/// A table lock a statement takes (from the measured facts), and whether the table existed
+/// before this migration (then the lock can block the application).
+#[derive(Debug, Clone)]
+pub struct HeldLock {
+    pub table: ObjName,
+    pub mode: crate::pg::LockMode,
+    pub existed: bool,
 }
 
 /// Facts about the statement being checked, computed once by the engine.
@@ -126,6 +172,10 @@ pub struct OpCtx<'a> {
     /// Index of the migration unit being checked (in run order).
     pub unit: usize,
     pub statement: &'a Statement,
+    pub tx: &'a TxInfo,
+    pub layout_unit: &'a crate::source::layout::Unit,
+    pub direction: Direction,
+    pub source: &'a crate::source::text::SourceText,
 }
 
 impl OpCtx<'_> {
@@ -146,6 +196,28 @@ pub struct UnitCtx<'a> {
     pub version: PgVersion,
     pub unit: &'a crate::source::layout::Unit,
     pub require_down: bool,
+    /// Parsed statements of the up and down parts (when present and readable).
+    pub up: Option<&'a [Statement]>,
+    pub down: Option<&'a [Statement]>,
+    /// The reason given by `-- migcheck:irreversible -- <reason>`, if the unit has the marker.
+    pub irreversible: Option<&'a str>,
+}
+
+/// One part (up or down) after all its statements were checked: for rules that look across
+/// statements (transactions, locks held until commit).
+pub struct PartCtx<'a> {
+    pub version: PgVersion,
+    pub unit: &'a crate::source::layout::Unit,
+    pub direction: Direction,
+    pub statements: &'a [Statement],
+    /// Transaction state before each statement.
+    pub tx: &'a [TxInfo],
+    /// Transaction state after the last statement.
+    pub end: &'a TxInfo,
+    /// Table locks each statement takes.
+    pub locks: &'a [Vec<HeldLock>],
+    pub source: &'a crate::source::text::SourceText,
+    pub tx_mode: crate::source::layout::TxMode,
 }
 
 /// Statement-level facts for rules about the source itself.
@@ -161,6 +233,7 @@ pub trait Rule: Sync {
     fn check_op(&self, _op: &Op, _ctx: &OpCtx<'_>, _out: &mut Vec<Violation>) {}
     fn check_statement(&self, _ctx: &StmtCtx<'_>, _out: &mut Vec<Violation>) {}
     fn check_unit(&self, _ctx: &UnitCtx<'_>, _out: &mut Vec<Violation>) {}
+    fn check_part(&self, _ctx: &PartCtx<'_>, _out: &mut Vec<Violation>) {}
 }
 
 /// Every rule, in id order.
@@ -168,12 +241,19 @@ static REGISTRY: &[&dyn Rule] = &[
     &unparsed_statement::UnparsedStatement,
     &unreadable_file::UnreadableFile,
     &unterminated_token::UnterminatedToken,
+    &layout_ambiguous::LayoutAmbiguous,
     &add_column_default_rewrite::AddColumnDefaultRewrite,
     &add_column_volatile_default::AddColumnVolatileDefault,
     &add_column_not_null_no_default::AddColumnNotNullNoDefault,
     &set_not_null_scan::SetNotNullScan,
     &create_index_non_concurrently::CreateIndexNonConcurrently,
     &missing_down_migration::MissingDownMigration,
+    &empty_down_migration::EmptyDownMigration,
+    &down_does_not_revert::DownDoesNotRevert,
+    &concurrently_in_transaction::ConcurrentlyInTransaction,
+    &enum_value_in_transaction::EnumValueInTransaction,
+    &lock_held_across_statements::LockHeldAcrossStatements,
+    &transaction_nesting::TransactionNesting,
 ];
 
 /// Ids that existed once and were renamed or removed: (old id, what to use instead).

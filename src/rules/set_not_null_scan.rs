@@ -54,6 +54,7 @@ impl Rule for SetNotNullScan {
             notes.push(format!("`{name}` is NOT VALID, so it does not let SET NOT NULL skip the scan: validate it first"));
         }
         out.push(Violation {
+            in_down: false,
             span: Some(*span),
             message: format!(
                 "`SET NOT NULL` on `{t}.{c}` scans the whole table under an ACCESS EXCLUSIVE lock"

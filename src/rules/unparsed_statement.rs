@@ -19,6 +19,7 @@ impl Rule for UnparsedStatement {
                 .push("this statement contains template syntax, masked before parsing".to_string());
         }
         out.push(Violation {
+            in_down: false,
             span: Some(*at),
             message: "statement not understood, so it was not checked".to_string(),
             label: "parsing stopped here".to_string(),

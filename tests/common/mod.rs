@@ -11,9 +11,11 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Settings from a fixture config file (or the defaults).
+/// Settings from a fixture config file (or the defaults). Rule fixtures are single files; unless
+/// their config says otherwise they run statement by statement (`transaction = "autocommit"`), so
+/// one rule's fixture does not trip the transaction rules.
 pub fn settings(cfg: Option<&Path>) -> Settings {
-    let config = match cfg {
+    let mut config = match cfg {
         Some(c) => {
             let text = std::fs::read_to_string(c).expect("fixture config is readable");
             config::parse(&text, c)
@@ -21,6 +23,9 @@ pub fn settings(cfg: Option<&Path>) -> Settings {
         }
         None => Config::default(),
     };
+    if config.transaction.is_none() {
+        config.transaction = Some(migcheck::source::layout::TxMode::Autocommit);
+    }
     Settings::from_config(&config, None)
 }
 

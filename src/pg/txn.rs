@@ -1,0 +1,83 @@
+//! Statements PostgreSQL refuses inside a transaction block (SQLSTATE 25001), by version.
+//! Measured rows come from `facts.tsv`; the rest are documented in the PostgreSQL reference
+//! pages ("cannot be executed inside a transaction block") and marked as such.
+
+use super::facts::{self, InTxn};
+use super::{PgVersion, classify};
+use crate::ir::Op;
+
+/// Why `op` cannot run in a transaction block on `version`, in words, or `None` when it can.
+pub fn refused_in_transaction(op: &Op, version: PgVersion) -> Option<String> {
+    if let Some((id, _)) = classify::fact_op(op) {
+        if let Some(row) = facts::lookup_op(id, version) {
+            if row.in_txn == InTxn::No {
+                return Some(describe(op));
+            }
+            return None;
+        }
+    }
+    match op {
+        Op::DropIndex { concurrently: true, .. } => refused_by_fact("drop_index_concurrently", version).then(|| describe(op)),
+        Op::Reindex { concurrently: true, .. } => {
+            let id = "reindex_index_concurrently";
+            refused_by_fact(id, version).then(|| describe(op))
+        }
+        // documented: REINDEX SCHEMA / DATABASE / SYSTEM "cannot be executed inside a transaction block"
+        Op::Reindex { target_kind, .. } if matches!(target_kind.as_str(), "SCHEMA" | "DATABASE" | "SYSTEM") => Some(describe(op)),
+        Op::Vacuum { .. } => Some(describe(op)),
+        // documented: CREATE/DROP DATABASE, CREATE/DROP TABLESPACE, ALTER SYSTEM, CREATE SUBSCRIPTION
+        Op::Other { kind } => {
+            let k = kind.as_str();
+            matches!(
+                k,
+                "CREATE DATABASE" | "DROP DATABASE" | "CREATE TABLESPACE" | "DROP TABLESPACE" | "ALTER SYSTEM" | "CREATE SUBSCRIPTION"
+            )
+            .then(|| format!("`{k}`"))
+        }
+        _ => None,
+    }
+}
+
+fn refused_by_fact(id: &str, version: PgVersion) -> bool {
+    facts::lookup_op(id, version).is_some_and(|r| r.in_txn == InTxn::No)
+}
+
+fn describe(op: &Op) -> String {
+    match op {
+        Op::CreateIndex { .. } => "`CREATE INDEX CONCURRENTLY`".into(),
+        Op::DropIndex { .. } => "`DROP INDEX CONCURRENTLY`".into(),
+        Op::Reindex { target_kind, concurrently, .. } => {
+            format!("`REINDEX {target_kind}{}`", if *concurrently { " CONCURRENTLY" } else { "" })
+        }
+        Op::Vacuum { full: true, .. } => "`VACUUM FULL`".into(),
+        Op::Vacuum { .. } => "`VACUUM`".into(),
+        Op::AlterTableOther { .. } => "`DETACH PARTITION ... CONCURRENTLY`".into(),
+        Op::AlterType { .. } => "`ALTER TYPE ... ADD VALUE`".into(),
+        _ => "this statement".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_statement;
+
+    fn refused(sql: &str, v: u16) -> bool {
+        let (ops, _) = parse_statement(sql, 0);
+        ops.first().and_then(|o| refused_in_transaction(o, PgVersion::new(v))).is_some()
+    }
+
+    #[test]
+    fn measured_and_documented() {
+        assert!(refused("CREATE INDEX CONCURRENTLY i ON t (a)", 16));
+        assert!(!refused("CREATE INDEX i ON t (a)", 16));
+        assert!(refused("DROP INDEX CONCURRENTLY i", 10));
+        assert!(refused("REINDEX TABLE CONCURRENTLY t", 12));
+        assert!(!refused("REINDEX TABLE t", 12));
+        assert!(refused("VACUUM t", 16));
+        assert!(refused("VACUUM FULL t", 16));
+        assert!(refused("ALTER TABLE pt DETACH PARTITION p CONCURRENTLY", 14));
+        assert!(!refused("ALTER TABLE pt DETACH PARTITION p", 14));
+        assert!(refused("CREATE DATABASE x", 16));
+    }
+}

@@ -1,0 +1,83 @@
+use super::{PartCtx, Rule, Violation, rule_doc};
+use crate::ir::Op;
+use crate::pg::{InTxn, facts};
+use sqlparser::tokenizer::Token;
+
+pub struct EnumValueInTransaction;
+
+/// `ADD VALUE [IF NOT EXISTS] 'v'` → `v`.
+fn added_value(action: &str) -> Option<String> {
+    let lower = action.to_ascii_lowercase();
+    if !lower.starts_with("add value") {
+        return None;
+    }
+    let start = action.find('\'')?;
+    let end = action[start + 1..].find('\'')? + start + 1;
+    Some(action[start + 1..end].to_string())
+}
+
+impl Rule for EnumValueInTransaction {
+    rule_doc!("MC031-enum-value-in-transaction.md");
+
+    fn check_part(&self, ctx: &PartCtx<'_>, out: &mut Vec<Violation>) {
+        // (type, value, statement index) added in the current transaction block
+        let mut added: Vec<(String, String, usize)> = Vec::new();
+        let mut created_types: Vec<String> = Vec::new();
+        let refused = facts::lookup_op("enum_add_value", ctx.version).is_some_and(|r| r.in_txn == InTxn::No);
+        for (k, stmt) in ctx.statements.iter().enumerate() {
+            let tx = &ctx.tx[k];
+            if !tx.in_block {
+                added.clear();
+            }
+            for op in &stmt.ops {
+                match op {
+                    Op::CreateType { name } => created_types.push(name.name.clone()),
+                    Op::AlterType { name, action, span } => {
+                        let Some(value) = added_value(action) else { continue };
+                        if !tx.in_block {
+                            continue;
+                        }
+                        if refused && !created_types.contains(&name.name) {
+                            out.push(Violation {
+                                span: Some(*span),
+                                message: format!("`ALTER TYPE {} ADD VALUE` cannot run inside a transaction block on PostgreSQL {}", name, ctx.version),
+                                label: "refused with SQLSTATE 25001 before PostgreSQL 12".into(),
+                                help: Some(format!("add `'{value}'` in a migration of its own that runs without a transaction")),
+                                notes: vec!["measured: refused in a transaction on PostgreSQL 10–11, allowed from 12".into()],
+                                in_down: false,
+                            });
+                        }
+                        added.push((name.name.clone(), value, k));
+                    }
+                    _ => {}
+                }
+            }
+            // a later statement of the same transaction that uses an added value
+            for (ty, value, at) in &added {
+                if *at >= k {
+                    continue;
+                }
+                let text = ctx.source.slice(stmt.span);
+                if mentions_literal(text, value) {
+                    out.push(Violation {
+                        span: Some(stmt.span),
+                        message: format!("the new value `'{value}'` of enum `{ty}` is used in the transaction that added it"),
+                        label: format!("PostgreSQL: unsafe use of new value \"{value}\""),
+                        help: Some("add the value in one migration and use it in a later one".into()),
+                        notes: vec!["a new enum value cannot be used before the transaction that added it commits (any version)".into()],
+                        in_down: false,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Whether the statement text contains the string literal `'value'`.
+fn mentions_literal(text: &str, value: &str) -> bool {
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    sqlparser::tokenizer::Tokenizer::new(&dialect, text)
+        .tokenize()
+        .map(|toks| toks.iter().any(|t| matches!(t, Token::SingleQuotedString(s) if s == value)))
+        .unwrap_or(false)
+}

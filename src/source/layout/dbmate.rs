@@ -1,0 +1,64 @@
+//! dbmate: one file, `-- migrate:up [transaction:false]` then `-- migrate:down`; several
+//! up/down pairs per file are allowed. A transaction per section unless `transaction:false`.
+
+use super::*;
+
+pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
+    let mut out = Vec::new();
+    for f in ctx.files {
+        let name = file_name(f);
+        let text = read_text(f);
+        // (offset of the marker line, is_up, transaction:false, end of the marker line)
+        let mut markers = Vec::new();
+        for (off, line) in lines_with_offsets(&text) {
+            let l = line.trim().to_ascii_lowercase();
+            let Some(rest) = l.strip_prefix("--") else { continue };
+            let rest = rest.trim_start();
+            let (is_up, opts) = if let Some(o) = rest.strip_prefix("migrate:up") {
+                (true, o)
+            } else if let Some(o) = rest.strip_prefix("migrate:down") {
+                (false, o)
+            } else {
+                continue;
+            };
+            let no_tx = opts.split_whitespace().any(|o| o == "transaction:false");
+            markers.push((off, is_up, no_tx, off + line.len()));
+        }
+        if markers.is_empty() {
+            continue;
+        }
+        let mut ups = Vec::new();
+        let mut downs = Vec::new();
+        let (mut up_no_tx, mut down_no_tx) = (false, false);
+        for (k, (_, is_up, no_tx, body)) in markers.iter().enumerate() {
+            let end = markers.get(k + 1).map_or(text.len(), |m| m.0);
+            let span = Span::new(*body, end.max(*body));
+            if *is_up {
+                ups.push(span);
+                up_no_tx |= no_tx;
+            } else {
+                downs.push(span);
+                down_no_tx |= no_tx;
+            }
+        }
+        let mode = |no_tx: bool| {
+            if no_tx {
+                (TxMode::Autocommit, "`transaction:false` on the marker: each statement runs on its own".to_string())
+            } else {
+                (TxMode::Transaction, "dbmate wraps each section in a transaction".to_string())
+            }
+        };
+        let down = if downs.is_empty() {
+            Down::Missing { expected: format!("a `-- migrate:down` section in {}", ctx.rel(f)) }
+        } else {
+            let mut p = Part::sections(f.clone(), downs);
+            p.tx = Some(mode(down_no_tx));
+            Down::Part(p)
+        };
+        let (tx, reason) = mode(up_no_tx);
+        let mut u = Unit::new(Layout::Dbmate, name.trim_end_matches(".sql").to_string(), ctx.rel(f), Some(Part::sections(f.clone(), ups)), down, tx, reason);
+        u.files = vec![f.clone()];
+        out.push(u);
+    }
+    out
+}

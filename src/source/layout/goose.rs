@@ -1,0 +1,56 @@
+//! goose: one file per migration, `-- +goose Up` / `-- +goose Down` sections, a transaction per
+//! migration unless `-- +goose NO TRANSACTION` appears anywhere (case-insensitive).
+
+use super::*;
+
+pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
+    let mut out = Vec::new();
+    for f in ctx.files {
+        let name = file_name(f);
+        if leading_digits(&name).is_empty() {
+            continue;
+        }
+        let text = read_text(f);
+        // spans are relative to the BOM-less text, like the engine's (read_text drops the BOM)
+        let mut up_start = None;
+        let mut down_start = None;
+        let mut no_tx = false;
+        for (off, line) in lines_with_offsets(&text) {
+            let l = line.trim_start().to_ascii_lowercase();
+            let Some(rest) = l.strip_prefix("--") else { continue };
+            let rest = rest.trim_start();
+            let Some(ann) = rest.strip_prefix("+goose") else { continue };
+            let ann = ann.trim();
+            if ann.starts_with("up") && up_start.is_none() {
+                up_start = Some(off + line.len());
+            } else if ann.starts_with("down") && down_start.is_none() {
+                down_start = Some(off);
+            } else if ann == "no transaction" {
+                no_tx = true;
+            }
+        }
+        if up_start.is_none() && down_start.is_none() {
+            continue; // not a goose migration
+        }
+        let end = text.len();
+        let up_from = up_start.unwrap_or(0);
+        let up_to = down_start.unwrap_or(end).max(up_from);
+        let up = Part::sections(f.clone(), vec![Span::new(up_from, up_to)]);
+        let down = match down_start {
+            Some(d) => {
+                let after = text[d..].find('\n').map_or(end, |p| d + p + 1);
+                Down::Part(Part::sections(f.clone(), vec![Span::new(after, end)]))
+            }
+            None => Down::Missing { expected: format!("a `-- +goose Down` section in {}", ctx.rel(f)) },
+        };
+        let (tx, reason) = if no_tx {
+            (TxMode::Autocommit, "`-- +goose NO TRANSACTION`: each statement runs on its own")
+        } else {
+            (TxMode::Transaction, "goose wraps each migration in a transaction")
+        };
+        let mut u = Unit::new(Layout::Goose, name.trim_end_matches(".sql").to_string(), ctx.rel(f), Some(up), down, tx, reason);
+        u.files = vec![f.clone()];
+        out.push(u);
+    }
+    out
+}

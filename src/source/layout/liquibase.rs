@@ -1,0 +1,87 @@
+//! Liquibase formatted SQL: a file whose first line is `--liquibase formatted sql`, holding
+//! changesets (`--changeset author:id attr:value ...`). Each changeset is a migration; its
+//! down part is its `--rollback <sql>` lines (parsed in place: the prefix is blanked so positions
+//! stay exact). A transaction per changeset unless `runInTransaction:false`.
+
+use super::*;
+
+pub fn is_formatted(text: &str) -> bool {
+    text.lines().find(|l| !l.trim().is_empty()).is_some_and(|l| {
+        let l = l.trim().to_ascii_lowercase();
+        l.strip_prefix("--").is_some_and(|r| r.trim_start().starts_with("liquibase formatted"))
+    })
+}
+
+pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
+    let mut out = Vec::new();
+    for f in ctx.files {
+        let text = read_text(f);
+        if !is_formatted(&text) {
+            continue;
+        }
+        struct Cs {
+            id: String,
+            no_tx: bool,
+            body: Vec<Span>,
+            rollback: Vec<Span>,
+            rollback_prefix: Vec<Span>,
+            rollback_none: bool,
+            start: usize,
+        }
+        let mut sets: Vec<Cs> = Vec::new();
+        for (off, line) in lines_with_offsets(&text) {
+            let full = Span::new(off, off + line.len());
+            let t = line.trim_start();
+            let lower = t.to_ascii_lowercase();
+            let after_dashes = lower.strip_prefix("--").map(str::trim_start);
+            if let Some(rest) = after_dashes.and_then(|r| r.strip_prefix("changeset")) {
+                let raw = t.trim_start_matches('-').trim_start();
+                let raw = &raw["changeset".len().min(raw.len())..];
+                let mut words = raw.split_whitespace();
+                let id = words.next().unwrap_or("?").to_string();
+                let no_tx = rest.split_whitespace().any(|w| w == "runintransaction:false");
+                sets.push(Cs { id, no_tx, body: Vec::new(), rollback: Vec::new(), rollback_prefix: Vec::new(), rollback_none: false, start: off });
+                continue;
+            }
+            let Some(cs) = sets.last_mut() else { continue };
+            if let Some(rest) = after_dashes.and_then(|r| r.strip_prefix("rollback")) {
+                let r = rest.trim();
+                if r.eq_ignore_ascii_case("not required") || r.eq_ignore_ascii_case("empty") {
+                    cs.rollback_none = true;
+                    continue;
+                }
+                // blank everything up to the SQL after `--rollback`
+                let lead = line.len() - t.len();
+                let kw = t.to_ascii_lowercase().find("rollback").map_or(0, |p| p + "rollback".len());
+                let prefix_end = off + lead + kw;
+                cs.rollback_prefix.push(Span::new(off, prefix_end));
+                cs.rollback.push(full);
+                continue;
+            }
+            cs.body.push(full);
+        }
+        for (k, cs) in sets.into_iter().enumerate() {
+            let (tx, reason) = if cs.no_tx {
+                (TxMode::Autocommit, "`runInTransaction:false` on the changeset")
+            } else {
+                (TxMode::Transaction, "Liquibase runs each changeset in a transaction")
+            };
+            let down = if !cs.rollback.is_empty() {
+                let mut p = Part::sections(f.clone(), cs.rollback);
+                p.uncomment = cs.rollback_prefix;
+                Down::Part(p)
+            } else if cs.rollback_none {
+                Down::None
+            } else {
+                Down::Missing { expected: format!("`--rollback` lines in changeset `{}` of {}", cs.id, ctx.rel(f)) }
+            };
+            let order = format!("{}#{:06}", ctx.rel(f), k);
+            let _ = cs.start;
+            let mut u = Unit::new(Layout::Liquibase, cs.id, order, Some(Part::sections(f.clone(), cs.body)), down, tx, reason);
+            u.files = vec![f.clone()];
+            out.push(u);
+        }
+    }
+    sort_units(&mut out);
+    out
+}
