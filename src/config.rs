@@ -56,7 +56,15 @@ pub struct ConfigError {
     pub problems: Vec<ConfigProblem>,
 }
 
-const KEYS: &[&str] = &["pg-version", "paths", "exclude", "rules", "require-down", "layout", "transaction"];
+const KEYS: &[&str] = &[
+    "pg-version",
+    "paths",
+    "exclude",
+    "rules",
+    "require-down",
+    "layout",
+    "transaction",
+];
 
 /// Finds the config for `start` (a file or directory): the nearest `.migcheck.toml` or
 /// `migcheck.toml` walking up, stopping after the directory that holds `.git`.
@@ -191,23 +199,37 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigProblem>> {
                         message: format!("unknown layout `{s}`"),
                         label: format!(
                             "expected one of {}",
-                            crate::source::layout::Layout::ALL.iter().map(|l| format!("`{}`", l.name())).collect::<Vec<_>>().join(", ")
+                            crate::source::layout::Layout::ALL
+                                .iter()
+                                .map(|l| format!("`{}`", l.name()))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                         span: vspan,
                     }),
                 },
-                _ => problems.push(ConfigProblem { message: "`layout` must be a string".into(), label: "expected a string".into(), span: vspan }),
+                _ => problems.push(ConfigProblem {
+                    message: "`layout` must be a string".into(),
+                    label: "expected a string".into(),
+                    span: vspan,
+                }),
             },
             "transaction" => match value.get_ref() {
                 DeValue::String(s) => match crate::source::layout::TxMode::parse(s) {
                     Some(m) => cfg.transaction = Some(m),
                     None => problems.push(ConfigProblem {
                         message: format!("unknown transaction mode `{s}`"),
-                        label: "expected \"transaction\", \"implicit\", \"autocommit\" or \"script\"".into(),
+                        label:
+                            "expected \"transaction\", \"implicit\", \"autocommit\" or \"script\""
+                                .into(),
                         span: vspan,
                     }),
                 },
-                _ => problems.push(ConfigProblem { message: "`transaction` must be a string".into(), label: "expected a string".into(), span: vspan }),
+                _ => problems.push(ConfigProblem {
+                    message: "`transaction` must be a string".into(),
+                    label: "expected a string".into(),
+                    span: vspan,
+                }),
             },
             "require-down" => match value.get_ref() {
                 DeValue::Boolean(b) => cfg.require_down = Some(*b),

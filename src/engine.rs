@@ -11,7 +11,9 @@ use crate::config::{Config, RuleSetting};
 use crate::ir::{ObjName, Op, Span};
 use crate::parse::{self, How, Statement};
 use crate::pg::{PgVersion, classify, txn};
-use crate::rules::{self, Direction, HeldLock, Level, OpCtx, PartCtx, StmtCtx, TxHow, TxInfo, UnitCtx, Violation};
+use crate::rules::{
+    self, Direction, HeldLock, Level, OpCtx, PartCtx, StmtCtx, TxHow, TxInfo, UnitCtx, Violation,
+};
 use crate::source::discover::{self, io_reason};
 use crate::source::layout::detect::Detection;
 use crate::source::layout::{Down, Layout, LayoutConfig, Part, TxMode, Unit};
@@ -52,7 +54,9 @@ impl Settings {
             require_down: cfg.require_down.unwrap_or(true),
             exclude: b.build().unwrap_or_else(|_| GlobSet::empty()),
             layout: cfg.layout,
-            layout_config: LayoutConfig { transaction: cfg.transaction },
+            layout_config: LayoutConfig {
+                transaction: cfg.transaction,
+            },
             only_files: None,
         }
     }
@@ -163,14 +167,32 @@ struct ParsedPart {
 
 /// Lints one migration directory (or file). `Err` only when the path itself cannot be used.
 pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
-    let disc = discover::discover(root, &settings.exclude, settings.layout, &settings.layout_config)?;
-    let mut r = Runner { settings, out: RunResult::default(), by_path: Default::default(), report: true };
+    let disc = discover::discover(
+        root,
+        &settings.exclude,
+        settings.layout,
+        &settings.layout_config,
+    )?;
+    let mut r = Runner {
+        settings,
+        out: RunResult::default(),
+        by_path: Default::default(),
+        report: true,
+    };
     r.out.stats.files = disc.files;
     r.out.stats.migrations = disc.units.len();
-    r.out.stats.skipped = disc.skipped.iter().map(|(p, why)| (display_path(p), why.clone())).collect();
+    r.out.stats.skipped = disc
+        .skipped
+        .iter()
+        .map(|(p, why)| (display_path(p), why.clone()))
+        .collect();
     for (path, reason) in &disc.errors {
         let idx = r.add_file(path, None);
-        r.unreadable(idx, format!("cannot read `{}`: {reason}", display_path(path)), None);
+        r.unreadable(
+            idx,
+            format!("cannot read `{}`: {reason}", display_path(path)),
+            None,
+        );
     }
     if !disc.detection.candidates.is_empty() && !disc.detection.forced {
         r.ambiguous_layout(root, &disc.detection);
@@ -178,9 +200,14 @@ pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
     let mut catalog = Catalog::default();
     for (unit_index, unit) in disc.units.iter().enumerate() {
         r.report = settings.only_files.as_ref().is_none_or(|only| {
-            unit.files.iter().any(|f| only.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
+            unit.files
+                .iter()
+                .any(|f| only.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
         });
-        let up = unit.up.as_ref().map(|p| r.lint_part(p, unit, Direction::Up, &mut catalog, unit_index));
+        let up = unit
+            .up
+            .as_ref()
+            .map(|p| r.lint_part(p, unit, Direction::Up, &mut catalog, unit_index));
         let down = match &unit.down {
             Down::Part(p) => {
                 // the down part runs after the up part; it must not change the forward schema
@@ -190,34 +217,59 @@ pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
             _ => None,
         };
         let up_file = up.as_ref().map(|p| p.file).unwrap_or(0);
-        let irreversible = up.as_ref().and_then(|p| p.irreversible.clone().map(|x| (p.file, x)))
-            .or_else(|| down.as_ref().and_then(|p| p.irreversible.clone().map(|x| (p.file, x))));
+        let irreversible = up
+            .as_ref()
+            .and_then(|p| p.irreversible.clone().map(|x| (p.file, x)))
+            .or_else(|| {
+                down.as_ref()
+                    .and_then(|p| p.irreversible.clone().map(|x| (p.file, x)))
+            });
         let ctx = UnitCtx {
             version: settings.version,
             unit,
             require_down: settings.require_down,
             up: up.as_ref().map(|p| p.statements.as_slice()),
             down: down.as_ref().map(|p| p.statements.as_slice()),
-            irreversible: irreversible.as_ref().map(|(_, (reason, _))| reason.as_str()),
+            irreversible: irreversible
+                .as_ref()
+                .map(|(_, (reason, _))| reason.as_str()),
         };
         let mut found = Vec::new();
         for reg in rules::registry() {
-            let Some(level) = settings.level_of(&reg.meta) else { continue };
+            let Some(level) = settings.level_of(&reg.meta) else {
+                continue;
+            };
             let mut v = Vec::new();
             reg.rule.check_unit(&ctx, &mut v);
             found.extend(v.into_iter().map(|x| (&reg.meta, level, x)));
         }
         for (meta, level, v) in found {
             // a finding about the down part points into the down file
-            let file = if v.in_down { down.as_ref().map_or(up_file, |d| d.file) } else { up_file };
+            let file = if v.in_down {
+                down.as_ref().map_or(up_file, |d| d.file)
+            } else {
+                up_file
+            };
             r.push(file, meta, level, v);
         }
     }
     let mut out = r.out;
     out.findings.sort_by(|a, b| {
-        (a.file_index, a.span.map_or(0, |s| s.start), a.rule, &a.message).cmp(&(b.file_index, b.span.map_or(0, |s| s.start), b.rule, &b.message))
+        (
+            a.file_index,
+            a.span.map_or(0, |s| s.start),
+            a.rule,
+            &a.message,
+        )
+            .cmp(&(
+                b.file_index,
+                b.span.map_or(0, |s| s.start),
+                b.rule,
+                &b.message,
+            ))
     });
-    out.layouts.push((root.to_path_buf(), disc.detection, disc.units));
+    out.layouts
+        .push((root.to_path_buf(), disc.detection, disc.units));
     Ok(out)
 }
 
@@ -228,7 +280,11 @@ fn part_text(text: &str, part: &Part) -> Option<String> {
         return None;
     }
     let mut bytes = text.as_bytes().to_vec();
-    let keep = |i: usize| part.sections.as_ref().is_none_or(|s| s.iter().any(|r| r.start <= i && i < r.end));
+    let keep = |i: usize| {
+        part.sections
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|r| r.start <= i && i < r.end))
+    };
     for (i, b) in bytes.iter_mut().enumerate() {
         let blank = !keep(i) || part.uncomment.iter().any(|r| r.start <= i && i < r.end);
         if blank && *b != b'\n' && *b != b'\r' {
@@ -256,13 +312,23 @@ impl Runner<'_> {
         if let Some(i) = self.by_path.get(path) {
             return *i;
         }
-        self.out.files.push(LoadedFile { path: path.to_path_buf(), display: display_path(path), source });
+        self.out.files.push(LoadedFile {
+            path: path.to_path_buf(),
+            display: display_path(path),
+            source,
+        });
         let i = self.out.files.len() - 1;
         self.by_path.insert(path.to_path_buf(), i);
         i
     }
 
-    fn push(&mut self, file_index: usize, meta: &'static rules::RuleMeta, level: Level, v: Violation) {
+    fn push(
+        &mut self,
+        file_index: usize,
+        meta: &'static rules::RuleMeta,
+        level: Level,
+        v: Violation,
+    ) {
         if !self.report {
             return;
         }
@@ -297,22 +363,44 @@ impl Runner<'_> {
 
     fn unreadable(&mut self, file_index: usize, message: String, span: Option<Span>) {
         if let Some((meta, level)) = self.rule_level("MC002") {
-            self.push(file_index, meta, level, Violation { span, message, ..Violation::default() });
+            self.push(
+                file_index,
+                meta,
+                level,
+                Violation {
+                    span,
+                    message,
+                    ..Violation::default()
+                },
+            );
         }
     }
 
     fn ambiguous_layout(&mut self, root: &Path, d: &Detection) {
-        let Some((meta, level)) = self.rule_level("MC004") else { return };
+        let Some((meta, level)) = self.rule_level("MC004") else {
+            return;
+        };
         let idx = self.add_file(root, None);
         let mut notes = vec![format!("chosen: {} ({})", d.layout, d.evidence.join("; "))];
         for c in &d.candidates {
-            notes.push(format!("also fits: {} ({})", c.layout, c.evidence.join("; ")));
+            notes.push(format!(
+                "also fits: {} ({})",
+                c.layout,
+                c.evidence.join("; ")
+            ));
         }
         let v = Violation {
             span: None,
-            message: format!("`{}` looks like more than one migration tool's layout; assumed {}", display_path(root), d.layout),
+            message: format!(
+                "`{}` looks like more than one migration tool's layout; assumed {}",
+                display_path(root),
+                d.layout
+            ),
             label: String::new(),
-            help: Some(format!("say which with `--layout {}` or `layout = \"{}\"` in migcheck.toml", d.layout, d.layout)),
+            help: Some(format!(
+                "say which with `--layout {}` or `layout = \"{}\"` in migcheck.toml",
+                d.layout, d.layout
+            )),
             notes,
             in_down: false,
         };
@@ -334,7 +422,11 @@ impl Runner<'_> {
             Ok(b) => b,
             Err(e) => {
                 let idx = self.add_file(path, None);
-                self.unreadable(idx, format!("cannot read `{}`: {}", display_path(path), io_reason(&e)), None);
+                self.unreadable(
+                    idx,
+                    format!("cannot read `{}`: {}", display_path(path), io_reason(&e)),
+                    None,
+                );
                 return idx;
             }
         };
@@ -342,12 +434,26 @@ impl Runner<'_> {
             Ok(src) => self.add_file(path, Some(src)),
             Err(DecodeError::Binary { offset }) => {
                 let idx = self.add_file(path, None);
-                self.unreadable(idx, format!("`{}` is a binary file (NUL byte at offset {offset}), not SQL", display_path(path)), None);
+                self.unreadable(
+                    idx,
+                    format!(
+                        "`{}` is a binary file (NUL byte at offset {offset}), not SQL",
+                        display_path(path)
+                    ),
+                    None,
+                );
                 idx
             }
             Err(DecodeError::InvalidUtf8 { line, column, .. }) => {
                 let idx = self.add_file(path, None);
-                self.unreadable(idx, format!("`{}` is not valid UTF-8 (first bad byte at line {line}, column {column})", display_path(path)), None);
+                self.unreadable(
+                    idx,
+                    format!(
+                        "`{}` is not valid UTF-8 (first bad byte at line {line}, column {column})",
+                        display_path(path)
+                    ),
+                    None,
+                );
                 idx
             }
         }
@@ -355,11 +461,22 @@ impl Runner<'_> {
 
     /// Lints one part of a unit: parse, transaction state, per-statement and per-op rules,
     /// schema replay, then the part-level rules.
-    fn lint_part(&mut self, part: &Part, unit: &Unit, dir: Direction, catalog: &mut Catalog, unit_index: usize) -> ParsedPart {
+    fn lint_part(
+        &mut self,
+        part: &Part,
+        unit: &Unit,
+        dir: Direction,
+        catalog: &mut Catalog,
+        unit_index: usize,
+    ) -> ParsedPart {
         let idx = self.load(&part.file);
         let settings = self.settings;
         let Some(source) = self.out.files[idx].source.as_ref() else {
-            return ParsedPart { file: idx, statements: Vec::new(), irreversible: None };
+            return ParsedPart {
+                file: idx,
+                statements: Vec::new(),
+                irreversible: None,
+            };
         };
         let masked = part_text(&source.text, part);
         let text = masked.as_deref().unwrap_or(&source.text);
@@ -370,20 +487,46 @@ impl Runner<'_> {
         // statements that cannot run in a transaction (for Flyway's auto-demotion)
         let outside: Vec<bool> = statements
             .iter()
-            .map(|s| s.ops.iter().any(|o| txn::refused_in_transaction(o, settings.version).is_some()))
+            .map(|s| {
+                s.ops
+                    .iter()
+                    .any(|o| txn::refused_in_transaction(o, settings.version).is_some())
+            })
             .collect();
-        let executable = statements.iter().filter(|s| !matches!(s.how, How::PsqlMeta)).count();
+        let executable = statements
+            .iter()
+            .filter(|s| !matches!(s.how, How::PsqlMeta))
+            .count();
         let mut state = match tx_mode {
             TxMode::Transaction if unit.auto_demote && outside.iter().any(|o| *o) => {
-                if outside.iter().zip(&statements).all(|(o, s)| *o || matches!(s.how, How::PsqlMeta)) {
-                    TxInfo { in_block: false, how: TxHow::None }
+                if outside
+                    .iter()
+                    .zip(&statements)
+                    .all(|(o, s)| *o || matches!(s.how, How::PsqlMeta))
+                {
+                    TxInfo {
+                        in_block: false,
+                        how: TxHow::None,
+                    }
                 } else {
-                    TxInfo { in_block: true, how: TxHow::FlywayMixed }
+                    TxInfo {
+                        in_block: true,
+                        how: TxHow::FlywayMixed,
+                    }
                 }
             }
-            TxMode::Transaction => TxInfo { in_block: true, how: TxHow::Tool },
-            TxMode::Implicit if executable > 1 => TxInfo { in_block: true, how: TxHow::Implicit },
-            _ => TxInfo { in_block: false, how: TxHow::None },
+            TxMode::Transaction => TxInfo {
+                in_block: true,
+                how: TxHow::Tool,
+            },
+            TxMode::Implicit if executable > 1 => TxInfo {
+                in_block: true,
+                how: TxHow::Implicit,
+            },
+            _ => TxInfo {
+                in_block: false,
+                how: TxHow::None,
+            },
         };
         let mut found: Vec<(&'static rules::RuleMeta, Level, Violation)> = Vec::new();
         let problems = parsed.problems;
@@ -391,41 +534,82 @@ impl Runner<'_> {
         let mut locks: Vec<Vec<HeldLock>> = Vec::with_capacity(statements.len());
         for stmt in &statements {
             txs.push(state.clone());
-            let sctx = StmtCtx { statement: stmt, source };
+            let sctx = StmtCtx {
+                statement: stmt,
+                source,
+            };
             for reg in rules::registry() {
-                let Some(level) = settings.level_of(&reg.meta) else { continue };
+                let Some(level) = settings.level_of(&reg.meta) else {
+                    continue;
+                };
                 let mut v = Vec::new();
                 reg.rule.check_statement(&sctx, &mut v);
                 found.extend(v.into_iter().map(|x| (&reg.meta, level, x)));
             }
             let mut held = Vec::new();
             for op in &stmt.ops {
-                let ctx = OpCtx { version: settings.version, catalog, unit: unit_index, statement: stmt, tx: &state, layout_unit: unit, direction: dir, source };
+                let ctx = OpCtx {
+                    version: settings.version,
+                    catalog,
+                    unit: unit_index,
+                    statement: stmt,
+                    tx: &state,
+                    layout_unit: unit,
+                    direction: dir,
+                    source,
+                };
                 for reg in rules::registry() {
-                    let Some(level) = settings.level_of(&reg.meta) else { continue };
+                    let Some(level) = settings.level_of(&reg.meta) else {
+                        continue;
+                    };
                     let mut v = Vec::new();
                     reg.rule.check_op(op, &ctx, &mut v);
                     found.extend(v.into_iter().map(|x| (&reg.meta, level, x)));
                 }
                 if let Some((table, mode)) = classify::table_lock(op, settings.version) {
                     let existed = !ctx.is_new_table(&table) && !creates(op, &table);
-                    held.push(HeldLock { table, mode, existed });
+                    held.push(HeldLock {
+                        table,
+                        mode,
+                        existed,
+                    });
                 }
                 catalog.apply(op, unit_index);
                 state = next_state(state, op, stmt.span);
             }
             locks.push(held);
         }
-        let pctx = PartCtx { version: settings.version, unit, direction: dir, statements: &statements, tx: &txs, end: &state, locks: &locks, source, tx_mode };
+        let pctx = PartCtx {
+            version: settings.version,
+            unit,
+            direction: dir,
+            statements: &statements,
+            tx: &txs,
+            end: &state,
+            locks: &locks,
+            source,
+            tx_mode,
+        };
         for reg in rules::registry() {
-            let Some(level) = settings.level_of(&reg.meta) else { continue };
+            let Some(level) = settings.level_of(&reg.meta) else {
+                continue;
+            };
             let mut v = Vec::new();
             reg.rule.check_part(&pctx, &mut v);
             found.extend(v.into_iter().map(|x| (&reg.meta, level, x)));
         }
         if let Some((meta, level)) = self.rule_level("MC003") {
             for p in &problems {
-                found.push((meta, level, Violation { span: Some(p.span), message: p.message.clone(), label: "opened here, never closed".to_string(), ..Violation::default() }));
+                found.push((
+                    meta,
+                    level,
+                    Violation {
+                        span: Some(p.span),
+                        message: p.message.clone(),
+                        label: "opened here, never closed".to_string(),
+                        ..Violation::default()
+                    },
+                ));
             }
         }
         let stats = &mut self.out.stats;
@@ -442,11 +626,18 @@ impl Runner<'_> {
         }
         for (meta, level, mut v) in found {
             if dir == Direction::Down && v.span.is_some() {
-                v.notes.push("in the down-migration: it runs during a rollback, often in an incident".to_string());
+                v.notes.push(
+                    "in the down-migration: it runs during a rollback, often in an incident"
+                        .to_string(),
+                );
             }
             self.push(idx, meta, level, v);
         }
-        ParsedPart { file: idx, statements, irreversible }
+        ParsedPart {
+            file: idx,
+            statements,
+            irreversible,
+        }
     }
 }
 
@@ -459,9 +650,14 @@ fn creates(op: &Op, table: &ObjName) -> bool {
 fn next_state(state: TxInfo, op: &Op, span: Span) -> TxInfo {
     match op {
         // an explicit BEGIN turns an implicit (multi-statement) transaction into an explicit one
-        Op::Begin if !state.in_block || state.how == TxHow::Implicit => TxInfo { in_block: true, how: TxHow::Script { begin: span } },
-        Op::Commit | Op::Rollback => TxInfo { in_block: false, how: TxHow::None },
+        Op::Begin if !state.in_block || state.how == TxHow::Implicit => TxInfo {
+            in_block: true,
+            how: TxHow::Script { begin: span },
+        },
+        Op::Commit | Op::Rollback => TxInfo {
+            in_block: false,
+            how: TxHow::None,
+        },
         _ => state,
     }
 }
-

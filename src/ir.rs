@@ -180,6 +180,7 @@ pub enum Op {
     DropColumn {
         table: TableRef,
         column: String,
+        if_exists: bool,
         span: Span,
     },
     AlterColumnType {

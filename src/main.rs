@@ -16,9 +16,9 @@ use migcheck::cli::{CheckArgs, Cli, ColorChoice, Command, DiscoverArgs, Format, 
 use migcheck::config::{self, Config, ConfigError};
 use migcheck::engine::{self, RunResult, Settings};
 use migcheck::pg::PgVersion;
-use migcheck::source::layout::Layout;
 use migcheck::report;
 use migcheck::rules;
+use migcheck::source::layout::Layout;
 
 /// Why a run could not be done.
 enum Fatal {
@@ -104,7 +104,10 @@ fn load_config(config: Option<&PathBuf>, no_config: bool, start: &Path) -> Resul
     let path = match config {
         Some(p) => {
             if !p.is_file() {
-                return Err(Fatal::Message(format!("config file `{}` does not exist", p.display())));
+                return Err(Fatal::Message(format!(
+                    "config file `{}` does not exist",
+                    p.display()
+                )));
             }
             Some(p.clone())
         }
@@ -118,13 +121,21 @@ fn load_config(config: Option<&PathBuf>, no_config: bool, start: &Path) -> Resul
 
 /// The paths to lint, each with its config: the arguments, or `paths` from the config found
 /// from the working directory.
-fn targets(paths: &[PathBuf], config: Option<&PathBuf>, no_config: bool) -> Result<Vec<(PathBuf, Config)>, Fatal> {
+fn targets(
+    paths: &[PathBuf],
+    config: Option<&PathBuf>,
+    no_config: bool,
+) -> Result<Vec<(PathBuf, Config)>, Fatal> {
     let mut targets = Vec::new();
     if paths.is_empty() {
-        let cwd = std::env::current_dir().map_err(|e| Fatal::Message(format!("cannot read the current directory: {e}")))?;
+        let cwd = std::env::current_dir()
+            .map_err(|e| Fatal::Message(format!("cannot read the current directory: {e}")))?;
         let cfg = load_config(config, no_config, &cwd)?;
         if cfg.paths.is_empty() {
-            return Err(Fatal::Message("no paths given and no `paths` in a migcheck.toml; run `migcheck check <DIR>`".to_string()));
+            return Err(Fatal::Message(
+                "no paths given and no `paths` in a migcheck.toml; run `migcheck check <DIR>`"
+                    .to_string(),
+            ));
         }
         for p in cfg.paths.clone() {
             targets.push((p, cfg.clone()));
@@ -132,7 +143,10 @@ fn targets(paths: &[PathBuf], config: Option<&PathBuf>, no_config: bool) -> Resu
     } else {
         for p in paths {
             if !p.exists() {
-                return Err(Fatal::Message(format!("`{}`: no such file or directory", p.display())));
+                return Err(Fatal::Message(format!(
+                    "`{}`: no such file or directory",
+                    p.display()
+                )));
             }
             targets.push((p.clone(), load_config(config, no_config, p)?));
         }
@@ -145,7 +159,10 @@ fn layout_flag(flag: &Option<String>) -> Result<Option<Layout>, Fatal> {
         None => Ok(None),
         Some(s) => Layout::parse(s).map(Some).ok_or_else(|| {
             let all: Vec<&str> = Layout::ALL.iter().map(|l| l.name()).collect();
-            Fatal::Message(format!("--layout: unknown tool `{s}` (expected one of {})", all.join(", ")))
+            Fatal::Message(format!(
+                "--layout: unknown tool `{s}` (expected one of {})",
+                all.join(", ")
+            ))
         }),
     }
 }
@@ -158,13 +175,18 @@ fn changed_since(rev: &str) -> Result<HashSet<PathBuf>, Fatal> {
             .output()
             .map_err(|e| Fatal::Message(format!("--changed-since needs git: {e}")))?;
         if !o.status.success() {
-            return Err(Fatal::Message(format!("--changed-since {rev}: git {}: {}", args.join(" "), String::from_utf8_lossy(&o.stderr).trim())));
+            return Err(Fatal::Message(format!(
+                "--changed-since {rev}: git {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&o.stderr).trim()
+            )));
         }
         Ok(String::from_utf8_lossy(&o.stdout).into_owned())
     };
     let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
     let mut out = HashSet::new();
-    let listed = git(&["diff", "--name-only", rev, "--"])? + &git(&["ls-files", "--others", "--exclude-standard", "--full-name"])?;
+    let listed = git(&["diff", "--name-only", rev, "--"])?
+        + &git(&["ls-files", "--others", "--exclude-standard", "--full-name"])?;
     for line in listed.lines().filter(|l| !l.is_empty()) {
         let p = top.join(line);
         out.insert(std::fs::canonicalize(&p).unwrap_or(p));
@@ -177,15 +199,28 @@ fn discover(args: &DiscoverArgs, out: &mut Vec<u8>) -> Result<(), Fatal> {
     let mut all = Vec::new();
     for (path, cfg) in targets(&args.paths, args.config.as_ref(), args.no_config)? {
         let settings = Settings::from_config(&cfg, None);
-        let disc = migcheck::source::discover::discover(&path, &settings.exclude, forced.or(settings.layout), &settings.layout_config)
-            .map_err(Fatal::Message)?;
+        let disc = migcheck::source::discover::discover(
+            &path,
+            &settings.exclude,
+            forced.or(settings.layout),
+            &settings.layout_config,
+        )
+        .map_err(Fatal::Message)?;
         all.push((path, disc));
     }
     match args.format {
         Format::Json => {
-            let v: Vec<serde_json::Value> = all.iter().map(|(p, d)| report::discover::json(p, d)).collect();
-            let v = if v.len() == 1 { v.into_iter().next().unwrap_or_default() } else { serde_json::Value::Array(v) };
-            serde_json::to_writer_pretty(&mut *out, &v).map_err(|e| Fatal::Message(e.to_string()))?;
+            let v: Vec<serde_json::Value> = all
+                .iter()
+                .map(|(p, d)| report::discover::json(p, d))
+                .collect();
+            let v = if v.len() == 1 {
+                v.into_iter().next().unwrap_or_default()
+            } else {
+                serde_json::Value::Array(v)
+            };
+            serde_json::to_writer_pretty(&mut *out, &v)
+                .map_err(|e| Fatal::Message(e.to_string()))?;
             out.push(b'\n');
         }
         Format::Text => {

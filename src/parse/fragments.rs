@@ -559,7 +559,9 @@ fn alter_action(t: &[Tok], table: &TableRef) -> Op {
             }
         } else if !w(1, "not") && !w(1, "default") {
             let k = skip_words(t, 1, &["column"]);
+            let before = k;
             let k = skip_words(t, k, &["if", "exists"]);
+            let if_exists = k > before;
             if let Some(column) = t.get(k).and_then(|x| x.ident()) {
                 // DROP [COLUMN] name; other DROP forms (ROW LEVEL SECURITY ...) have keywords here
                 let is_keyword_form = w(1, "row") || w(1, "expression") || w(1, "identity");
@@ -567,6 +569,7 @@ fn alter_action(t: &[Tok], table: &TableRef) -> Op {
                     return Op::DropColumn {
                         table,
                         column,
+                        if_exists,
                         span,
                     };
                 }

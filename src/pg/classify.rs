@@ -25,7 +25,9 @@ pub fn fact_op(op: &Op) -> Option<(&'static str, ObjName)> {
                 "add_col_unique"
             } else {
                 match column.default.as_ref().map(|d| &d.kind) {
-                    Some(DefaultKind::Volatile { .. } | DefaultKind::Unknown { .. }) => "add_col_default_random",
+                    Some(DefaultKind::Volatile { .. } | DefaultKind::Unknown { .. }) => {
+                        "add_col_default_random"
+                    }
                     Some(_) if !column.checks.is_empty() => "add_col_default_check",
                     Some(DefaultKind::Stable) => "add_col_default_now",
                     Some(_) if column.not_null => "add_col_notnull_default",
@@ -49,9 +51,21 @@ pub fn fact_op(op: &Op) -> Option<(&'static str, ObjName)> {
                 (ConstraintKind::Check { .. }, true) => "add_check_not_valid",
                 (ConstraintKind::ForeignKey { .. }, false) => "add_fk",
                 (ConstraintKind::ForeignKey { .. }, true) => "add_fk_not_valid",
-                (ConstraintKind::Unique { using_index: Some(_), .. }, _) => "add_unique_using_index",
+                (
+                    ConstraintKind::Unique {
+                        using_index: Some(_),
+                        ..
+                    },
+                    _,
+                ) => "add_unique_using_index",
                 (ConstraintKind::Unique { .. }, _) => "add_unique",
-                (ConstraintKind::PrimaryKey { using_index: Some(_), .. }, _) => "add_pk_using_index",
+                (
+                    ConstraintKind::PrimaryKey {
+                        using_index: Some(_),
+                        ..
+                    },
+                    _,
+                ) => "add_pk_using_index",
                 (ConstraintKind::PrimaryKey { .. }, _) => "add_pk",
                 (ConstraintKind::Exclude, _) => "add_exclusion",
                 (ConstraintKind::NotNull { .. }, false) => "add_notnull_constraint",
@@ -65,7 +79,13 @@ pub fn fact_op(op: &Op) -> Option<(&'static str, ObjName)> {
         Op::RenameColumn { table, .. } => ("rename_col", t(table)),
         Op::RenameTable { table, .. } => ("rename_table", t(table)),
         Op::AlterTableOther { table, action, .. } => (alter_other(action)?, t(table)),
-        Op::CreateIndex { table, concurrently, unique, only, .. } => {
+        Op::CreateIndex {
+            table,
+            concurrently,
+            unique,
+            only,
+            ..
+        } => {
             let id = match (concurrently, only, unique) {
                 (true, _, _) => "create_index_concurrently",
                 (false, true, _) => "create_index_on_only_partitioned",
@@ -77,14 +97,35 @@ pub fn fact_op(op: &Op) -> Option<(&'static str, ObjName)> {
         Op::DropTable { tables, .. } => ("drop_table", tables.first().map(t)?),
         Op::Truncate { tables } => ("truncate", tables.first().map(t)?),
         Op::Cluster { table, .. } => ("cluster", table.as_ref().map(t)?),
-        Op::Vacuum { full, tables, .. } => (if *full { "vacuum_full" } else { "vacuum" }, tables.first().map(t)?),
+        Op::Vacuum { full, tables, .. } => (
+            if *full { "vacuum_full" } else { "vacuum" },
+            tables.first().map(t)?,
+        ),
         Op::Analyze { tables } => ("analyze", tables.first().map(t)?),
         Op::LockTable { tables, mode, .. } => {
-            let id = if mode.eq_ignore_ascii_case("ACCESS EXCLUSIVE") { "lock_access_exclusive" } else if mode.eq_ignore_ascii_case("SHARE") { "lock_share" } else { return None };
+            let id = if mode.eq_ignore_ascii_case("ACCESS EXCLUSIVE") {
+                "lock_access_exclusive"
+            } else if mode.eq_ignore_ascii_case("SHARE") {
+                "lock_share"
+            } else {
+                return None;
+            };
             (id, tables.first().map(t)?)
         }
-        Op::RefreshMaterializedView { name, concurrently, .. } => (if *concurrently { "refresh_matview_concurrently" } else { "refresh_matview" }, name.clone()),
-        Op::CreateTable { partition_of: Some(parent), .. } => ("create_partition", t(parent)),
+        Op::RefreshMaterializedView {
+            name, concurrently, ..
+        } => (
+            if *concurrently {
+                "refresh_matview_concurrently"
+            } else {
+                "refresh_matview"
+            },
+            name.clone(),
+        ),
+        Op::CreateTable {
+            partition_of: Some(parent),
+            ..
+        } => ("create_partition", t(parent)),
         Op::Update { table, .. } => ("update_all_rows", t(table)),
         Op::Delete { table, .. } => ("delete_all_rows", t(table)),
         Op::Insert { table } => ("insert_row", t(table)),
@@ -113,11 +154,18 @@ fn alter_other(action: &str) -> Option<&'static str> {
         "cluster_on"
     } else if starts("owner to") {
         "owner_to"
-    } else if starts("enable row level security") || starts("disable row level security") || starts("force row level security") {
+    } else if starts("enable row level security")
+        || starts("disable row level security")
+        || starts("force row level security")
+    {
         "enable_rls"
     } else if starts("replica identity") {
         "replica_identity_full"
-    } else if starts("enable trigger") || starts("disable trigger") || starts("enable always trigger") || starts("enable replica trigger") {
+    } else if starts("enable trigger")
+        || starts("disable trigger")
+        || starts("enable always trigger")
+        || starts("enable replica trigger")
+    {
         "enable_trigger"
     } else if starts("attach partition") {
         "attach_partition"
@@ -167,19 +215,81 @@ mod tests {
     #[test]
     fn every_mapped_op_id_exists_in_the_facts() {
         for id in [
-            "add_col_identity", "add_col_generated_stored", "add_col_generated_virtual", "add_col_serial", "add_col_fk",
-            "add_col_unique", "add_col_default_random", "add_col_default_check", "add_col_default_now", "add_col_notnull_default",
-            "add_col_default_const", "add_col_check_no_default", "add_col_notnull_no_default", "add_col_nullable", "drop_col",
-            "type_int_to_bigint", "set_not_null", "drop_not_null", "set_default", "drop_default", "add_check", "add_check_not_valid",
-            "add_fk", "add_fk_not_valid", "add_unique_using_index", "add_unique", "add_pk_using_index", "add_pk", "add_exclusion",
-            "add_notnull_constraint", "add_notnull_constraint_not_valid", "validate_check", "drop_check", "alter_constraint_deferrable",
-            "rename_col", "rename_table", "create_index_concurrently", "create_index_on_only_partitioned", "create_unique_index",
-            "create_index", "drop_table", "truncate", "cluster", "vacuum_full", "vacuum", "analyze", "lock_access_exclusive",
-            "lock_share", "refresh_matview_concurrently", "refresh_matview", "create_partition", "update_all_rows",
-            "delete_all_rows", "insert_row", "set_logged", "set_unlogged", "set_tablespace", "set_schema", "set_access_method",
-            "set_without_cluster", "set_fillfactor", "cluster_on", "owner_to", "enable_rls", "replica_identity_full",
-            "enable_trigger", "attach_partition", "detach_partition_concurrently", "detach_partition", "set_statistics",
-            "set_storage", "set_compression", "drop_expression", "set_expression", "add_identity_existing_col",
+            "add_col_identity",
+            "add_col_generated_stored",
+            "add_col_generated_virtual",
+            "add_col_serial",
+            "add_col_fk",
+            "add_col_unique",
+            "add_col_default_random",
+            "add_col_default_check",
+            "add_col_default_now",
+            "add_col_notnull_default",
+            "add_col_default_const",
+            "add_col_check_no_default",
+            "add_col_notnull_no_default",
+            "add_col_nullable",
+            "drop_col",
+            "type_int_to_bigint",
+            "set_not_null",
+            "drop_not_null",
+            "set_default",
+            "drop_default",
+            "add_check",
+            "add_check_not_valid",
+            "add_fk",
+            "add_fk_not_valid",
+            "add_unique_using_index",
+            "add_unique",
+            "add_pk_using_index",
+            "add_pk",
+            "add_exclusion",
+            "add_notnull_constraint",
+            "add_notnull_constraint_not_valid",
+            "validate_check",
+            "drop_check",
+            "alter_constraint_deferrable",
+            "rename_col",
+            "rename_table",
+            "create_index_concurrently",
+            "create_index_on_only_partitioned",
+            "create_unique_index",
+            "create_index",
+            "drop_table",
+            "truncate",
+            "cluster",
+            "vacuum_full",
+            "vacuum",
+            "analyze",
+            "lock_access_exclusive",
+            "lock_share",
+            "refresh_matview_concurrently",
+            "refresh_matview",
+            "create_partition",
+            "update_all_rows",
+            "delete_all_rows",
+            "insert_row",
+            "set_logged",
+            "set_unlogged",
+            "set_tablespace",
+            "set_schema",
+            "set_access_method",
+            "set_without_cluster",
+            "set_fillfactor",
+            "cluster_on",
+            "owner_to",
+            "enable_rls",
+            "replica_identity_full",
+            "enable_trigger",
+            "attach_partition",
+            "detach_partition_concurrently",
+            "detach_partition",
+            "set_statistics",
+            "set_storage",
+            "set_compression",
+            "drop_expression",
+            "set_expression",
+            "add_identity_existing_col",
         ] {
             assert!(!facts::rows_of(id).is_empty(), "{id} is not in facts.tsv");
         }
@@ -187,13 +297,40 @@ mod tests {
 
     #[test]
     fn locks_from_facts() {
-        assert_eq!(lock("ALTER TABLE t ADD COLUMN x int", 16), Some(LockMode::AccessExclusive));
+        assert_eq!(
+            lock("ALTER TABLE t ADD COLUMN x int", 16),
+            Some(LockMode::AccessExclusive)
+        );
         assert_eq!(lock("CREATE INDEX i ON t (a)", 16), Some(LockMode::Share));
-        assert_eq!(lock("CREATE INDEX CONCURRENTLY i ON t (a)", 16), Some(LockMode::ShareUpdateExclusive));
-        assert_eq!(lock("ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES p (id)", 16), Some(LockMode::ShareRowExclusive));
-        assert_eq!(lock("ALTER TABLE t VALIDATE CONSTRAINT c", 16), Some(LockMode::ShareUpdateExclusive));
-        assert_eq!(lock("ALTER TABLE pt ATTACH PARTITION p1 FOR VALUES FROM (1) TO (2)", 11), Some(LockMode::AccessExclusive));
-        assert_eq!(lock("ALTER TABLE pt ATTACH PARTITION p1 FOR VALUES FROM (1) TO (2)", 12), Some(LockMode::ShareUpdateExclusive));
+        assert_eq!(
+            lock("CREATE INDEX CONCURRENTLY i ON t (a)", 16),
+            Some(LockMode::ShareUpdateExclusive)
+        );
+        assert_eq!(
+            lock(
+                "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES p (id)",
+                16
+            ),
+            Some(LockMode::ShareRowExclusive)
+        );
+        assert_eq!(
+            lock("ALTER TABLE t VALIDATE CONSTRAINT c", 16),
+            Some(LockMode::ShareUpdateExclusive)
+        );
+        assert_eq!(
+            lock(
+                "ALTER TABLE pt ATTACH PARTITION p1 FOR VALUES FROM (1) TO (2)",
+                11
+            ),
+            Some(LockMode::AccessExclusive)
+        );
+        assert_eq!(
+            lock(
+                "ALTER TABLE pt ATTACH PARTITION p1 FOR VALUES FROM (1) TO (2)",
+                12
+            ),
+            Some(LockMode::ShareUpdateExclusive)
+        );
         assert_eq!(lock("UPDATE t SET a = 1", 16), Some(LockMode::RowExclusive));
     }
 }

@@ -17,20 +17,33 @@ pub fn refused_in_transaction(op: &Op, version: PgVersion) -> Option<String> {
         }
     }
     match op {
-        Op::DropIndex { concurrently: true, .. } => refused_by_fact("drop_index_concurrently", version).then(|| describe(op)),
-        Op::Reindex { concurrently: true, .. } => {
+        Op::DropIndex {
+            concurrently: true, ..
+        } => refused_by_fact("drop_index_concurrently", version).then(|| describe(op)),
+        Op::Reindex {
+            concurrently: true, ..
+        } => {
             let id = "reindex_index_concurrently";
             refused_by_fact(id, version).then(|| describe(op))
         }
         // documented: REINDEX SCHEMA / DATABASE / SYSTEM "cannot be executed inside a transaction block"
-        Op::Reindex { target_kind, .. } if matches!(target_kind.as_str(), "SCHEMA" | "DATABASE" | "SYSTEM") => Some(describe(op)),
+        Op::Reindex { target_kind, .. }
+            if matches!(target_kind.as_str(), "SCHEMA" | "DATABASE" | "SYSTEM") =>
+        {
+            Some(describe(op))
+        }
         Op::Vacuum { .. } => Some(describe(op)),
         // documented: CREATE/DROP DATABASE, CREATE/DROP TABLESPACE, ALTER SYSTEM, CREATE SUBSCRIPTION
         Op::Other { kind } => {
             let k = kind.as_str();
             matches!(
                 k,
-                "CREATE DATABASE" | "DROP DATABASE" | "CREATE TABLESPACE" | "DROP TABLESPACE" | "ALTER SYSTEM" | "CREATE SUBSCRIPTION"
+                "CREATE DATABASE"
+                    | "DROP DATABASE"
+                    | "CREATE TABLESPACE"
+                    | "DROP TABLESPACE"
+                    | "ALTER SYSTEM"
+                    | "CREATE SUBSCRIPTION"
             )
             .then(|| format!("`{k}`"))
         }
@@ -46,8 +59,15 @@ fn describe(op: &Op) -> String {
     match op {
         Op::CreateIndex { .. } => "`CREATE INDEX CONCURRENTLY`".into(),
         Op::DropIndex { .. } => "`DROP INDEX CONCURRENTLY`".into(),
-        Op::Reindex { target_kind, concurrently, .. } => {
-            format!("`REINDEX {target_kind}{}`", if *concurrently { " CONCURRENTLY" } else { "" })
+        Op::Reindex {
+            target_kind,
+            concurrently,
+            ..
+        } => {
+            format!(
+                "`REINDEX {target_kind}{}`",
+                if *concurrently { " CONCURRENTLY" } else { "" }
+            )
         }
         Op::Vacuum { full: true, .. } => "`VACUUM FULL`".into(),
         Op::Vacuum { .. } => "`VACUUM`".into(),
@@ -64,7 +84,9 @@ mod tests {
 
     fn refused(sql: &str, v: u16) -> bool {
         let (ops, _) = parse_statement(sql, 0);
-        ops.first().and_then(|o| refused_in_transaction(o, PgVersion::new(v))).is_some()
+        ops.first()
+            .and_then(|o| refused_in_transaction(o, PgVersion::new(v)))
+            .is_some()
     }
 
     #[test]
@@ -76,7 +98,10 @@ mod tests {
         assert!(!refused("REINDEX TABLE t", 12));
         assert!(refused("VACUUM t", 16));
         assert!(refused("VACUUM FULL t", 16));
-        assert!(refused("ALTER TABLE pt DETACH PARTITION p CONCURRENTLY", 14));
+        assert!(refused(
+            "ALTER TABLE pt DETACH PARTITION p CONCURRENTLY",
+            14
+        ));
         assert!(!refused("ALTER TABLE pt DETACH PARTITION p", 14));
         assert!(refused("CREATE DATABASE x", 16));
     }

@@ -23,8 +23,17 @@ pub fn json(root: &Path, d: &Discovery) -> serde_json::Value {
         .map(|u| {
             let (down, down_note) = match &u.down {
                 Down::Part(p) => (part_json(p), serde_json::Value::Null),
-                Down::Missing { expected } => (serde_json::Value::Null, json!(format!("missing: {expected}"))),
-                Down::None => (serde_json::Value::Null, json!(format!("none by design: {} has no down-migrations", u.layout))),
+                Down::Missing { expected } => (
+                    serde_json::Value::Null,
+                    json!(format!("missing: {expected}")),
+                ),
+                Down::None => (
+                    serde_json::Value::Null,
+                    json!(format!(
+                        "none by design: {} has no down-migrations",
+                        u.layout
+                    )),
+                ),
             };
             let mut v = json!({
                 "id": u.id,
@@ -37,12 +46,20 @@ pub fn json(root: &Path, d: &Discovery) -> serde_json::Value {
             if !down_note.is_null() {
                 v["down_note"] = down_note;
             }
-            if let Some(Down::Part(Part { tx: Some((m, why)), .. })) = Some(&u.down) {
+            if let Some(Down::Part(Part {
+                tx: Some((m, why)), ..
+            })) = Some(&u.down)
+            {
                 v["down_transaction"] = json!(m.name());
                 v["down_transaction_reason"] = json!(why);
             }
             if !u.sidecars.is_empty() {
-                v["sidecars"] = json!(u.sidecars.iter().map(|s| display_path(s)).collect::<Vec<_>>());
+                v["sidecars"] = json!(
+                    u.sidecars
+                        .iter()
+                        .map(|s| display_path(s))
+                        .collect::<Vec<_>>()
+                );
             }
             v
         })
@@ -60,18 +77,36 @@ pub fn json(root: &Path, d: &Discovery) -> serde_json::Value {
 }
 
 pub fn text(root: &Path, d: &Discovery) -> String {
-    let mut s = format!("{}: {} ({})\n", display_path(root), d.detection.layout, d.detection.evidence.join("; "));
+    let mut s = format!(
+        "{}: {} ({})\n",
+        display_path(root),
+        d.detection.layout,
+        d.detection.evidence.join("; ")
+    );
     for c in &d.detection.candidates {
-        s.push_str(&format!("  also fits: {} ({})\n", c.layout, c.evidence.join("; ")));
+        s.push_str(&format!(
+            "  also fits: {} ({})\n",
+            c.layout,
+            c.evidence.join("; ")
+        ));
     }
     for u in &d.units {
-        let up = u.up.as_ref().map_or("-".to_string(), |p| display_path(&p.file));
+        let up =
+            u.up.as_ref()
+                .map_or("-".to_string(), |p| display_path(&p.file));
         let down = match &u.down {
             Down::Part(p) => display_path(&p.file),
             Down::Missing { expected } => format!("MISSING ({expected})"),
             Down::None => "none by design".to_string(),
         };
-        s.push_str(&format!("  {}  up: {}  down: {}  transaction: {} ({})\n", u.id, up, down, u.tx.name(), u.tx_reason));
+        s.push_str(&format!(
+            "  {}  up: {}  down: {}  transaction: {} ({})\n",
+            u.id,
+            up,
+            down,
+            u.tx.name(),
+            u.tx_reason
+        ));
     }
     for (p, why) in &d.skipped {
         s.push_str(&format!("  skipped {}: {}\n", display_path(p), why));

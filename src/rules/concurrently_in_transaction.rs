@@ -8,20 +8,38 @@ pub struct ConcurrentlyInTransaction;
 /// How to run a statement outside a transaction with this tool.
 pub fn opt_out(layout: Layout) -> &'static str {
     match layout {
-        Layout::Goose => "add `-- +goose NO TRANSACTION` to a migration holding only this statement",
+        Layout::Goose => {
+            "add `-- +goose NO TRANSACTION` to a migration holding only this statement"
+        }
         Layout::Dbmate => "put it in a migration of its own with `-- migrate:up transaction:false`",
-        Layout::Sqlx => "put it in a migration of its own whose first bytes are `-- no-transaction`",
-        Layout::Diesel => "put it in a migration of its own with `run_in_transaction = false` in its metadata.toml",
-        Layout::Flyway => "put it alone in a migration (Flyway then runs it without a transaction) or set `executeInTransaction=false` in its .sql.conf",
-        Layout::Atlas => "put it in a file of its own starting with `-- atlas:txmode none` and a blank line",
+        Layout::Sqlx => {
+            "put it in a migration of its own whose first bytes are `-- no-transaction`"
+        }
+        Layout::Diesel => {
+            "put it in a migration of its own with `run_in_transaction = false` in its metadata.toml"
+        }
+        Layout::Flyway => {
+            "put it alone in a migration (Flyway then runs it without a transaction) or set `executeInTransaction=false` in its .sql.conf"
+        }
+        Layout::Atlas => {
+            "put it in a file of its own starting with `-- atlas:txmode none` and a blank line"
+        }
         Layout::Graphile => "put it alone in a migration with the `--! no-transaction` header",
         Layout::Liquibase => "put it in a changeset of its own with `runInTransaction:false`",
         Layout::OryPopx => "put it in a `.autocommit.up.sql` migration of its own",
-        Layout::NodePgMigrate => "SQL migrations cannot opt out: use a JS migration with `pgm.noTransaction()`",
-        Layout::Hasura => "Hasura cannot run a migration outside a transaction: apply it by hand and record it",
+        Layout::NodePgMigrate => {
+            "SQL migrations cannot opt out: use a JS migration with `pgm.noTransaction()`"
+        }
+        Layout::Hasura => {
+            "Hasura cannot run a migration outside a transaction: apply it by hand and record it"
+        }
         Layout::Sqitch => "remove the BEGIN/COMMIT around it in the deploy script",
-        Layout::Refinery => "refinery cannot run a migration outside a transaction: apply it by hand",
-        Layout::GolangMigrate | Layout::Prisma | Layout::Supabase | Layout::Plain => "put it alone in a migration file of its own",
+        Layout::Refinery => {
+            "refinery cannot run a migration outside a transaction: apply it by hand"
+        }
+        Layout::GolangMigrate | Layout::Prisma | Layout::Supabase | Layout::Plain => {
+            "put it alone in a migration file of its own"
+        }
     }
 }
 
@@ -32,7 +50,9 @@ impl Rule for ConcurrentlyInTransaction {
         if !ctx.tx.in_block || matches!(op, Op::AlterType { .. }) {
             return;
         }
-        let Some(what) = txn::refused_in_transaction(op, ctx.version) else { return };
+        let Some(what) = txn::refused_in_transaction(op, ctx.version) else {
+            return;
+        };
         let unit = ctx.layout_unit;
         let why = match &ctx.tx.how {
             TxHow::Tool => format!("{} ({})", unit.layout, unit.tx_reason),
@@ -47,7 +67,9 @@ impl Rule for ConcurrentlyInTransaction {
         out.push(Violation {
             in_down: false,
             span: Some(ctx.statement.span),
-            message: format!("{what} cannot run inside a transaction block, and this migration runs in one"),
+            message: format!(
+                "{what} cannot run inside a transaction block, and this migration runs in one"
+            ),
             label: "PostgreSQL refuses this with SQLSTATE 25001".to_string(),
             help: Some(opt_out(unit.layout).to_string()),
             notes: vec![format!("in a transaction because of {why}")],

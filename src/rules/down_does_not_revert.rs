@@ -11,7 +11,8 @@ pub struct DownDoesNotRevert;
 enum Obj {
     Table(String),
     Column(String, String),
-    Index(String),
+    /// Index name and its table.
+    Index(String, String),
     Constraint(String, String),
     Type(String),
     View(String),
@@ -22,7 +23,7 @@ impl Obj {
         match self {
             Obj::Table(t) => format!("table `{t}`"),
             Obj::Column(t, c) => format!("column `{t}.{c}`"),
-            Obj::Index(i) => format!("index `{i}`"),
+            Obj::Index(i, _) => format!("index `{i}`"),
             Obj::Constraint(t, c) => format!("constraint `{c}` on `{t}`"),
             Obj::Type(t) => format!("type `{t}`"),
             Obj::View(v) => format!("view `{v}`"),
@@ -30,7 +31,7 @@ impl Obj {
     }
     fn table(&self) -> Option<&str> {
         match self {
-            Obj::Column(t, _) | Obj::Constraint(t, _) => Some(t),
+            Obj::Column(t, _) | Obj::Constraint(t, _) | Obj::Index(_, t) => Some(t),
             _ => None,
         }
     }
@@ -42,6 +43,8 @@ struct Effects {
     /// Dropped, with whether `IF EXISTS` was used.
     dropped: Vec<(Obj, bool)>,
     renamed: Vec<(Obj, Obj)>,
+    /// Index names dropped (their table is not named in DROP INDEX).
+    dropped_indexes: BTreeSet<String>,
     /// Statements migcheck cannot see into (DO, functions, dynamic SQL) or did not understand.
     opaque: bool,
 }
@@ -57,43 +60,74 @@ fn effects(stmts: &[Statement]) -> Effects {
                 Op::CreateTable { table, .. } => {
                     e.created.insert(Obj::Table(table.name.name.clone()));
                 }
-                Op::DropTable { tables, if_exists, .. } => {
+                Op::DropTable {
+                    tables, if_exists, ..
+                } => {
                     for t in tables {
-                        e.dropped.push((Obj::Table(t.name.name.clone()), *if_exists));
+                        let o = Obj::Table(t.name.name.clone());
+                        forget(&mut e, &o);
+                        e.dropped.push((o, *if_exists));
                     }
                 }
-                Op::AddColumn { table, column, if_not_exists } => {
-                    if !if_not_exists {
-                        e.created.insert(Obj::Column(table.name.name.clone(), column.name.clone()));
-                    }
+                Op::AddColumn { table, column, .. } => {
+                    e.created
+                        .insert(Obj::Column(table.name.name.clone(), column.name.clone()));
                 }
-                Op::DropColumn { table, column, .. } => e.dropped.push((Obj::Column(table.name.name.clone(), column.clone()), false)),
-                Op::CreateIndex { name: Some(n), if_not_exists: false, .. } => {
-                    e.created.insert(Obj::Index(n.clone()));
+                Op::DropColumn {
+                    table,
+                    column,
+                    if_exists,
+                    ..
+                } => {
+                    let o = Obj::Column(table.name.name.clone(), column.clone());
+                    forget(&mut e, &o);
+                    e.dropped.push((o, *if_exists));
                 }
-                Op::DropIndex { names, if_exists, .. } => {
+                Op::CreateIndex {
+                    name: Some(n),
+                    table,
+                    ..
+                } => {
+                    e.created
+                        .insert(Obj::Index(n.clone(), table.name.name.clone()));
+                }
+                Op::DropIndex { names, .. } => {
                     for n in names {
-                        e.dropped.push((Obj::Index(n.name.clone()), *if_exists));
+                        forget(&mut e, &Obj::Index(n.name.clone(), String::new()));
+                        e.dropped_indexes.insert(n.name.clone());
                     }
                 }
                 Op::AddConstraint { table, constraint } => {
                     if let Some(n) = &constraint.name
                         && !matches!(constraint.kind, ConstraintKind::NotNull { .. })
                     {
-                        e.created.insert(Obj::Constraint(table.name.name.clone(), n.clone()));
+                        e.created
+                            .insert(Obj::Constraint(table.name.name.clone(), n.clone()));
                     }
                 }
-                Op::DropConstraint { table, name, .. } => e.dropped.push((Obj::Constraint(table.name.name.clone(), name.clone()), false)),
+                Op::DropConstraint { table, name, .. } => {
+                    let o = Obj::Constraint(table.name.name.clone(), name.clone());
+                    forget(&mut e, &o);
+                    e.dropped.push((o, false));
+                }
                 Op::CreateType { name } => {
                     e.created.insert(Obj::Type(name.name.clone()));
                 }
                 Op::CreateView { name, .. } => {
                     e.created.insert(Obj::View(name.name.clone()));
                 }
-                Op::RenameTable { table, to, .. } => e.renamed.push((Obj::Table(table.name.name.clone()), Obj::Table(to.clone()))),
-                Op::RenameColumn { table, from, to, .. } => {
-                    e.renamed.push((Obj::Column(table.name.name.clone(), from.clone()), Obj::Column(table.name.name.clone(), to.clone())))
+                Op::RenameTable { table, to, .. } => e
+                    .renamed
+                    .push((Obj::Table(table.name.name.clone()), Obj::Table(to.clone()))),
+                Op::AlterTableOther { action, .. } if action.starts_with("rename constraint") => {
+                    e.opaque = true
                 }
+                Op::RenameColumn {
+                    table, from, to, ..
+                } => e.renamed.push((
+                    Obj::Column(table.name.name.clone(), from.clone()),
+                    Obj::Column(table.name.name.clone(), to.clone()),
+                )),
                 Op::Do { .. } | Op::CreateFunction { .. } => e.opaque = true,
                 Op::Other { kind } if kind.starts_with("DROP") => e.opaque = true,
                 _ => {}
@@ -103,42 +137,125 @@ fn effects(stmts: &[Statement]) -> Effects {
     e
 }
 
+/// Net effect, in statement order: an object dropped after it was created no longer counts
+/// as created (a drop-then-add keeps the add).
+fn forget(e: &mut Effects, gone: &Obj) {
+    e.created.retain(|o| {
+        o != gone && !matches!((o, gone), (Obj::Index(i, _), Obj::Index(j, _)) if i == j)
+    });
+    if let Obj::Table(t) = gone {
+        e.created.retain(|o| o.table() != Some(t.as_str()));
+    }
+}
+
 impl Rule for DownDoesNotRevert {
     rule_doc!("MC022-down-does-not-revert.md");
 
     fn check_unit(&self, ctx: &UnitCtx<'_>, out: &mut Vec<Violation>) {
-        let (Some(up), Some(down)) = (ctx.up, ctx.down) else { return };
-        if ctx.irreversible.is_some() || down.iter().all(|s| s.ops.is_empty()) {
+        // ory popx pairs downs with ups across a version group (mirror order), not one to one
+        if ctx.unit.layout == crate::source::layout::Layout::OryPopx {
+            return;
+        }
+        let (Some(up), Some(down)) = (ctx.up, ctx.down) else {
+            return;
+        };
+        if ctx.irreversible.is_some() || super::empty_down_migration::does_nothing(down) {
             return; // empty downs are empty-down-migration's business
         }
         let u = effects(up);
         let d = effects(down);
         let dropped: BTreeSet<&Obj> = d.dropped.iter().map(|(o, _)| o).collect();
-        let dropped_tables: BTreeSet<&str> = d.dropped.iter().filter_map(|(o, _)| if let Obj::Table(t) = o { Some(t.as_str()) } else { None }).collect();
-        let up_tables: BTreeSet<&str> = u.created.iter().filter_map(|o| if let Obj::Table(t) = o { Some(t.as_str()) } else { None }).collect();
+        let dropped_tables: BTreeSet<&str> = d
+            .dropped
+            .iter()
+            .filter_map(|(o, _)| {
+                if let Obj::Table(t) = o {
+                    Some(t.as_str())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let up_tables: BTreeSet<&str> = u
+            .created
+            .iter()
+            .filter_map(|o| {
+                if let Obj::Table(t) = o {
+                    Some(t.as_str())
+                } else {
+                    None
+                }
+            })
+            .collect();
         let mut left = Vec::new();
+        // tables whose up-created columns the down drops: indexes and constraints on them are
+        // likely dropped with those columns (PostgreSQL drops dependent indexes and constraints)
+        let tables_losing_new_columns: BTreeSet<&str> = d
+            .dropped
+            .iter()
+            .filter_map(|(o, _)| match o {
+                Obj::Column(t, _) if u.created.contains(o) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect();
         if !d.opaque {
             for o in &u.created {
-                // dropping a table drops its columns, constraints and indexes on it
-                let covered = dropped.contains(o) || o.table().is_some_and(|t| dropped_tables.contains(t));
-                // an index on a table the down drops goes with it: we do not know the table of an index by name
-                let index_with_table = matches!(o, Obj::Index(_)) && !dropped_tables.is_empty();
-                if !covered && !index_with_table {
-                    left.push(format!("{} created by the up part is not dropped", o.describe()));
+                let covered = dropped.contains(o)
+                    || o.table().is_some_and(|t| dropped_tables.contains(t))
+                    || matches!(o, Obj::Index(i, _) if d.dropped_indexes.contains(i))
+                    || (matches!(o, Obj::Index(..) | Obj::Constraint(..))
+                        && o.table()
+                            .is_some_and(|t| tables_losing_new_columns.contains(t)));
+                if !covered {
+                    left.push(format!(
+                        "{} created by the up part is not dropped",
+                        o.describe()
+                    ));
                 }
             }
             for (from, to) in &u.renamed {
                 if !d.renamed.iter().any(|(f, t)| f == to && t == from) {
-                    left.push(format!("the rename of {} to {} is not reversed", from.describe(), to.describe()));
+                    left.push(format!(
+                        "the rename of {} to {} is not reversed",
+                        from.describe(),
+                        to.describe()
+                    ));
                 }
             }
         }
         if !u.opaque {
+            // tables the up part renamed (either name): their objects moved, do not judge them
+            let renamed_tables: BTreeSet<&str> = u
+                .renamed
+                .iter()
+                .flat_map(|(a, b)| [a, b])
+                .filter_map(|o| {
+                    if let Obj::Table(t) = o {
+                        Some(t.as_str())
+                    } else {
+                        None
+                    }
+                })
+                .collect();
             for (o, if_exists) in &d.dropped {
-                let created = u.created.contains(o) || o.table().is_some_and(|t| up_tables.contains(t));
+                // only tables and columns: constraint and index names are often implicit
+                if !matches!(o, Obj::Table(_) | Obj::Column(..)) || *if_exists {
+                    continue;
+                }
+                let created = u.created.contains(o)
+                    || o.table()
+                        .is_some_and(|t| up_tables.contains(t) || renamed_tables.contains(t));
                 let renamed_to = u.renamed.iter().any(|(_, to)| to == o);
-                if !created && !renamed_to && !if_exists && !matches!(o, Obj::Index(_)) {
-                    left.push(format!("the down part drops {}, which the up part did not create", o.describe()));
+                // the down part may rebuild an object and drop the old one (add x_new, drop x, rename)
+                let down_recreates = d.created.contains(o)
+                    || d.renamed.iter().any(|(_, to)| to == o)
+                    || o.table()
+                        .is_some_and(|t| d.created.contains(&Obj::Table(t.to_string())));
+                if !created && !renamed_to && !down_recreates {
+                    left.push(format!(
+                        "the down part drops {}, which the up part did not create",
+                        o.describe()
+                    ));
                 }
             }
         }
@@ -147,7 +264,10 @@ impl Rule for DownDoesNotRevert {
         }
         out.push(Violation {
             span: None,
-            message: format!("the down-migration of `{}` does not revert its up part", ctx.unit.id),
+            message: format!(
+                "the down-migration of `{}` does not revert its up part",
+                ctx.unit.id
+            ),
             help: None,
             notes: left,
             in_down: true,

@@ -23,7 +23,8 @@ impl Rule for EnumValueInTransaction {
         // (type, value, statement index) added in the current transaction block
         let mut added: Vec<(String, String, usize)> = Vec::new();
         let mut created_types: Vec<String> = Vec::new();
-        let refused = facts::lookup_op("enum_add_value", ctx.version).is_some_and(|r| r.in_txn == InTxn::No);
+        let refused =
+            facts::lookup_op("enum_add_value", ctx.version).is_some_and(|r| r.in_txn == InTxn::No);
         for (k, stmt) in ctx.statements.iter().enumerate() {
             let tx = &ctx.tx[k];
             if !tx.in_block {
@@ -33,7 +34,9 @@ impl Rule for EnumValueInTransaction {
                 match op {
                     Op::CreateType { name } => created_types.push(name.name.clone()),
                     Op::AlterType { name, action, span } => {
-                        let Some(value) = added_value(action) else { continue };
+                        let Some(value) = added_value(action) else {
+                            continue;
+                        };
                         if !tx.in_block {
                             continue;
                         }
@@ -78,6 +81,9 @@ fn mentions_literal(text: &str, value: &str) -> bool {
     let dialect = sqlparser::dialect::PostgreSqlDialect {};
     sqlparser::tokenizer::Tokenizer::new(&dialect, text)
         .tokenize()
-        .map(|toks| toks.iter().any(|t| matches!(t, Token::SingleQuotedString(s) if s == value)))
+        .map(|toks| {
+            toks.iter()
+                .any(|t| matches!(t, Token::SingleQuotedString(s) if s == value))
+        })
         .unwrap_or(false)
 }

@@ -1,85 +1,122 @@
-use super::{PartCtx, Rule, Violation, rule_doc};
+use super::{HeldLock, PartCtx, Rule, Violation, rule_doc};
 use crate::ir::Op;
 
 pub struct LockHeldAcrossStatements;
 
 /// Statements that take no meaningful time (they do not prolong a lock).
 fn trivial(ops: &[Op]) -> bool {
-    ops.iter().all(|o| matches!(o, Op::Set { .. } | Op::Commit | Op::Rollback | Op::Begin | Op::PsqlMeta { .. } | Op::Comment { .. }))
+    ops.iter().all(|o| {
+        matches!(
+            o,
+            Op::Set { .. }
+                | Op::Commit
+                | Op::Rollback
+                | Op::Begin
+                | Op::PsqlMeta { .. }
+                | Op::Comment { .. }
+        )
+    })
 }
 
 impl Rule for LockHeldAcrossStatements {
     rule_doc!("MC032-lock-held-across-statements.md");
 
+    /// One finding per transaction block: anchored at the first statement that takes a lock
+    /// blocking writes on a table that existed before the migration, listing every such lock
+    /// of the block and the statements that run while the first is held.
     fn check_part(&self, ctx: &PartCtx<'_>, out: &mut Vec<Violation>) {
         let n = ctx.statements.len();
-        let mut reported: Vec<(String, usize)> = Vec::new();
-        for k in 0..n {
-            if !ctx.tx[k].in_block && !matches!(ctx.statements[k].ops.first(), Some(Op::Begin)) {
-                // autocommit: the lock ends with the statement (a BEGIN here opens a block)
-                if !ctx.tx.get(k + 1).is_some_and(|t| t.in_block) {
-                    continue;
-                }
-            }
-            for lock in &ctx.locks[k] {
-                if !lock.existed || !lock.mode.blocks_writes() {
-                    continue;
-                }
+        let mut k = 0;
+        while k < n {
+            // the block starting at k: statements k..end run in the same transaction
+            let in_block = ctx.tx[k].in_block || ctx.tx.get(k + 1).is_some_and(|t| t.in_block);
+            let end = if in_block { block_end(ctx, k) } else { k + 1 };
+            let strong = |j: usize| {
+                ctx.locks[j]
+                    .iter()
+                    .filter(|l| l.existed && l.mode.blocks_writes())
+                    .collect::<Vec<&HeldLock>>()
+            };
+            let Some(first) = (k..end).find(|j| !strong(*j).is_empty()) else {
+                k = end;
+                continue;
+            };
+            let later: Vec<usize> = (first + 1..end)
+                .filter(|j| !trivial(&ctx.statements[*j].ops))
+                .collect();
+            if in_block && !later.is_empty() {
+                let lock = strong(first)[0].clone();
                 let table = lock.table.to_string();
-                // one finding per table and transaction: the first statement that locked it
-                if reported.iter().any(|(t, start)| *t == table && same_block(ctx, *start, k)) {
-                    continue;
-                }
-                // later statements in the same transaction block
-                let mut later = Vec::new();
-                for j in k + 1..n {
-                    if !same_block(ctx, k, j) {
-                        break;
+                let line = |j: usize| ctx.source.line_col(ctx.statements[j].span.start).0;
+                let mut tables: Vec<String> = Vec::new();
+                for j in first..end {
+                    for l in strong(j) {
+                        let t = l.table.to_string();
+                        if !tables.iter().any(|x| x.starts_with(&format!("`{t}`"))) {
+                            tables.push(format!("`{t}` {} (line {})", l.mode, line(j)));
+                        }
                     }
-                    if trivial(&ctx.statements[j].ops) {
-                        continue;
-                    }
-                    later.push(j);
                 }
-                if later.is_empty() {
-                    continue;
-                }
-                reported.push((table.clone(), k));
-                let lines: Vec<String> = later
+                let shown: Vec<String> = later
                     .iter()
                     .take(5)
                     .map(|j| {
-                        let s = &ctx.statements[*j];
-                        let (line, _) = ctx.source.line_col(s.span.start);
-                        let first: String = ctx.source.slice(s.span).split_whitespace().take(4).collect::<Vec<_>>().join(" ");
-                        format!("line {line}: {first} ...")
+                        let first: String = ctx
+                            .source
+                            .slice(ctx.statements[*j].span)
+                            .split_whitespace()
+                            .take(4)
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        format!("line {}: {first} ...", line(*j))
                     })
                     .collect();
+                let more = if later.len() > 5 {
+                    format!(" and {} more", later.len() - 5)
+                } else {
+                    String::new()
+                };
                 let mut notes = vec![lock.mode.describe_on(&table)];
-                notes.push(format!("held while {} later statement(s) run: {}", later.len(), lines.join("; ")));
+                notes.push(format!("held while these run: {}{more}", shown.join("; ")));
+                if tables.len() > 1 {
+                    notes.push(format!(
+                        "locks held until COMMIT in this transaction: {}",
+                        tables.join(", ")
+                    ));
+                }
                 out.push(Violation {
-                    span: Some(ctx.statements[k].span),
-                    message: format!("the {} lock on `{table}` is held until COMMIT while {} more statement(s) run", lock.mode, later.len()),
+                    span: Some(ctx.statements[first].span),
+                    message: format!(
+                        "`{table}` stays locked in {} mode until COMMIT while {} more statement(s) run{}",
+                        lock.mode,
+                        later.len(),
+                        if tables.len() > 1 { format!(" (with {} more locked table(s))", tables.len() - 1) } else { String::new() }
+                    ),
                     label: format!("takes {} on `{table}`", lock.mode),
                     help: None,
                     notes,
                     in_down: false,
                 });
             }
+            k = end;
         }
     }
 }
 
-/// Whether statements `a` and `b` (a < b) run in the same transaction block.
-fn same_block(ctx: &PartCtx<'_>, a: usize, b: usize) -> bool {
-    // a block ends at a COMMIT/ROLLBACK, or where the state before a statement is "not in block"
-    for j in a + 1..=b {
-        if !ctx.tx[j].in_block {
-            return false;
+/// The index after the last statement of the transaction block containing `k`.
+fn block_end(ctx: &PartCtx<'_>, k: usize) -> usize {
+    let n = ctx.statements.len();
+    let mut j = k + 1;
+    while j < n {
+        if !ctx.tx[j].in_block
+            || ctx.statements[j - 1]
+                .ops
+                .iter()
+                .any(|o| matches!(o, Op::Commit | Op::Rollback))
+        {
+            break;
         }
-        if ctx.statements[j - 1].ops.iter().any(|o| matches!(o, Op::Commit | Op::Rollback)) {
-            return false;
-        }
+        j += 1;
     }
-    true
+    j
 }

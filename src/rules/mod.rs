@@ -14,18 +14,18 @@ use crate::pg::{Fact, FactRow, PgVersion, facts};
 pub mod table;
 
 mod add_column_default_rewrite;
+mod add_column_not_null_no_default;
+mod add_column_volatile_default;
 mod concurrently_in_transaction;
+mod create_index_non_concurrently;
 mod down_does_not_revert;
-mod empty_down_migration;
+pub(crate) mod empty_down_migration;
 mod enum_value_in_transaction;
 mod layout_ambiguous;
 mod lock_held_across_statements;
-mod transaction_nesting;
-mod add_column_not_null_no_default;
-mod add_column_volatile_default;
-mod create_index_non_concurrently;
 mod missing_down_migration;
 mod set_not_null_scan;
+mod transaction_nesting;
 mod unparsed_statement;
 mod unreadable_file;
 mod unterminated_token;
@@ -143,7 +143,9 @@ pub enum TxHow {
     /// A multi-statement string: one implicit transaction.
     Implicit,
     /// The script's own BEGIN (its span).
-    Script { begin: Span },
+    Script {
+        begin: Span,
+    },
     /// Flyway: a statement that cannot run in a transaction mixed with others.
     FlywayMixed,
     None,

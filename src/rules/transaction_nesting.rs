@@ -13,7 +13,9 @@ impl Rule for TransactionNesting {
                 match op {
                     Op::Begin if tx.in_block && tx.how != TxHow::Implicit => {
                         let whose = match &tx.how {
-                            TxHow::Script { begin } => format!("the BEGIN on line {}", ctx.source.line_col(begin.start).0),
+                            TxHow::Script { begin } => {
+                                format!("the BEGIN on line {}", ctx.source.line_col(begin.start).0)
+                            }
                             _ => format!("{} ({})", ctx.unit.layout, ctx.unit.tx_reason),
                         };
                         out.push(Violation {
@@ -28,10 +30,22 @@ impl Rule for TransactionNesting {
                     Op::Commit | Op::Rollback if tx.in_block && tx.how == TxHow::Tool => {
                         out.push(Violation {
                             span: Some(stmt.span),
-                            message: format!("`{}` ends the transaction {} opened for this migration", if matches!(op, Op::Commit) { "COMMIT" } else { "ROLLBACK" }, ctx.unit.layout),
-                            label: "the statements after it run outside the tool's transaction".to_string(),
+                            message: format!(
+                                "`{}` ends the transaction {} opened for this migration",
+                                if matches!(op, Op::Commit) {
+                                    "COMMIT"
+                                } else {
+                                    "ROLLBACK"
+                                },
+                                ctx.unit.layout
+                            ),
+                            label: "the statements after it run outside the tool's transaction"
+                                .to_string(),
                             help: None,
-                            notes: vec![format!("{} wraps the migration in a transaction ({})", ctx.unit.layout, ctx.unit.tx_reason)],
+                            notes: vec![format!(
+                                "{} wraps the migration in a transaction ({})",
+                                ctx.unit.layout, ctx.unit.tx_reason
+                            )],
                             in_down: false,
                         });
                     }

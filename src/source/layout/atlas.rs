@@ -9,12 +9,29 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
     for f in ctx.files {
         let text = read_text(f);
         let (tx, reason) = match txmode(&text) {
-            Some(m) if m == "none" => (TxMode::Autocommit, "`-- atlas:txmode none` directive".to_string()),
-            Some(m) if m == "all" => (TxMode::Transaction, "`-- atlas:txmode all`: one transaction for the whole run".to_string()),
-            _ => (TxMode::Transaction, "Atlas runs each file in a transaction".to_string()),
+            Some(m) if m == "none" => (
+                TxMode::Autocommit,
+                "`-- atlas:txmode none` directive".to_string(),
+            ),
+            Some(m) if m == "all" => (
+                TxMode::Transaction,
+                "`-- atlas:txmode all`: one transaction for the whole run".to_string(),
+            ),
+            _ => (
+                TxMode::Transaction,
+                "Atlas runs each file in a transaction".to_string(),
+            ),
         };
         let name = file_name(f);
-        out.push(Unit::new(Layout::Atlas, name.trim_end_matches(".sql").to_string(), ctx.rel(f), Some(Part::file(f.clone())), Down::None, tx, reason));
+        out.push(Unit::new(
+            Layout::Atlas,
+            name.trim_end_matches(".sql").to_string(),
+            ctx.rel(f),
+            Some(Part::file(f.clone())),
+            Down::None,
+            tx,
+            reason,
+        ));
     }
     out
 }

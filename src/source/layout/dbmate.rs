@@ -12,7 +12,9 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let mut markers = Vec::new();
         for (off, line) in lines_with_offsets(&text) {
             let l = line.trim().to_ascii_lowercase();
-            let Some(rest) = l.strip_prefix("--") else { continue };
+            let Some(rest) = l.strip_prefix("--") else {
+                continue;
+            };
             let rest = rest.trim_start();
             let (is_up, opts) = if let Some(o) = rest.strip_prefix("migrate:up") {
                 (true, o)
@@ -43,20 +45,36 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         }
         let mode = |no_tx: bool| {
             if no_tx {
-                (TxMode::Autocommit, "`transaction:false` on the marker: each statement runs on its own".to_string())
+                (
+                    TxMode::Autocommit,
+                    "`transaction:false` on the marker: each statement runs on its own".to_string(),
+                )
             } else {
-                (TxMode::Transaction, "dbmate wraps each section in a transaction".to_string())
+                (
+                    TxMode::Transaction,
+                    "dbmate wraps each section in a transaction".to_string(),
+                )
             }
         };
         let down = if downs.is_empty() {
-            Down::Missing { expected: format!("a `-- migrate:down` section in {}", ctx.rel(f)) }
+            Down::Missing {
+                expected: format!("a `-- migrate:down` section in {}", ctx.rel(f)),
+            }
         } else {
             let mut p = Part::sections(f.clone(), downs);
             p.tx = Some(mode(down_no_tx));
             Down::Part(p)
         };
         let (tx, reason) = mode(up_no_tx);
-        let mut u = Unit::new(Layout::Dbmate, name.trim_end_matches(".sql").to_string(), ctx.rel(f), Some(Part::sections(f.clone(), ups)), down, tx, reason);
+        let mut u = Unit::new(
+            Layout::Dbmate,
+            name.trim_end_matches(".sql").to_string(),
+            ctx.rel(f),
+            Some(Part::sections(f.clone(), ups)),
+            down,
+            tx,
+            reason,
+        );
         u.files = vec![f.clone()];
         out.push(u);
     }

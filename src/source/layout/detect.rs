@@ -43,7 +43,17 @@ fn manifests(root: &Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     let mut dir = std::fs::canonicalize(root).ok();
     while let Some(d) = dir {
-        for name in ["go.mod", "Cargo.toml", "package.json", "diesel.toml", "flyway.conf", "flyway.toml", ".gmrc", "config.yaml", "atlas.hcl"] {
+        for name in [
+            "go.mod",
+            "Cargo.toml",
+            "package.json",
+            "diesel.toml",
+            "flyway.conf",
+            "flyway.toml",
+            ".gmrc",
+            "config.yaml",
+            "atlas.hcl",
+        ] {
             let p = d.join(name);
             if p.is_file() {
                 out.push((p.clone(), head(&p, 256 * 1024)));
@@ -59,20 +69,37 @@ fn manifests(root: &Path) -> Vec<(PathBuf, String)> {
 
 pub fn detect(ctx: &DirCtx<'_>, forced: Option<Layout>) -> Detection {
     if let Some(l) = forced {
-        return Detection { layout: l, evidence: vec!["chosen with --layout / `layout` in migcheck.toml".into()], candidates: Vec::new(), forced: true };
+        return Detection {
+            layout: l,
+            evidence: vec!["chosen with --layout / `layout` in migcheck.toml".into()],
+            candidates: Vec::new(),
+            forced: true,
+        };
     }
     let mut signals: Vec<(Layout, u8, String)> = Vec::new();
     let mut add = |l: Layout, tier: u8, why: String| signals.push((l, tier, why));
     let names: Vec<String> = ctx.files.iter().map(|f| file_name(f)).collect();
     let man = manifests(ctx.root);
-    let manifest_has = |file: &str, needle: &str| man.iter().find(|(p, c)| file_name(p) == file && c.contains(needle)).map(|(p, _)| p.display().to_string());
+    let manifest_has = |file: &str, needle: &str| {
+        man.iter()
+            .find(|(p, c)| file_name(p) == file && c.contains(needle))
+            .map(|(p, _)| p.display().to_string())
+    };
 
     // strong markers
     if let Some(d) = sqitch::plan_dir(ctx.root) {
-        add(Layout::Sqitch, STRONG, format!("sqitch.plan in {}", d.display()));
+        add(
+            Layout::Sqitch,
+            STRONG,
+            format!("sqitch.plan in {}", d.display()),
+        );
     }
     if head(&ctx.root.join("atlas.sum"), 64).starts_with("h1:") {
-        add(Layout::Atlas, STRONG, "atlas.sum with an h1: directory hash".into());
+        add(
+            Layout::Atlas,
+            STRONG,
+            "atlas.sum with an h1: directory hash".into(),
+        );
     }
     if ctx.root.join("migration_lock.toml").is_file() {
         add(Layout::Prisma, STRONG, "migration_lock.toml".into());
@@ -80,25 +107,65 @@ pub fn detect(ctx: &DirCtx<'_>, forced: Option<Layout>) -> Detection {
     if let Some(p) = man.iter().find(|(p, _)| file_name(p) == ".gmrc") {
         add(Layout::Graphile, STRONG, format!("{}", p.0.display()));
     }
-    if let Some((p, _)) = man.iter().find(|(p, c)| file_name(p) == "config.yaml" && c.contains("version:") && p.parent().is_some_and(|d| d.join("metadata").is_dir())) {
-        add(Layout::Hasura, STRONG, format!("Hasura project {} with metadata/", p.display()));
+    if let Some((p, _)) = man.iter().find(|(p, c)| {
+        file_name(p) == "config.yaml"
+            && c.contains("version:")
+            && p.parent().is_some_and(|d| d.join("metadata").is_dir())
+    }) {
+        add(
+            Layout::Hasura,
+            STRONG,
+            format!("Hasura project {} with metadata/", p.display()),
+        );
     }
-    if ctx.root.ends_with("supabase/migrations") && ctx.root.parent().is_some_and(|s| s.join("config.toml").is_file()) {
-        add(Layout::Supabase, STRONG, "supabase/migrations beside supabase/config.toml".into());
+    if ctx.root.ends_with("supabase/migrations")
+        && ctx
+            .root
+            .parent()
+            .is_some_and(|s| s.join("config.toml").is_file())
+    {
+        add(
+            Layout::Supabase,
+            STRONG,
+            "supabase/migrations beside supabase/config.toml".into(),
+        );
     }
-    if let Some(f) = ctx.files.iter().find(|f| f.with_file_name(format!("{}.conf", file_name(f))).is_file()) {
-        add(Layout::Flyway, STRONG, format!("{}.conf sidecar", file_name(f)));
+    if let Some(f) = ctx
+        .files
+        .iter()
+        .find(|f| f.with_file_name(format!("{}.conf", file_name(f))).is_file())
+    {
+        add(
+            Layout::Flyway,
+            STRONG,
+            format!("{}.conf sidecar", file_name(f)),
+        );
     }
-    if let Some(p) = man.iter().find(|(p, _)| matches!(file_name(p).as_str(), "flyway.conf" | "flyway.toml")) {
+    if let Some(p) = man
+        .iter()
+        .find(|(p, _)| matches!(file_name(p).as_str(), "flyway.conf" | "flyway.toml"))
+    {
         add(Layout::Flyway, STRONG, format!("{}", p.0.display()));
     }
-    let has_flyway_names = names.iter().any(|n| n.starts_with('V') && flyway::parse_name(n).is_some());
-    let has_pairs = names.iter().any(|n| split_up_down(n).is_some_and(|(s, _)| !leading_digits(s).is_empty()));
+    let has_flyway_names = names
+        .iter()
+        .any(|n| n.starts_with('V') && flyway::parse_name(n).is_some());
+    let has_pairs = names
+        .iter()
+        .any(|n| split_up_down(n).is_some_and(|(s, _)| !leading_digits(s).is_empty()));
     let has_subdir_up = names.iter().any(|n| n.eq_ignore_ascii_case("up.sql"));
-    let has_numbered = names.iter().any(|n| !leading_digits(n).is_empty() && n.contains('_'));
-    if let Some(p) = manifest_has("diesel.toml", "").or_else(|| manifest_has("Cargo.toml", "diesel_migrations")) {
+    let has_numbered = names
+        .iter()
+        .any(|n| !leading_digits(n).is_empty() && n.contains('_'));
+    if let Some(p) =
+        manifest_has("diesel.toml", "").or_else(|| manifest_has("Cargo.toml", "diesel_migrations"))
+    {
         if has_subdir_up {
-            add(Layout::Diesel, STRONG, format!("{p} and <dir>/up.sql migrations"));
+            add(
+                Layout::Diesel,
+                STRONG,
+                format!("{p} and <dir>/up.sql migrations"),
+            );
         }
     }
     if let Some(p) = manifest_has("Cargo.toml", "sqlx") {
@@ -113,14 +180,22 @@ pub fn detect(ctx: &DirCtx<'_>, forced: Option<Layout>) -> Detection {
     }
     if let Some(p) = manifest_has("go.mod", "golang-migrate/migrate") {
         if has_pairs {
-            add(Layout::GolangMigrate, STRONG, format!("golang-migrate in {p}"));
+            add(
+                Layout::GolangMigrate,
+                STRONG,
+                format!("golang-migrate in {p}"),
+            );
         }
     }
     if let Some(p) = manifest_has("go.mod", "pressly/goose") {
         add(Layout::Goose, STRONG, format!("goose in {p}"));
     }
     if let Some(p) = manifest_has("package.json", "node-pg-migrate") {
-        add(Layout::NodePgMigrate, STRONG, format!("node-pg-migrate in {p}"));
+        add(
+            Layout::NodePgMigrate,
+            STRONG,
+            format!("node-pg-migrate in {p}"),
+        );
     }
 
     // content markers (file heads)
@@ -129,10 +204,21 @@ pub fn detect(ctx: &DirCtx<'_>, forced: Option<Layout>) -> Detection {
         let h = head(f, 16 * 1024);
         let name = file_name(f);
         let lower = h.to_ascii_lowercase();
-        if content[0].is_none() && lower.lines().any(|l| l.trim_start().starts_with("--") && l.contains("+goose up")) {
+        if content[0].is_none()
+            && lower
+                .lines()
+                .any(|l| l.trim_start().starts_with("--") && l.contains("+goose up"))
+        {
             content[0] = Some(format!("`-- +goose Up` in {name}"));
         }
-        if content[1].is_none() && lower.lines().any(|l| l.trim_start().starts_with("--") && l.trim_start_matches('-').trim_start().starts_with("migrate:up")) {
+        if content[1].is_none()
+            && lower.lines().any(|l| {
+                l.trim_start().starts_with("--")
+                    && l.trim_start_matches('-')
+                        .trim_start()
+                        .starts_with("migrate:up")
+            })
+        {
             content[1] = Some(format!("`-- migrate:up` in {name}"));
         }
         if content[2].is_none() && node_pg_migrate::has_markers(&h) {
@@ -144,71 +230,142 @@ pub fn detect(ctx: &DirCtx<'_>, forced: Option<Layout>) -> Detection {
         if content[4].is_none() && h.starts_with("--! Previous:") {
             content[4] = Some(format!("`--! Previous:` header in {name}"));
         }
-        if content[5].is_none() && ory_popx::parse_name(&name).is_some_and(|(_, pg, ac, _)| pg || ac) {
+        if content[5].is_none()
+            && ory_popx::parse_name(&name).is_some_and(|(_, pg, ac, _)| pg || ac)
+        {
             content[5] = Some(format!("popx dialect/autocommit variant {name}"));
         }
         if content[6].is_none() && h.starts_with("-- no-transaction") {
             content[6] = Some(format!("`-- no-transaction` header in {name}"));
         }
     }
-    let layouts = [Layout::Goose, Layout::Dbmate, Layout::NodePgMigrate, Layout::Liquibase, Layout::Graphile, Layout::OryPopx, Layout::Sqlx];
+    let layouts = [
+        Layout::Goose,
+        Layout::Dbmate,
+        Layout::NodePgMigrate,
+        Layout::Liquibase,
+        Layout::Graphile,
+        Layout::OryPopx,
+        Layout::Sqlx,
+    ];
     for (l, why) in layouts.into_iter().zip(content) {
         if let Some(w) = why {
             // Liquibase's header is as strong as a manifest
-            let tier = if l == Layout::Liquibase || l == Layout::Graphile { STRONG } else { CONTENT };
+            let tier = if l == Layout::Liquibase || l == Layout::Graphile {
+                STRONG
+            } else {
+                CONTENT
+            };
             add(l, tier, w);
         }
     }
 
     // file-name shapes
     if has_pairs {
-        add(Layout::GolangMigrate, SHAPE, "NNN_name.up.sql / .down.sql pairs".into());
+        add(
+            Layout::GolangMigrate,
+            SHAPE,
+            "NNN_name.up.sql / .down.sql pairs".into(),
+        );
     }
     if has_subdir_up {
         add(Layout::Diesel, SHAPE, "<dir>/up.sql migrations".into());
     }
-    if names.iter().any(|n| n.eq_ignore_ascii_case("migration.sql")) {
-        add(Layout::Prisma, SHAPE, "<dir>/migration.sql migrations".into());
+    if names
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case("migration.sql"))
+    {
+        add(
+            Layout::Prisma,
+            SHAPE,
+            "<dir>/migration.sql migrations".into(),
+        );
     }
     if has_flyway_names {
-        add(Layout::Flyway, SHAPE, "V<version>__<name>.sql file names".into());
+        add(
+            Layout::Flyway,
+            SHAPE,
+            "V<version>__<name>.sql file names".into(),
+        );
     }
 
     let Some(best) = signals.iter().map(|s| s.1).max() else {
         let candidates = if has_numbered {
             // `<version>_<name>.sql` alone is also how sqlx (simple) and Supabase name migrations
             vec![
-                Candidate { layout: Layout::Sqlx, evidence: vec!["sqlx names simple migrations <version>_<name>.sql".into()] },
-                Candidate { layout: Layout::Supabase, evidence: vec!["Supabase names migrations <version>_<name>.sql".into()] },
+                Candidate {
+                    layout: Layout::Sqlx,
+                    evidence: vec!["sqlx names simple migrations <version>_<name>.sql".into()],
+                },
+                Candidate {
+                    layout: Layout::Supabase,
+                    evidence: vec!["Supabase names migrations <version>_<name>.sql".into()],
+                },
             ]
         } else {
             Vec::new()
         };
-        return Detection { layout: Layout::Plain, evidence: vec!["no migration tool's markers: plain ordered .sql files".into()], candidates, forced: false };
+        return Detection {
+            layout: Layout::Plain,
+            evidence: vec!["no migration tool's markers: plain ordered .sql files".into()],
+            candidates,
+            forced: false,
+        };
     };
     // layouts at the best tier, in priority order (Layout's declaration order)
-    let mut top: Vec<Layout> = signals.iter().filter(|s| s.1 == best).map(|s| s.0).collect();
+    let mut top: Vec<Layout> = signals
+        .iter()
+        .filter(|s| s.1 == best)
+        .map(|s| s.0)
+        .collect();
     top.sort();
     top.dedup();
-    let evidence_of = |l: Layout| signals.iter().filter(|s| s.0 == l).map(|s| s.2.clone()).collect::<Vec<_>>();
+    let evidence_of = |l: Layout| {
+        signals
+            .iter()
+            .filter(|s| s.0 == l)
+            .map(|s| s.2.clone())
+            .collect::<Vec<_>>()
+    };
     // known compatible pairs are not ambiguous: ory popx files are golang-migrate-shaped
     let mut chosen = top[0];
     if top.contains(&Layout::OryPopx) {
         chosen = Layout::OryPopx;
         top.retain(|l| *l != Layout::GolangMigrate);
     }
-    let mut candidates: Vec<Candidate> = top.iter().filter(|l| **l != chosen).map(|l| Candidate { layout: *l, evidence: evidence_of(*l) }).collect();
+    let mut candidates: Vec<Candidate> = top
+        .iter()
+        .filter(|l| **l != chosen)
+        .map(|l| Candidate {
+            layout: *l,
+            evidence: evidence_of(*l),
+        })
+        .collect();
     if best == SHAPE && chosen == Layout::GolangMigrate {
         // the same file shape is used by sqlx (reversible) and Hasura v2
         for l in [Layout::Sqlx, Layout::Hasura] {
-            candidates.push(Candidate { layout: l, evidence: vec!["same NNN_name.up.sql / .down.sql shape".into()] });
+            candidates.push(Candidate {
+                layout: l,
+                evidence: vec!["same NNN_name.up.sql / .down.sql shape".into()],
+            });
         }
     }
     if best == SHAPE && chosen == Layout::Diesel {
-        candidates.push(Candidate { layout: Layout::Hasura, evidence: vec!["Hasura v3 uses the same <dir>/up.sql shape".into()] });
+        candidates.push(Candidate {
+            layout: Layout::Hasura,
+            evidence: vec!["Hasura v3 uses the same <dir>/up.sql shape".into()],
+        });
     }
     if best == SHAPE && chosen == Layout::Flyway {
-        candidates.push(Candidate { layout: Layout::Refinery, evidence: vec!["refinery uses the same V<n>__<name>.sql shape".into()] });
+        candidates.push(Candidate {
+            layout: Layout::Refinery,
+            evidence: vec!["refinery uses the same V<n>__<name>.sql shape".into()],
+        });
     }
-    Detection { layout: chosen, evidence: evidence_of(chosen), candidates, forced: false }
+    Detection {
+        layout: chosen,
+        evidence: evidence_of(chosen),
+        candidates,
+        forced: false,
+    }
 }

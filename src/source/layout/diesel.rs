@@ -17,18 +17,35 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                     .map(|(_, v)| v.trim() == "true")
                     .unwrap_or(false);
                 if value {
-                    (TxMode::Transaction, "metadata.toml: run_in_transaction = true".to_string(), Some(meta))
+                    (
+                        TxMode::Transaction,
+                        "metadata.toml: run_in_transaction = true".to_string(),
+                        Some(meta),
+                    )
                 } else {
-                    (TxMode::Autocommit, "metadata.toml without run_in_transaction = true: no transaction".to_string(), Some(meta))
+                    (
+                        TxMode::Autocommit,
+                        "metadata.toml without run_in_transaction = true: no transaction"
+                            .to_string(),
+                        Some(meta),
+                    )
                 }
             }
-            Err(_) => (TxMode::Transaction, "diesel runs each migration in a transaction".to_string(), None),
+            Err(_) => (
+                TxMode::Transaction,
+                "diesel runs each migration in a transaction".to_string(),
+                None,
+            ),
         }
     })
 }
 
 /// `<dir>/up.sql` (+ `down.sql`) units, shared with Hasura v3.
-pub fn subdir_units(ctx: &DirCtx<'_>, layout: Layout, tx: impl Fn(&Path) -> (TxMode, String, Option<PathBuf>)) -> Vec<Unit> {
+pub fn subdir_units(
+    ctx: &DirCtx<'_>,
+    layout: Layout,
+    tx: impl Fn(&Path) -> (TxMode, String, Option<PathBuf>),
+) -> Vec<Unit> {
     let mut out = Vec::new();
     for f in ctx.files {
         if !file_name(f).eq_ignore_ascii_case("up.sql") {
@@ -37,11 +54,25 @@ pub fn subdir_units(ctx: &DirCtx<'_>, layout: Layout, tx: impl Fn(&Path) -> (TxM
         let Some(dir) = f.parent() else { continue };
         let id = file_name(dir);
         let down_path = dir.join("down.sql");
-        let down = if down_path.is_file() { Down::Part(Part::file(down_path)) } else { Down::Missing { expected: ctx.rel(&down_path) } };
+        let down = if down_path.is_file() {
+            Down::Part(Part::file(down_path))
+        } else {
+            Down::Missing {
+                expected: ctx.rel(&down_path),
+            }
+        };
         let (mode, reason, sidecar) = tx(dir);
         let version: String = id.split('_').next().unwrap_or("").replace('-', "");
         let order = format!("{}/{version}/{id}", ctx.rel(dir.parent().unwrap_or(dir)));
-        let mut u = Unit::new(layout, id, order, Some(Part::file(f.clone())), down, mode, reason);
+        let mut u = Unit::new(
+            layout,
+            id,
+            order,
+            Some(Part::file(f.clone())),
+            down,
+            mode,
+            reason,
+        );
         if let Some(s) = sidecar {
             u.files.push(s.clone());
             u.sidecars.push(s);

@@ -9,7 +9,9 @@ use super::*;
 
 /// `(kind, version, description)` of a Flyway file name.
 pub fn parse_name(name: &str) -> Option<(char, String, String)> {
-    let stem = name.strip_suffix(".sql").or_else(|| name.strip_suffix(".SQL"))?;
+    let stem = name
+        .strip_suffix(".sql")
+        .or_else(|| name.strip_suffix(".SQL"))?;
     let kind = stem.chars().next()?;
     let rest = &stem[1..];
     match kind {
@@ -18,12 +20,19 @@ pub fn parse_name(name: &str) -> Option<(char, String, String)> {
                 Some(p) => (&rest[..p], &rest[p + 2..]),
                 None => (rest, ""),
             };
-            if ver.is_empty() || !ver.starts_with(|c: char| c.is_ascii_digit()) || !ver.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_') {
+            if ver.is_empty()
+                || !ver.starts_with(|c: char| c.is_ascii_digit())
+                || !ver
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+            {
                 return None;
             }
             Some((kind, ver.replace('_', "."), desc.to_string()))
         }
-        'R' => rest.strip_prefix("__").map(|d| ('R', String::new(), d.to_string())),
+        'R' => rest
+            .strip_prefix("__")
+            .map(|d| ('R', String::new(), d.to_string())),
         _ => None,
     }
 }
@@ -39,7 +48,9 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
     let mut out = Vec::new();
     for f in ctx.files {
         let name = file_name(f);
-        let Some((kind, version, desc)) = parse_name(&name) else { continue };
+        let Some((kind, version, desc)) = parse_name(&name) else {
+            continue;
+        };
         if kind == 'U' {
             continue;
         }
@@ -65,13 +76,27 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         } else if let Some(u) = undo.get(&version) {
             Down::Part(Part::file(u.clone()))
         } else if uses_undo {
-            Down::Missing { expected: format!("U{version}__{desc}.sql") }
+            Down::Missing {
+                expected: format!("U{version}__{desc}.sql"),
+            }
         } else {
             Down::None
         };
-        let order = if kind == 'R' { format!("1/{desc}") } else { format!("0/{version}") };
+        let order = if kind == 'R' {
+            format!("1/{desc}")
+        } else {
+            format!("0/{version}")
+        };
         let id = name.trim_end_matches(".sql").to_string();
-        let mut u = Unit::new(Layout::Flyway, id, order, Some(Part::file(f.clone())), down, tx, reason);
+        let mut u = Unit::new(
+            Layout::Flyway,
+            id,
+            order,
+            Some(Part::file(f.clone())),
+            down,
+            tx,
+            reason,
+        );
         u.auto_demote = tx == TxMode::Transaction;
         u.files.extend(sidecars.iter().cloned());
         u.sidecars = sidecars;
@@ -86,10 +111,22 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(parse_name("V1_7__execution_queued.sql"), Some(('V', "1.7".into(), "execution_queued".into())));
-        assert_eq!(parse_name("V2__Add_car.sql"), Some(('V', "2".into(), "Add_car".into())));
-        assert_eq!(parse_name("U2__Add_car.sql"), Some(('U', "2".into(), "Add_car".into())));
-        assert_eq!(parse_name("R__views.sql"), Some(('R', String::new(), "views".into())));
+        assert_eq!(
+            parse_name("V1_7__execution_queued.sql"),
+            Some(('V', "1.7".into(), "execution_queued".into()))
+        );
+        assert_eq!(
+            parse_name("V2__Add_car.sql"),
+            Some(('V', "2".into(), "Add_car".into()))
+        );
+        assert_eq!(
+            parse_name("U2__Add_car.sql"),
+            Some(('U', "2".into(), "Add_car".into()))
+        );
+        assert_eq!(
+            parse_name("R__views.sql"),
+            Some(('R', String::new(), "views".into()))
+        );
         assert_eq!(parse_name("V__x.sql"), None);
         assert_eq!(parse_name("001_x.sql"), None);
     }

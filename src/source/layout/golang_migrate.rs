@@ -9,19 +9,33 @@ use super::*;
 
 pub fn units(ctx: &DirCtx<'_>, cfg: &LayoutConfig) -> Vec<Unit> {
     pairs(ctx, Layout::GolangMigrate, |_| match cfg.transaction {
-        Some(TxMode::Autocommit) => (TxMode::Autocommit, "x-multi-statement declared in migcheck.toml: each statement runs on its own".to_string()),
+        Some(TxMode::Autocommit) => (
+            TxMode::Autocommit,
+            "x-multi-statement declared in migcheck.toml: each statement runs on its own"
+                .to_string(),
+        ),
         Some(m) => (m, "declared in migcheck.toml".to_string()),
-        None => (TxMode::Implicit, "golang-migrate sends the whole file in one Exec: one implicit transaction".to_string()),
+        None => (
+            TxMode::Implicit,
+            "golang-migrate sends the whole file in one Exec: one implicit transaction".to_string(),
+        ),
     })
 }
 
 /// `V_name.up.sql` / `V_name.down.sql` pairs in the same directory (shared with sqlx and
 /// Hasura v2). `tx` decides each unit's transaction mode from its up file.
-pub fn pairs(ctx: &DirCtx<'_>, layout: Layout, tx: impl Fn(&Path) -> (TxMode, String)) -> Vec<Unit> {
-    let mut by_stem: BTreeMap<(PathBuf, String), (Option<PathBuf>, Option<PathBuf>)> = BTreeMap::new();
+pub fn pairs(
+    ctx: &DirCtx<'_>,
+    layout: Layout,
+    tx: impl Fn(&Path) -> (TxMode, String),
+) -> Vec<Unit> {
+    let mut by_stem: BTreeMap<(PathBuf, String), (Option<PathBuf>, Option<PathBuf>)> =
+        BTreeMap::new();
     for f in ctx.files {
         let name = file_name(f);
-        let Some((stem, up)) = split_up_down(&name) else { continue };
+        let Some((stem, up)) = split_up_down(&name) else {
+            continue;
+        };
         if leading_digits(stem).is_empty() {
             continue;
         }
@@ -40,10 +54,20 @@ pub fn pairs(ctx: &DirCtx<'_>, layout: Layout, tx: impl Fn(&Path) -> (TxMode, St
             let (mode, reason) = tx(&up);
             let down = match down {
                 Some(d) => Down::Part(Part::file(d)),
-                None => Down::Missing { expected: ctx.rel(&dir.join(format!("{stem}.down.sql"))) },
+                None => Down::Missing {
+                    expected: ctx.rel(&dir.join(format!("{stem}.down.sql"))),
+                },
             };
             let order = ctx.rel(&up);
-            Some(Unit::new(layout, stem, order, Some(Part::file(up)), down, mode, reason))
+            Some(Unit::new(
+                layout,
+                stem,
+                order,
+                Some(Part::file(up)),
+                down,
+                mode,
+                reason,
+            ))
         })
         .collect()
 }

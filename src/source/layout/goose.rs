@@ -17,9 +17,13 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let mut no_tx = false;
         for (off, line) in lines_with_offsets(&text) {
             let l = line.trim_start().to_ascii_lowercase();
-            let Some(rest) = l.strip_prefix("--") else { continue };
+            let Some(rest) = l.strip_prefix("--") else {
+                continue;
+            };
             let rest = rest.trim_start();
-            let Some(ann) = rest.strip_prefix("+goose") else { continue };
+            let Some(ann) = rest.strip_prefix("+goose") else {
+                continue;
+            };
             let ann = ann.trim();
             if ann.starts_with("up") && up_start.is_none() {
                 up_start = Some(off + line.len());
@@ -41,14 +45,30 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 let after = text[d..].find('\n').map_or(end, |p| d + p + 1);
                 Down::Part(Part::sections(f.clone(), vec![Span::new(after, end)]))
             }
-            None => Down::Missing { expected: format!("a `-- +goose Down` section in {}", ctx.rel(f)) },
+            None => Down::Missing {
+                expected: format!("a `-- +goose Down` section in {}", ctx.rel(f)),
+            },
         };
         let (tx, reason) = if no_tx {
-            (TxMode::Autocommit, "`-- +goose NO TRANSACTION`: each statement runs on its own")
+            (
+                TxMode::Autocommit,
+                "`-- +goose NO TRANSACTION`: each statement runs on its own",
+            )
         } else {
-            (TxMode::Transaction, "goose wraps each migration in a transaction")
+            (
+                TxMode::Transaction,
+                "goose wraps each migration in a transaction",
+            )
         };
-        let mut u = Unit::new(Layout::Goose, name.trim_end_matches(".sql").to_string(), ctx.rel(f), Some(up), down, tx, reason);
+        let mut u = Unit::new(
+            Layout::Goose,
+            name.trim_end_matches(".sql").to_string(),
+            ctx.rel(f),
+            Some(up),
+            down,
+            tx,
+            reason,
+        );
         u.files = vec![f.clone()];
         out.push(u);
     }

@@ -17,13 +17,27 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             continue;
         };
         let text = read_text(f);
-        let no_tx = text.lines().take_while(|l| l.starts_with("--!")).any(|l| l.trim().eq_ignore_ascii_case("--! no-transaction"));
+        let no_tx = text
+            .lines()
+            .take_while(|l| l.starts_with("--!"))
+            .any(|l| l.trim().eq_ignore_ascii_case("--! no-transaction"));
         let (tx, reason) = if no_tx {
             (TxMode::Autocommit, "`--! no-transaction` header")
         } else {
-            (TxMode::Transaction, "graphile-migrate wraps each migration in a transaction")
+            (
+                TxMode::Transaction,
+                "graphile-migrate wraps each migration in a transaction",
+            )
         };
-        out.push(Unit::new(Layout::Graphile, name.trim_end_matches(".sql").to_string(), order, Some(Part::file(f.clone())), Down::None, tx, reason));
+        out.push(Unit::new(
+            Layout::Graphile,
+            name.trim_end_matches(".sql").to_string(),
+            order,
+            Some(Part::file(f.clone())),
+            Down::None,
+            tx,
+            reason,
+        ));
     }
     out
 }

@@ -6,10 +6,13 @@
 use super::*;
 
 pub fn is_formatted(text: &str) -> bool {
-    text.lines().find(|l| !l.trim().is_empty()).is_some_and(|l| {
-        let l = l.trim().to_ascii_lowercase();
-        l.strip_prefix("--").is_some_and(|r| r.trim_start().starts_with("liquibase formatted"))
-    })
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| {
+            let l = l.trim().to_ascii_lowercase();
+            l.strip_prefix("--")
+                .is_some_and(|r| r.trim_start().starts_with("liquibase formatted"))
+        })
 }
 
 pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
@@ -39,8 +42,18 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 let raw = &raw["changeset".len().min(raw.len())..];
                 let mut words = raw.split_whitespace();
                 let id = words.next().unwrap_or("?").to_string();
-                let no_tx = rest.split_whitespace().any(|w| w == "runintransaction:false");
-                sets.push(Cs { id, no_tx, body: Vec::new(), rollback: Vec::new(), rollback_prefix: Vec::new(), rollback_none: false, start: off });
+                let no_tx = rest
+                    .split_whitespace()
+                    .any(|w| w == "runintransaction:false");
+                sets.push(Cs {
+                    id,
+                    no_tx,
+                    body: Vec::new(),
+                    rollback: Vec::new(),
+                    rollback_prefix: Vec::new(),
+                    rollback_none: false,
+                    start: off,
+                });
                 continue;
             }
             let Some(cs) = sets.last_mut() else { continue };
@@ -52,7 +65,10 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 }
                 // blank everything up to the SQL after `--rollback`
                 let lead = line.len() - t.len();
-                let kw = t.to_ascii_lowercase().find("rollback").map_or(0, |p| p + "rollback".len());
+                let kw = t
+                    .to_ascii_lowercase()
+                    .find("rollback")
+                    .map_or(0, |p| p + "rollback".len());
                 let prefix_end = off + lead + kw;
                 cs.rollback_prefix.push(Span::new(off, prefix_end));
                 cs.rollback.push(full);
@@ -62,9 +78,15 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         }
         for (k, cs) in sets.into_iter().enumerate() {
             let (tx, reason) = if cs.no_tx {
-                (TxMode::Autocommit, "`runInTransaction:false` on the changeset")
+                (
+                    TxMode::Autocommit,
+                    "`runInTransaction:false` on the changeset",
+                )
             } else {
-                (TxMode::Transaction, "Liquibase runs each changeset in a transaction")
+                (
+                    TxMode::Transaction,
+                    "Liquibase runs each changeset in a transaction",
+                )
             };
             let down = if !cs.rollback.is_empty() {
                 let mut p = Part::sections(f.clone(), cs.rollback);
@@ -73,11 +95,25 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             } else if cs.rollback_none {
                 Down::None
             } else {
-                Down::Missing { expected: format!("`--rollback` lines in changeset `{}` of {}", cs.id, ctx.rel(f)) }
+                Down::Missing {
+                    expected: format!(
+                        "`--rollback` lines in changeset `{}` of {}",
+                        cs.id,
+                        ctx.rel(f)
+                    ),
+                }
             };
             let order = format!("{}#{:06}", ctx.rel(f), k);
             let _ = cs.start;
-            let mut u = Unit::new(Layout::Liquibase, cs.id, order, Some(Part::sections(f.clone(), cs.body)), down, tx, reason);
+            let mut u = Unit::new(
+                Layout::Liquibase,
+                cs.id,
+                order,
+                Some(Part::sections(f.clone(), cs.body)),
+                down,
+                tx,
+                reason,
+            );
             u.files = vec![f.clone()];
             out.push(u);
         }

@@ -7,9 +7,13 @@ use super::*;
 fn marker(line: &str, word: &str) -> bool {
     // ^\s*--[\s-]*up\s+migration (case-insensitive)
     let l = line.trim_start().to_ascii_lowercase();
-    let Some(rest) = l.strip_prefix("--") else { return false };
+    let Some(rest) = l.strip_prefix("--") else {
+        return false;
+    };
     let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '-');
-    rest.strip_prefix(word).is_some_and(|r| r.starts_with(char::is_whitespace) && r.trim_start().starts_with("migration"))
+    rest.strip_prefix(word).is_some_and(|r| {
+        r.starts_with(char::is_whitespace) && r.trim_start().starts_with("migration")
+    })
 }
 
 pub fn has_markers(text: &str) -> bool {
@@ -38,7 +42,9 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let up_to = down_at.map_or(end, |d| d.0).max(up_from);
         let down = match down_at {
             Some((_, body)) => Down::Part(Part::sections(f.clone(), vec![Span::new(body, end)])),
-            None => Down::Missing { expected: format!("a `-- Down Migration` section in {}", ctx.rel(f)) },
+            None => Down::Missing {
+                expected: format!("a `-- Down Migration` section in {}", ctx.rel(f)),
+            },
         };
         let mut u = Unit::new(
             Layout::NodePgMigrate,

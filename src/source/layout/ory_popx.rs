@@ -37,7 +37,9 @@ pub fn parse_name(name: &str) -> Option<(String, bool, bool, bool)> {
 pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
     let mut by: BTreeMap<(PathBuf, String), Variants> = BTreeMap::new();
     for f in ctx.files {
-        let Some((base, pg, ac, up)) = parse_name(&file_name(f)) else { continue };
+        let Some((base, pg, ac, up)) = parse_name(&file_name(f)) else {
+            continue;
+        };
         let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
         let v = by.entry((dir, base)).or_default();
         let slot = match (up, pg) {
@@ -50,18 +52,33 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
     }
     let mut out = Vec::new();
     for ((dir, base), v) in by {
-        let Some((up, ac)) = v.pg_up.or(v.up) else { continue };
+        let Some((up, ac)) = v.pg_up.or(v.up) else {
+            continue;
+        };
         let down = match v.pg_down.or(v.down) {
             Some((d, _)) => Down::Part(Part::file(d)),
-            None => Down::Missing { expected: ctx.rel(&dir.join(format!("{base}.down.sql"))) },
+            None => Down::Missing {
+                expected: ctx.rel(&dir.join(format!("{base}.down.sql"))),
+            },
         };
         let (tx, reason) = if ac {
             (TxMode::Autocommit, "`.autocommit.` file: no transaction")
         } else {
-            (TxMode::Transaction, "popx runs each migration in a transaction")
+            (
+                TxMode::Transaction,
+                "popx runs each migration in a transaction",
+            )
         };
         let order = ctx.rel(&dir.join(&base));
-        out.push(Unit::new(Layout::OryPopx, base, order, Some(Part::file(up)), down, tx, reason));
+        out.push(Unit::new(
+            Layout::OryPopx,
+            base,
+            order,
+            Some(Part::file(up)),
+            down,
+            tx,
+            reason,
+        ));
     }
     out
 }
@@ -72,9 +89,18 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(parse_name("2024_x.postgres.autocommit.up.sql"), Some(("2024_x".into(), true, true, true)));
-        assert_eq!(parse_name("2024_x.autocommit.down.sql"), Some(("2024_x".into(), false, true, false)));
-        assert_eq!(parse_name("2024_x.down.sql"), Some(("2024_x".into(), false, false, false)));
+        assert_eq!(
+            parse_name("2024_x.postgres.autocommit.up.sql"),
+            Some(("2024_x".into(), true, true, true))
+        );
+        assert_eq!(
+            parse_name("2024_x.autocommit.down.sql"),
+            Some(("2024_x".into(), false, true, false))
+        );
+        assert_eq!(
+            parse_name("2024_x.down.sql"),
+            Some(("2024_x".into(), false, false, false))
+        );
         assert_eq!(parse_name("x.up.sql"), None);
     }
 }

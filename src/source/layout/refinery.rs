@@ -7,7 +7,9 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
     let mut out = Vec::new();
     for f in ctx.files {
         let name = file_name(f);
-        let Some((kind, version, _)) = super::flyway::parse_name(&name) else { continue };
+        let Some((kind, version, _)) = super::flyway::parse_name(&name) else {
+            continue;
+        };
         if kind == 'R' {
             continue;
         }

@@ -8,13 +8,21 @@ use super::*;
 pub fn plan_dir(root: &Path) -> Option<PathBuf> {
     let is_plan = |d: &Path| {
         let p = d.join("sqitch.plan");
-        p.is_file() && read_text(&p).lines().next().is_some_and(|l| l.starts_with('%'))
+        p.is_file()
+            && read_text(&p)
+                .lines()
+                .next()
+                .is_some_and(|l| l.starts_with('%'))
     };
     if is_plan(root) {
         return Some(root.to_path_buf());
     }
     if let Ok(rd) = std::fs::read_dir(root) {
-        let mut subs: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        let mut subs: Vec<PathBuf> = rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
         subs.sort();
         if let Some(d) = subs.into_iter().find(|d| is_plan(d)) {
             return Some(d);
@@ -35,11 +43,15 @@ pub fn plan_dir(root: &Path) -> Option<PathBuf> {
 
 /// Drops `.` components so paths compare equal to the walked ones.
 fn clean(p: &Path) -> PathBuf {
-    p.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect()
+    p.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
 }
 
 pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
-    let Some(dir) = plan_dir(ctx.root) else { return Vec::new() };
+    let Some(dir) = plan_dir(ctx.root) else {
+        return Vec::new();
+    };
     let plan = read_text(&dir.join("sqitch.plan"));
     // (change name, first tag after it)
     let mut changes: Vec<(String, Option<String>)> = Vec::new();
@@ -75,24 +87,38 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             .map(|(_, v)| v.trim().trim_matches('"').to_string())
     };
     let top = setting("top_dir").map_or_else(|| dir.clone(), |t| clean(&dir.join(t)));
-    let deploy_dir = setting("deploy_dir").map_or_else(|| top.join("deploy"), |d| clean(&dir.join(d)));
-    let revert_dir = setting("revert_dir").map_or_else(|| top.join("revert"), |d| clean(&dir.join(d)));
+    let deploy_dir =
+        setting("deploy_dir").map_or_else(|| top.join("deploy"), |d| clean(&dir.join(d)));
+    let revert_dir =
+        setting("revert_dir").map_or_else(|| top.join("revert"), |d| clean(&dir.join(d)));
     let mut out = Vec::new();
     let total = changes.len();
     for (k, (name, tag)) in changes.iter().enumerate() {
         let reworked_later = changes[k + 1..].iter().any(|(n, _)| n == name);
-        let script = |base: &Path| {
-            match (reworked_later, tag) {
-                (true, Some(t)) => base.join(format!("{name}@{t}.sql")),
-                _ => base.join(format!("{name}.sql")),
-            }
+        let script = |base: &Path| match (reworked_later, tag) {
+            (true, Some(t)) => base.join(format!("{name}@{t}.sql")),
+            _ => base.join(format!("{name}.sql")),
         };
         let deploy = script(&deploy_dir);
         let revert = script(&revert_dir);
         let up = deploy.is_file().then(|| Part::file(deploy.clone()));
-        let down = if revert.is_file() { Down::Part(Part::file(revert.clone())) } else { Down::Missing { expected: ctx.rel(&revert) } };
+        let down = if revert.is_file() {
+            Down::Part(Part::file(revert.clone()))
+        } else {
+            Down::Missing {
+                expected: ctx.rel(&revert),
+            }
+        };
         let order = format!("{:0width$}", k, width = total.to_string().len());
-        out.push(Unit::new(Layout::Sqitch, name.clone(), order, up, down, TxMode::Script, "sqitch runs each script with psql: its own BEGIN/COMMIT decide"));
+        out.push(Unit::new(
+            Layout::Sqitch,
+            name.clone(),
+            order,
+            up,
+            down,
+            TxMode::Script,
+            "sqitch runs each script with psql: its own BEGIN/COMMIT decide",
+        ));
     }
     out
 }

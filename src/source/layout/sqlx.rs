@@ -7,9 +7,15 @@ fn tx_of(f: &Path) -> (TxMode, String) {
     // exactly the first bytes: no BOM, blank line or other comment may precede it
     let raw = std::fs::read(f).unwrap_or_default();
     if raw.starts_with(b"-- no-transaction") {
-        (TxMode::Autocommit, "`-- no-transaction` as the file's first bytes".to_string())
+        (
+            TxMode::Autocommit,
+            "`-- no-transaction` as the file's first bytes".to_string(),
+        )
     } else {
-        (TxMode::Transaction, "sqlx runs each migration in a transaction".to_string())
+        (
+            TxMode::Transaction,
+            "sqlx runs each migration in a transaction".to_string(),
+        )
     }
 }
 
@@ -17,11 +23,20 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
     let mut out = super::golang_migrate::pairs(ctx, Layout::Sqlx, tx_of);
     for f in ctx.files {
         let name = file_name(f);
-        if split_up_down(&name).is_some() || leading_digits(&name).is_empty() || !name.contains('_') {
+        if split_up_down(&name).is_some() || leading_digits(&name).is_empty() || !name.contains('_')
+        {
             continue;
         }
         let (tx, reason) = tx_of(f);
-        out.push(Unit::new(Layout::Sqlx, name.trim_end_matches(".sql").to_string(), ctx.rel(f), Some(Part::file(f.clone())), Down::None, tx, reason));
+        out.push(Unit::new(
+            Layout::Sqlx,
+            name.trim_end_matches(".sql").to_string(),
+            ctx.rel(f),
+            Some(Part::file(f.clone())),
+            Down::None,
+            tx,
+            reason,
+        ));
     }
     out
 }
