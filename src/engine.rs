@@ -163,6 +163,8 @@ struct ParsedPart {
     statements: Vec<Statement>,
     /// `-- migcheck:irreversible -- <reason>` found in the part.
     irreversible: Option<(String, Span)>,
+    /// The first line of the part when it is a section of a file.
+    anchor: Option<Span>,
 }
 
 /// Lints one migration directory (or file). `Err` only when the path itself cannot be used.
@@ -244,8 +246,12 @@ pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
             found.extend(v.into_iter().map(|x| (&reg.meta, level, x)));
         }
         for (meta, level, v) in found {
-            // a finding about the down part points into the down file
+            // a finding about the down part points into the down file (at its section, if any)
+            let mut v = v;
             let file = if v.in_down {
+                if v.span.is_none() {
+                    v.span = down.as_ref().and_then(|d| d.anchor);
+                }
                 down.as_ref().map_or(up_file, |d| d.file)
             } else {
                 up_file
@@ -476,12 +482,25 @@ impl Runner<'_> {
                 file: idx,
                 statements: Vec::new(),
                 irreversible: None,
+                anchor: None,
             };
         };
         let masked = part_text(&source.text, part);
         let text = masked.as_deref().unwrap_or(&source.text);
         let parsed = parse::parse_source(&SourceText::new(text.to_string()));
-        let irreversible = irreversible_marker(text);
+        // the marker may sit in a file header outside the part's sections (goose, dbmate)
+        let irreversible = irreversible_marker(text).or_else(|| {
+            (part.sections.is_some() && unit.layout != Layout::Liquibase)
+                .then(|| irreversible_marker(&source.text))
+                .flatten()
+        });
+        // where unit-level findings about this part point: its first line when it is a section
+        let anchor = part.sections.as_ref().and_then(|s| s.first()).map(|s| {
+            let end = source.text[s.start..]
+                .find('\n')
+                .map_or(source.text.len(), |p| s.start + p);
+            Span::new(s.start, end.max(s.start))
+        });
         let (tx_mode, _) = part.tx.clone().unwrap_or((unit.tx, unit.tx_reason.clone()));
         let statements = parsed.statements;
         // statements that cannot run in a transaction (for Flyway's auto-demotion)
@@ -637,6 +656,7 @@ impl Runner<'_> {
             file: idx,
             statements,
             irreversible,
+            anchor,
         }
     }
 }

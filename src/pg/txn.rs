@@ -8,13 +8,13 @@ use crate::ir::Op;
 
 /// Why `op` cannot run in a transaction block on `version`, in words, or `None` when it can.
 pub fn refused_in_transaction(op: &Op, version: PgVersion) -> Option<String> {
-    if let Some((id, _)) = classify::fact_op(op) {
-        if let Some(row) = facts::lookup_op(id, version) {
-            if row.in_txn == InTxn::No {
-                return Some(describe(op));
-            }
-            return None;
+    if let Some((id, _)) = classify::fact_op(op)
+        && let Some(row) = facts::lookup_op(id, version)
+    {
+        if row.in_txn == InTxn::No {
+            return Some(describe(op));
         }
+        return None;
     }
     match op {
         Op::DropIndex {

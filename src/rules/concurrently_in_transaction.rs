@@ -55,7 +55,7 @@ impl Rule for ConcurrentlyInTransaction {
         };
         let unit = ctx.layout_unit;
         let why = match &ctx.tx.how {
-            TxHow::Tool => format!("{} ({})", unit.layout, unit.tx_reason),
+            TxHow::Tool => unit.tx_reason.clone(),
             TxHow::Implicit => format!("the migration is sent as one multi-statement string: {}", unit.tx_reason),
             TxHow::Script { begin } => {
                 let (line, _) = ctx.source.line_col(begin.start);
@@ -72,7 +72,10 @@ impl Rule for ConcurrentlyInTransaction {
             ),
             label: "PostgreSQL refuses this with SQLSTATE 25001".to_string(),
             help: Some(opt_out(unit.layout).to_string()),
-            notes: vec![format!("in a transaction because of {why}")],
+            notes: vec![format!(
+                "why it runs in a transaction ({} layout): {why}",
+                unit.layout
+            )],
         });
     }
 }

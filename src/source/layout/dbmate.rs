@@ -32,9 +32,11 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let mut ups = Vec::new();
         let mut downs = Vec::new();
         let (mut up_no_tx, mut down_no_tx) = (false, false);
-        for (k, (_, is_up, no_tx, body)) in markers.iter().enumerate() {
+        for (k, (start, is_up, no_tx, body)) in markers.iter().enumerate() {
             let end = markers.get(k + 1).map_or(text.len(), |m| m.0);
-            let span = Span::new(*body, end.max(*body));
+            // down sections start at their marker line: findings about the down part point at it
+            let from = if *is_up { *body } else { *start };
+            let span = Span::new(from, end.max(from));
             if *is_up {
                 ups.push(span);
                 up_no_tx |= no_tx;

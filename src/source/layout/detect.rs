@@ -38,30 +38,34 @@ fn head(p: &Path, n: u64) -> String {
     s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s)
 }
 
-/// Project files from the directory up to the repository root: (file name, contents).
+/// Project files from the directory up to the repository root: (path shown relative to the
+/// migration directory, e.g. `../Cargo.toml`, and contents).
 fn manifests(root: &Path) -> Vec<(PathBuf, String)> {
+    const NAMES: [&str; 9] = [
+        "go.mod",
+        "Cargo.toml",
+        "package.json",
+        "diesel.toml",
+        "flyway.conf",
+        "flyway.toml",
+        ".gmrc",
+        "config.yaml",
+        "atlas.hcl",
+    ];
     let mut out = Vec::new();
     let mut dir = std::fs::canonicalize(root).ok();
+    let mut up = PathBuf::new();
     while let Some(d) = dir {
-        for name in [
-            "go.mod",
-            "Cargo.toml",
-            "package.json",
-            "diesel.toml",
-            "flyway.conf",
-            "flyway.toml",
-            ".gmrc",
-            "config.yaml",
-            "atlas.hcl",
-        ] {
+        for name in NAMES {
             let p = d.join(name);
             if p.is_file() {
-                out.push((p.clone(), head(&p, 256 * 1024)));
+                out.push((up.join(name), head(&p, 256 * 1024)));
             }
         }
         if d.join(".git").exists() {
             break;
         }
+        up.push("..");
         dir = d.parent().map(Path::to_path_buf);
     }
     out
@@ -110,7 +114,8 @@ pub fn detect(ctx: &DirCtx<'_>, forced: Option<Layout>) -> Detection {
     if let Some((p, _)) = man.iter().find(|(p, c)| {
         file_name(p) == "config.yaml"
             && c.contains("version:")
-            && p.parent().is_some_and(|d| d.join("metadata").is_dir())
+            && p.parent()
+                .is_some_and(|d| ctx.root.join(d).join("metadata").is_dir())
     }) {
         add(
             Layout::Hasura,
@@ -159,33 +164,33 @@ pub fn detect(ctx: &DirCtx<'_>, forced: Option<Layout>) -> Detection {
         .any(|n| !leading_digits(n).is_empty() && n.contains('_'));
     if let Some(p) =
         manifest_has("diesel.toml", "").or_else(|| manifest_has("Cargo.toml", "diesel_migrations"))
+        && has_subdir_up
     {
-        if has_subdir_up {
-            add(
-                Layout::Diesel,
-                STRONG,
-                format!("{p} and <dir>/up.sql migrations"),
-            );
-        }
+        add(
+            Layout::Diesel,
+            STRONG,
+            format!("{p} and <dir>/up.sql migrations"),
+        );
     }
-    if let Some(p) = manifest_has("Cargo.toml", "sqlx") {
-        if has_numbered && !has_subdir_up {
-            add(Layout::Sqlx, STRONG, format!("sqlx in {p}"));
-        }
+    if let Some(p) = manifest_has("Cargo.toml", "sqlx")
+        && has_numbered
+        && !has_subdir_up
+    {
+        add(Layout::Sqlx, STRONG, format!("sqlx in {p}"));
     }
-    if let Some(p) = manifest_has("Cargo.toml", "refinery") {
-        if has_flyway_names {
-            add(Layout::Refinery, STRONG, format!("refinery in {p}"));
-        }
+    if let Some(p) = manifest_has("Cargo.toml", "refinery")
+        && has_flyway_names
+    {
+        add(Layout::Refinery, STRONG, format!("refinery in {p}"));
     }
-    if let Some(p) = manifest_has("go.mod", "golang-migrate/migrate") {
-        if has_pairs {
-            add(
-                Layout::GolangMigrate,
-                STRONG,
-                format!("golang-migrate in {p}"),
-            );
-        }
+    if let Some(p) = manifest_has("go.mod", "golang-migrate/migrate")
+        && has_pairs
+    {
+        add(
+            Layout::GolangMigrate,
+            STRONG,
+            format!("golang-migrate in {p}"),
+        );
     }
     if let Some(p) = manifest_has("go.mod", "pressly/goose") {
         add(Layout::Goose, STRONG, format!("goose in {p}"));
@@ -321,11 +326,13 @@ pub fn detect(ctx: &DirCtx<'_>, forced: Option<Layout>) -> Detection {
     top.sort();
     top.dedup();
     let evidence_of = |l: Layout| {
-        signals
-            .iter()
-            .filter(|s| s.0 == l)
-            .map(|s| s.2.clone())
-            .collect::<Vec<_>>()
+        let mut v: Vec<String> = Vec::new();
+        for s in signals.iter().filter(|s| s.0 == l) {
+            if !v.contains(&s.2) {
+                v.push(s.2.clone());
+            }
+        }
+        v
     };
     // known compatible pairs are not ambiguous: ory popx files are golang-migrate-shaped
     let mut chosen = top[0];

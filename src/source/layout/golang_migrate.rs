@@ -14,7 +14,10 @@ pub fn units(ctx: &DirCtx<'_>, cfg: &LayoutConfig) -> Vec<Unit> {
             "x-multi-statement declared in migcheck.toml: each statement runs on its own"
                 .to_string(),
         ),
-        Some(m) => (m, "declared in migcheck.toml".to_string()),
+        Some(m) => (
+            m,
+            format!("`transaction = \"{}\"` in migcheck.toml", m.name()),
+        ),
         None => (
             TxMode::Implicit,
             "golang-migrate sends the whole file in one Exec: one implicit transaction".to_string(),

@@ -41,10 +41,8 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let up_to = down_start.unwrap_or(end).max(up_from);
         let up = Part::sections(f.clone(), vec![Span::new(up_from, up_to)]);
         let down = match down_start {
-            Some(d) => {
-                let after = text[d..].find('\n').map_or(end, |p| d + p + 1);
-                Down::Part(Part::sections(f.clone(), vec![Span::new(after, end)]))
-            }
+            // the section starts at the marker line: findings about the down part point at it
+            Some(d) => Down::Part(Part::sections(f.clone(), vec![Span::new(d, end)])),
             None => Down::Missing {
                 expected: format!("a `-- +goose Down` section in {}", ctx.rel(f)),
             },

@@ -41,7 +41,9 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let up_from = up_at.unwrap_or(0);
         let up_to = down_at.map_or(end, |d| d.0).max(up_from);
         let down = match down_at {
-            Some((_, body)) => Down::Part(Part::sections(f.clone(), vec![Span::new(body, end)])),
+            Some((marker, _)) => {
+                Down::Part(Part::sections(f.clone(), vec![Span::new(marker, end)]))
+            }
             None => Down::Missing {
                 expected: format!("a `-- Down Migration` section in {}", ctx.rel(f)),
             },

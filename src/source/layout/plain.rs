@@ -10,7 +10,7 @@ pub fn units(ctx: &DirCtx<'_>, cfg: &LayoutConfig) -> Vec<Unit> {
         .iter()
         .map(|f| {
             let (tx, reason) = match cfg.transaction {
-                Some(m) => (m, "declared in migcheck.toml".to_string()),
+                Some(m) => (m, format!("`transaction = \"{}\"` in migcheck.toml", m.name())),
                 None => (TxMode::Implicit, "assumed: the file is sent as one string (declare `transaction` in migcheck.toml)".to_string()),
             };
             let r = ctx.rel(f);
