@@ -417,3 +417,37 @@ fn version_flag() {
     let o = migcheck(&["--version"], &common::root());
     assert!(stdout(&o).starts_with("migcheck "));
 }
+
+#[test]
+fn changed_since_reports_only_changed_migrations_but_reads_all() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let git = |args: &[&str]| {
+        let o = Command::new("git").args(args).current_dir(d).output().expect("git runs");
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["config", "user.email", "t@example.com"]);
+    git(&["config", "user.name", "t"]);
+    std::fs::write(d.join("migcheck.toml"), "pg-version = \"10\"\nlayout = \"plain\"\ntransaction = \"autocommit\"\n").expect("write");
+    std::fs::create_dir(d.join("m")).expect("mkdir");
+    std::fs::write(d.join("m/001_users.sql"), "CREATE TABLE users (id bigint);\nCREATE INDEX users_id_idx ON users (id);\n").expect("write");
+    std::fs::write(d.join("m/002_old.sql"), "ALTER TABLE orders ADD COLUMN a int DEFAULT 1;\n").expect("write");
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "base"]);
+    // a new migration that depends on the schema built by the old ones
+    std::fs::write(d.join("m/003_new.sql"), "ALTER TABLE users ADD COLUMN b int DEFAULT 2;\nCREATE INDEX users_b_idx ON users (b);\n").expect("write");
+    let all = migcheck(&["check", "m", "--format", "json"], d);
+    let changed = migcheck(&["check", "m", "--format", "json", "--changed-since", "HEAD"], d);
+    let files = |o: &Output| -> Vec<String> {
+        let mut v: Vec<String> = json(o)["findings"].as_array().expect("a").iter().map(|f| f["file"].as_str().unwrap_or("").to_string()).collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(files(&all), ["m/002_old.sql", "m/003_new.sql"]);
+    assert_eq!(files(&changed), ["m/003_new.sql"]);
+    // the new migration is still checked against the replayed schema: `users` existed before it
+    assert_eq!(failing(&json(&changed)).len(), 2);
+    let bad = migcheck(&["check", "m", "--changed-since", "no-such-rev"], d);
+    assert_eq!(bad.status.code(), Some(2));
+}
