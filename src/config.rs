@@ -39,6 +39,8 @@ pub struct Config {
     pub layout: Option<crate::source::layout::Layout>,
     /// How plain `.sql` files are run (and golang-migrate's multi-statement mode).
     pub transaction: Option<crate::source::layout::TxMode>,
+    /// `[transactions]`: glob → transaction mode, in file order.
+    pub transactions: Vec<(String, crate::source::layout::TxMode)>,
 }
 
 /// One problem in a config file, with the span of the offending key or value.
@@ -64,6 +66,7 @@ const KEYS: &[&str] = &[
     "require-down",
     "layout",
     "transaction",
+    "transactions",
 ];
 
 /// Finds the config for `start` (a file or directory): the nearest `.migcheck.toml` or
@@ -211,6 +214,40 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigProblem>> {
                 _ => problems.push(ConfigProblem {
                     message: "`layout` must be a string".into(),
                     label: "expected a string".into(),
+                    span: vspan,
+                }),
+            },
+            "transactions" => match value.get_ref() {
+                DeValue::Table(t) => {
+                    let mut entries: Vec<_> = t.iter().collect();
+                    entries.sort_by_key(|(k, _)| k.span().start);
+                    for (gk, gv) in entries {
+                        let glob = gk.get_ref().as_ref();
+                        let gspan = shift(gk.span());
+                        let mode = match gv.get_ref() {
+                            DeValue::String(m) => crate::source::layout::TxMode::parse(m),
+                            _ => None,
+                        };
+                        if let Err(e) = globset::Glob::new(glob) {
+                            problems.push(ConfigProblem {
+                                message: format!("invalid glob `{glob}`: {e}"),
+                                label: "invalid glob".into(),
+                                span: gspan,
+                            });
+                        } else if let Some(m) = mode {
+                            cfg.transactions.push((glob.to_string(), m));
+                        } else {
+                            problems.push(ConfigProblem {
+                                message: format!("invalid transaction mode for `{glob}`"),
+                                label: "expected \"transaction\", \"implicit\", \"autocommit\" or \"script\"".into(),
+                                span: shift(gv.span()),
+                            });
+                        }
+                    }
+                }
+                _ => problems.push(ConfigProblem {
+                    message: "`transactions` must be a table of glob = mode".into(),
+                    label: "expected a table".into(),
                     span: vspan,
                 }),
             },

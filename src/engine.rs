@@ -56,6 +56,15 @@ impl Settings {
             layout: cfg.layout,
             layout_config: LayoutConfig {
                 transaction: cfg.transaction,
+                transaction_globs: cfg
+                    .transactions
+                    .iter()
+                    .filter_map(|(g, m)| {
+                        globset::Glob::new(g)
+                            .ok()
+                            .map(|g| (g.compile_matcher(), *m))
+                    })
+                    .collect(),
             },
             only_files: None,
         }
@@ -232,9 +241,11 @@ pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
             require_down: settings.require_down,
             up: up.as_ref().map(|p| p.statements.as_slice()),
             down: down.as_ref().map(|p| p.statements.as_slice()),
+            // a marker counts only with a reason: `-- migcheck:irreversible -- <why>`
             irreversible: irreversible
                 .as_ref()
-                .map(|(_, (reason, _))| reason.as_str()),
+                .map(|(_, (reason, _))| reason.as_str())
+                .filter(|r| !r.is_empty()),
         };
         let mut found = Vec::new();
         for reg in rules::registry() {

@@ -423,24 +423,56 @@ fn changed_since_reports_only_changed_migrations_but_reads_all() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let git = |args: &[&str]| {
-        let o = Command::new("git").args(args).current_dir(d).output().expect("git runs");
-        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("git runs");
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     };
     git(&["init", "-q", "-b", "main"]);
     git(&["config", "user.email", "t@example.com"]);
     git(&["config", "user.name", "t"]);
-    std::fs::write(d.join("migcheck.toml"), "pg-version = \"10\"\nlayout = \"plain\"\ntransaction = \"autocommit\"\n").expect("write");
+    std::fs::write(
+        d.join("migcheck.toml"),
+        "pg-version = \"10\"\nlayout = \"plain\"\ntransaction = \"autocommit\"\n",
+    )
+    .expect("write");
     std::fs::create_dir(d.join("m")).expect("mkdir");
-    std::fs::write(d.join("m/001_users.sql"), "CREATE TABLE users (id bigint);\nCREATE INDEX users_id_idx ON users (id);\n").expect("write");
-    std::fs::write(d.join("m/002_old.sql"), "ALTER TABLE orders ADD COLUMN a int DEFAULT 1;\n").expect("write");
+    std::fs::write(
+        d.join("m/001_users.sql"),
+        "CREATE TABLE users (id bigint);\nCREATE INDEX users_id_idx ON users (id);\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("m/002_old.sql"),
+        "ALTER TABLE orders ADD COLUMN a int DEFAULT 1;\n",
+    )
+    .expect("write");
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "base"]);
     // a new migration that depends on the schema built by the old ones
-    std::fs::write(d.join("m/003_new.sql"), "ALTER TABLE users ADD COLUMN b int DEFAULT 2;\nCREATE INDEX users_b_idx ON users (b);\n").expect("write");
+    std::fs::write(
+        d.join("m/003_new.sql"),
+        "ALTER TABLE users ADD COLUMN b int DEFAULT 2;\nCREATE INDEX users_b_idx ON users (b);\n",
+    )
+    .expect("write");
     let all = migcheck(&["check", "m", "--format", "json"], d);
-    let changed = migcheck(&["check", "m", "--format", "json", "--changed-since", "HEAD"], d);
+    let changed = migcheck(
+        &["check", "m", "--format", "json", "--changed-since", "HEAD"],
+        d,
+    );
     let files = |o: &Output| -> Vec<String> {
-        let mut v: Vec<String> = json(o)["findings"].as_array().expect("a").iter().map(|f| f["file"].as_str().unwrap_or("").to_string()).collect();
+        let mut v: Vec<String> = json(o)["findings"]
+            .as_array()
+            .expect("a")
+            .iter()
+            .map(|f| f["file"].as_str().unwrap_or("").to_string())
+            .collect();
         v.dedup();
         v
     };
@@ -450,4 +482,45 @@ fn changed_since_reports_only_changed_migrations_but_reads_all() {
     assert_eq!(failing(&json(&changed)).len(), 2);
     let bad = migcheck(&["check", "m", "--changed-since", "no-such-rev"], d);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn transaction_mode_per_glob_and_reasoned_irreversible_marker() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::create_dir(d.join(".git")).expect("mkdir");
+    std::fs::write(
+        d.join("migcheck.toml"),
+        "layout = \"plain\"\ntransaction = \"transaction\"\n[transactions]\n\"concurrent/*.sql\" = \"autocommit\"\n",
+    )
+    .expect("write");
+    std::fs::create_dir(d.join("concurrent")).expect("mkdir");
+    let cic = "CREATE INDEX CONCURRENTLY i ON t (a);\n";
+    std::fs::write(d.join("concurrent/001_idx.sql"), cic).expect("write");
+    std::fs::write(d.join("002_idx.sql"), cic).expect("write");
+    let v = json(&migcheck(&["check", ".", "--format", "json"], d));
+    assert_eq!(
+        failing(&v),
+        [("MC030".to_string(), "002_idx.sql".to_string(), 1)]
+    );
+    // goose: a marker without a reason does not excuse a missing down part
+    let g = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        g.path().join("001_a.sql"),
+        "-- migcheck:irreversible\n-- +goose Up\nDROP TABLE old;\n",
+    )
+    .expect("write");
+    std::fs::write(
+        g.path().join("002_b.sql"),
+        "-- migcheck:irreversible -- the data is gone\n-- +goose Up\nDROP TABLE older;\n",
+    )
+    .expect("write");
+    let v = json(&migcheck(
+        &["check", ".", "--format", "json", "--no-config"],
+        g.path(),
+    ));
+    assert_eq!(
+        failing(&v),
+        [("MC020".to_string(), "001_a.sql".to_string(), 1)]
+    );
 }

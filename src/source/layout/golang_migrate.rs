@@ -8,20 +8,18 @@ use std::path::PathBuf;
 use super::*;
 
 pub fn units(ctx: &DirCtx<'_>, cfg: &LayoutConfig) -> Vec<Unit> {
-    pairs(ctx, Layout::GolangMigrate, |_| match cfg.transaction {
-        Some(TxMode::Autocommit) => (
-            TxMode::Autocommit,
-            "x-multi-statement declared in migcheck.toml: each statement runs on its own"
-                .to_string(),
-        ),
-        Some(m) => (
-            m,
-            format!("`transaction = \"{}\"` in migcheck.toml", m.name()),
-        ),
-        None => (
-            TxMode::Implicit,
-            "golang-migrate sends the whole file in one Exec: one implicit transaction".to_string(),
-        ),
+    pairs(ctx, Layout::GolangMigrate, |up| {
+        match cfg.transaction_for(&ctx.rel(up)) {
+            Some((TxMode::Autocommit, why)) => {
+                (TxMode::Autocommit, format!("x-multi-statement: {why}"))
+            }
+            Some(declared) => declared,
+            None => (
+                TxMode::Implicit,
+                "golang-migrate sends the whole file in one Exec: one implicit transaction"
+                    .to_string(),
+            ),
+        }
     })
 }
 

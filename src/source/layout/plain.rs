@@ -9,11 +9,10 @@ pub fn units(ctx: &DirCtx<'_>, cfg: &LayoutConfig) -> Vec<Unit> {
     ctx.files
         .iter()
         .map(|f| {
-            let (tx, reason) = match cfg.transaction {
-                Some(m) => (m, format!("`transaction = \"{}\"` in migcheck.toml", m.name())),
-                None => (TxMode::Implicit, "assumed: the file is sent as one string (declare `transaction` in migcheck.toml)".to_string()),
-            };
             let r = ctx.rel(f);
+            let (tx, reason) = cfg.transaction_for(&r).unwrap_or_else(|| {
+                (TxMode::Implicit, "assumed: the file is sent as one string (declare `transaction` in migcheck.toml)".to_string())
+            });
             Unit::new(Layout::Plain, r.trim_end_matches(".sql").to_string(), r, Some(Part::file(f.clone())), Down::None, tx, reason)
         })
         .collect()
