@@ -55,8 +55,10 @@ impl Rule for EnumValueInTransaction {
                     _ => {}
                 }
             }
-            // a later statement of the same transaction that uses an added value
-            for (ty, value, at) in &added {
+            // a later statement of the same transaction that uses an added value (adding the same
+            // label to another enum is not a use)
+            let adds_values = stmt.ops.iter().any(|o| matches!(o, Op::AlterType { .. }));
+            for (ty, value, at) in added.iter().filter(|_| !adds_values) {
                 if *at >= k {
                     continue;
                 }
