@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 
 use crate::ir::Span;
+use crate::pg::PgRange;
+#[cfg(test)]
 use crate::pg::PgVersion;
 use crate::rules::{self, Level};
 
@@ -28,7 +30,8 @@ pub enum RuleSetting {
 pub struct Config {
     /// The file it came from.
     pub path: Option<PathBuf>,
-    pub pg_version: Option<PgVersion>,
+    /// One version or a range of majors (`10..17`).
+    pub pg_version: Option<PgRange>,
     /// Migration paths to lint when none are given on the command line (relative to the file).
     pub paths: Vec<PathBuf>,
     pub exclude: Vec<String>,
@@ -150,7 +153,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigProblem>> {
         let vspan = shift(value.span());
         match k {
             "pg-version" => match value.get_ref() {
-                DeValue::String(s) => match s.parse::<PgVersion>() {
+                DeValue::String(s) => match s.parse::<PgRange>() {
                     Ok(v) => cfg.pg_version = Some(v),
                     Err(e) => problems.push(ConfigProblem {
                         message: e.to_string(),
@@ -158,7 +161,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigProblem>> {
                         span: vspan,
                     }),
                 },
-                DeValue::Integer(i) => match i.to_string().parse::<PgVersion>() {
+                DeValue::Integer(i) => match i.to_string().parse::<PgRange>() {
                     Ok(v) => cfg.pg_version = Some(v),
                     Err(e) => problems.push(ConfigProblem {
                         message: e.to_string(),
@@ -371,7 +374,10 @@ mod tests {
             Path::new("/x/migcheck.toml"),
         )
         .expect("valid");
-        assert_eq!(cfg.pg_version, Some(PgVersion::with_minor(11, 4)));
+        assert_eq!(
+            cfg.pg_version,
+            Some(PgRange::single(PgVersion::with_minor(11, 4)))
+        );
         assert_eq!(cfg.paths, vec![PathBuf::from("/x/db")]);
         assert_eq!(cfg.require_down, Some(false));
         assert_eq!(

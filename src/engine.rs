@@ -10,7 +10,7 @@ use crate::catalog::Catalog;
 use crate::config::{Config, RuleSetting};
 use crate::ir::{ObjName, Op, Span};
 use crate::parse::{self, How, Statement};
-use crate::pg::{PgVersion, classify, txn};
+use crate::pg::{PgRange, PgVersion, classify, txn};
 use crate::rules::{
     self, Direction, HeldLock, Level, OpCtx, PartCtx, StmtCtx, TxHow, TxInfo, UnitCtx, Violation,
 };
@@ -25,7 +25,10 @@ pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// Validated settings for one run over one migration directory.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The version being evaluated (one of `range`).
     pub version: PgVersion,
+    /// The configured target: one version or a range of majors.
+    pub range: PgRange,
     /// No version was configured: the default was used (and the output says so).
     pub version_assumed: bool,
     pub rules: BTreeMap<&'static str, RuleSetting>,
@@ -39,8 +42,9 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn from_config(cfg: &Config, version_flag: Option<PgVersion>) -> Settings {
+    pub fn from_config(cfg: &Config, version_flag: Option<PgRange>) -> Settings {
         let version = version_flag.or(cfg.pg_version);
+        let range = version.unwrap_or_else(|| PgRange::single(PgVersion::default_target()));
         let mut b = GlobSetBuilder::new();
         for pat in &cfg.exclude {
             if let Ok(g) = globset::Glob::new(pat) {
@@ -48,7 +52,8 @@ impl Settings {
             }
         }
         Settings {
-            version: version.unwrap_or_else(PgVersion::default_target),
+            version: range.from,
+            range,
             version_assumed: version.is_none(),
             rules: cfg.rules.clone(),
             require_down: cfg.require_down.unwrap_or(true),
@@ -110,6 +115,12 @@ pub struct Finding {
     pub help: String,
     pub notes: Vec<String>,
     pub doc: String,
+    /// With a version range: the versions this finding applies to, and the verdict in words
+    /// ("danger on 10; not flagged on 11–17").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pg_versions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -176,7 +187,118 @@ struct ParsedPart {
     anchor: Option<Span>,
 }
 
-/// Lints one migration directory (or file). `Err` only when the path itself cannot be used.
+/// Lints a migration directory for every version of the configured range and merges the
+/// findings: one finding per place, with the versions it applies to and a verdict.
+pub fn run(root: &Path, settings: &Settings) -> Result<RunResult, String> {
+    let versions = settings.range.versions();
+    if versions.len() == 1 {
+        return run_path(root, settings);
+    }
+    let mut merged: Option<RunResult> = None;
+    // (rule, file, span) → versions it fired on
+    let mut seen: BTreeMap<(&'static str, usize, Option<(usize, usize)>, String), Vec<u16>> =
+        BTreeMap::new();
+    for v in &versions {
+        let mut s = settings.clone();
+        s.version = *v;
+        let r = run_path(root, &s)?;
+        for f in &r.findings {
+            seen.entry((
+                f.rule,
+                f.file_index,
+                f.span.map(|x| (x.start, x.end)),
+                if f.span.is_none() {
+                    f.message.clone()
+                } else {
+                    String::new()
+                },
+            ))
+            .or_default()
+            .push(v.major);
+        }
+        match &mut merged {
+            None => merged = Some(r),
+            Some(m) => {
+                for f in r.findings {
+                    let key = (
+                        f.rule,
+                        f.file_index,
+                        f.span.map(|x| (x.start, x.end)),
+                        if f.span.is_none() {
+                            f.message.clone()
+                        } else {
+                            String::new()
+                        },
+                    );
+                    let known = m.findings.iter().any(|g| {
+                        (
+                            g.rule,
+                            g.file_index,
+                            g.span.map(|x| (x.start, x.end)),
+                            if g.span.is_none() {
+                                g.message.clone()
+                            } else {
+                                String::new()
+                            },
+                        ) == key
+                    });
+                    if !known {
+                        m.findings.push(f);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = merged.unwrap_or_default();
+    let all: Vec<u16> = versions.iter().map(|v| v.major).collect();
+    for f in &mut out.findings {
+        let key = (
+            f.rule,
+            f.file_index,
+            f.span.map(|x| (x.start, x.end)),
+            if f.span.is_none() {
+                f.message.clone()
+            } else {
+                String::new()
+            },
+        );
+        let on = seen.get(&key).cloned().unwrap_or_default();
+        let off: Vec<u16> = all.iter().copied().filter(|m| !on.contains(m)).collect();
+        f.pg_versions = on.iter().map(u16::to_string).collect();
+        f.verdict = Some(if off.is_empty() {
+            format!(
+                "{} on every version {}",
+                f.level,
+                crate::pg::version::compact(&all)
+            )
+        } else {
+            format!(
+                "{} on {}; not flagged on {}",
+                f.level,
+                crate::pg::version::compact(&on),
+                crate::pg::version::compact(&off)
+            )
+        });
+    }
+    out.findings.sort_by(|a, b| {
+        (
+            a.file_index,
+            a.span.map_or(0, |s| s.start),
+            a.rule,
+            &a.message,
+        )
+            .cmp(&(
+                b.file_index,
+                b.span.map_or(0, |s| s.start),
+                b.rule,
+                &b.message,
+            ))
+    });
+    Ok(out)
+}
+
+/// Lints one migration directory (or file) for `settings.version`. `Err` only when the path
+/// itself cannot be used.
 pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
     let disc = discover::discover(
         root,
@@ -370,6 +492,8 @@ impl Runner<'_> {
             help: v.help.unwrap_or_else(|| meta.help.clone()),
             notes: v.notes,
             doc: meta.doc_path.clone(),
+            pg_versions: Vec::new(),
+            verdict: None,
         });
     }
 

@@ -15,7 +15,7 @@ use codespan_reporting::term::{self, termcolor::Buffer};
 use migcheck::cli::{CheckArgs, Cli, ColorChoice, Command, DiscoverArgs, Format, RulesArgs};
 use migcheck::config::{self, Config, ConfigError};
 use migcheck::engine::{self, RunResult, Settings};
-use migcheck::pg::PgVersion;
+use migcheck::pg::{PgRange, PgVersion};
 use migcheck::report;
 use migcheck::rules;
 use migcheck::source::layout::Layout;
@@ -235,7 +235,7 @@ fn discover(args: &DiscoverArgs, out: &mut Vec<u8>) -> Result<(), Fatal> {
 fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> {
     let version_flag = match &args.pg_version {
         Some(v) => Some(
-            v.parse::<PgVersion>()
+            v.parse::<PgRange>()
                 .map_err(|e| Fatal::Message(format!("--pg-version: {e}")))?,
         ),
         None => None,
@@ -255,9 +255,9 @@ fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> 
             settings.layout = forced;
         }
         settings.only_files = only.clone();
-        version = Some(version.map_or(settings.version, |v: PgVersion| v.min(settings.version)));
+        version = Some(version.unwrap_or(settings.range));
         assumed |= settings.version_assumed;
-        let r = engine::run_path(path, &settings).map_err(Fatal::Message)?;
+        let r = engine::run(path, &settings).map_err(Fatal::Message)?;
         let offset = all.files.len();
         all.files.extend(r.files);
         all.findings.extend(r.findings.into_iter().map(|mut f| {
@@ -266,7 +266,7 @@ fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> 
         }));
         all.stats.add(&r.stats);
     }
-    let version = version.unwrap_or_else(PgVersion::default_target);
+    let version = version.unwrap_or_else(|| PgRange::single(PgVersion::default_target()));
     let summary = report::summarize(&all.findings, &all.stats, version, assumed);
     let io = match args.format {
         Format::Text => report::text::write(out, color, &all.files, &all.findings, &summary),

@@ -524,3 +524,43 @@ fn transaction_mode_per_glob_and_reasoned_irreversible_marker() {
         [("MC020".to_string(), "001_a.sql".to_string(), 1)]
     );
 }
+
+#[test]
+fn a_version_range_gives_one_verdict_per_finding() {
+    let o = migcheck(
+        &[
+            "check",
+            "fixtures/projects/black-friday",
+            "--pg-version",
+            "10..17",
+            "--format",
+            "json",
+        ],
+        &common::root(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    assert_eq!(v["summary"]["pg_version"], "10..17");
+    let f = |rule: &str| {
+        v["findings"]
+            .as_array()
+            .and_then(|a| a.iter().find(|f| f["rule"] == rule))
+            .cloned()
+            .expect("finding")
+    };
+    assert_eq!(f("MC010")["pg_versions"], serde_json::json!(["10"]));
+    assert_eq!(f("MC010")["verdict"], "danger on 10; not flagged on 11–17");
+    assert_eq!(f("MC020")["verdict"], "danger on every version 10–17");
+    insta::assert_snapshot!(
+        "black_friday_range",
+        stdout(&migcheck(
+            &[
+                "check",
+                "fixtures/projects/black-friday",
+                "--pg-version",
+                "10..17"
+            ],
+            &common::root()
+        ))
+    );
+}

@@ -143,7 +143,8 @@ fn each_docs_bad_example_triggers_its_rule_and_good_does_not() {
         if !m.examples_lintable {
             continue;
         }
-        let mut settings = Settings::from_config(&Config::default(), m.example_pg_version);
+        let mut settings =
+            Settings::from_config(&Config::default(), m.example_pg_version.map(Into::into));
         settings.require_down = false;
         for (heading, should_fire) in [("### Bad", true), ("### Good", false)] {
             let path = dir.path().join(format!("{}-{}.sql", m.id, &heading[4..]));
@@ -172,8 +173,10 @@ fn messages_follow_the_house_style() {
         .expect("fixtures")
         .filter_map(Result::ok)
     {
-        let settings =
-            Settings::from_config(&Config::default(), migcheck::pg::PgVersion::new(10).into());
+        let settings = Settings::from_config(
+            &Config::default(),
+            Some(migcheck::pg::PgVersion::new(10).into()),
+        );
         let result = engine::run_path(&dir.path(), &settings).expect("runs");
         for f in &result.findings {
             let first = f.message.chars().next().unwrap_or('x');

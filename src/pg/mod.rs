@@ -10,4 +10,4 @@ pub mod version;
 
 pub use facts::{Fact, FactRow, InTxn, lookup};
 pub use lock::LockMode;
-pub use version::PgVersion;
+pub use version::{PgRange, PgVersion};

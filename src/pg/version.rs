@@ -126,6 +126,96 @@ impl FromStr for PgVersion {
     }
 }
 
+/// A target: one version (`16`, `14.4`) or a range of majors (`10..17`, both ends included)
+/// for a fleet on mixed versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PgRange {
+    pub from: PgVersion,
+    pub to: PgVersion,
+}
+
+impl PgRange {
+    pub fn single(v: PgVersion) -> Self {
+        PgRange { from: v, to: v }
+    }
+
+    pub fn is_single(&self) -> bool {
+        self.from == self.to
+    }
+
+    /// The versions to evaluate: the single version, or every major of the range.
+    pub fn versions(&self) -> Vec<PgVersion> {
+        if self.is_single() {
+            return vec![self.from];
+        }
+        (self.from.major..=self.to.major)
+            .map(PgVersion::new)
+            .collect()
+    }
+}
+
+impl From<PgVersion> for PgRange {
+    fn from(v: PgVersion) -> Self {
+        PgRange::single(v)
+    }
+}
+
+impl fmt::Display for PgRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_single() {
+            write!(f, "{}", self.from)
+        } else {
+            write!(f, "{}..{}", self.from, self.to)
+        }
+    }
+}
+
+impl FromStr for PgRange {
+    type Err = VersionError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once("..") {
+            None => Ok(PgRange::single(s.parse()?)),
+            Some((a, b)) => {
+                let from: PgVersion = a.parse()?;
+                let to: PgVersion = b.trim_start_matches('=').parse()?;
+                if to < from {
+                    return Err(VersionError::Syntax(s.to_string()));
+                }
+                if from.major == to.major {
+                    return Ok(PgRange::single(from));
+                }
+                Ok(PgRange {
+                    from: PgVersion::new(from.major),
+                    to: PgVersion::new(to.major),
+                })
+            }
+        }
+    }
+}
+
+/// Compact list of majors: `10`, `11–17`, `10, 12–13`.
+pub fn compact(majors: &[u16]) -> String {
+    let mut ranges: Vec<(u16, u16)> = Vec::new();
+    for &m in majors {
+        match ranges.last_mut() {
+            Some((_, hi)) if *hi + 1 == m => *hi = m,
+            _ => ranges.push((m, m)),
+        }
+    }
+    ranges
+        .iter()
+        .map(|(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}–{b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +234,17 @@ mod tests {
         assert_eq!(v(" 16 ").to_string(), "16");
         assert_eq!(v("14.3").to_string(), "14.3");
         assert_eq!(v("pg16"), v("16"));
+    }
+
+    #[test]
+    fn ranges() {
+        let r: PgRange = "10..17".parse().expect("range");
+        assert_eq!(r.versions().len(), 8);
+        assert_eq!(r.to_string(), "10..17");
+        assert!("16".parse::<PgRange>().expect("single").is_single());
+        assert!("17..10".parse::<PgRange>().is_err());
+        assert!("9.6..12".parse::<PgRange>().is_err());
+        assert_eq!(compact(&[10, 11, 12, 14]), "10–12, 14");
     }
 
     #[test]

@@ -7,7 +7,7 @@ pub mod text;
 use serde::Serialize;
 
 use crate::engine::{Finding, Stats};
-use crate::pg::PgVersion;
+use crate::pg::PgRange;
 use crate::rules::Level;
 
 /// What every format reports at the end.
@@ -55,12 +55,7 @@ pub fn failing(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.level >= Level::Danger)
 }
 
-pub fn summarize(
-    findings: &[Finding],
-    stats: &Stats,
-    version: PgVersion,
-    assumed: bool,
-) -> Summary {
+pub fn summarize(findings: &[Finding], stats: &Stats, version: PgRange, assumed: bool) -> Summary {
     let mut counts = LevelCounts::default();
     for f in findings {
         match f.level {

@@ -50,6 +50,9 @@ pub fn write(
         }
         notes.push(format!("help: {}", f.help));
         notes.extend(f.notes.iter().map(|n| format!("note: {n}")));
+        if let Some(v) = &f.verdict {
+            notes.push(format!("versions: {v}"));
+        }
         notes.push(format!("see: {} (`migcheck explain {}`)", f.doc, f.rule));
         d = d.with_notes(notes);
         let mut buf = if color {

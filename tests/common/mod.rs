@@ -30,7 +30,7 @@ pub fn settings(cfg: Option<&Path>) -> Settings {
 }
 
 pub fn run(path: &Path, settings: &Settings) -> RunResult {
-    engine::run_path(path, settings).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    engine::run(path, settings).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The text output users see (no colour), summary line included.
@@ -39,7 +39,7 @@ pub fn render(r: &RunResult, settings: &Settings) -> String {
     let summary = report::summarize(
         &r.findings,
         &r.stats,
-        settings.version,
+        settings.range,
         settings.version_assumed,
     );
     report::text::write(&mut out, false, &r.files, &r.findings, &summary)
