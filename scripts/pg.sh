@@ -215,6 +215,11 @@ ensure_user() {
 
 pick_runner() {
   [[ -z "$RUNNER" ]] || return 0
+  case "${MIGCHECK_PG_RUNNER:-}" in   # force one (for testing the fallbacks)
+    runuser|setpriv|su) RUNNER="$MIGCHECK_PG_RUNNER"; return 0 ;;
+    '') ;;
+    *) die "MIGCHECK_PG_RUNNER must be runuser, setpriv or su (got '$MIGCHECK_PG_RUNNER')" ;;
+  esac
   if command -v runuser >/dev/null 2>&1 && runuser -u "$PG_USER" -- true 2>/dev/null; then
     RUNNER=runuser
   elif command -v setpriv >/dev/null 2>&1 \
@@ -297,6 +302,10 @@ cmd_start() {
   ensure_user
   ensure_bindir_usable "$bindir"
 
+  # Lexical pre-check so that a too-long path is refused before mkdir.
+  local lex="$datadir"; [[ "$lex" == /* ]] || lex="$PWD/$lex"
+  (( ${#lex} + ${#port} + 10 <= 107 )) \
+    || die "unix socket path $lex/.s.PGSQL.$port would be over the 107-byte limit: use a shorter datadir path"
   datadir="$(abs_dir "$datadir")"
   local sock="$datadir/.s.PGSQL.$port"
   (( ${#sock} <= 107 )) \

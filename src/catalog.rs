@@ -19,6 +19,8 @@ pub struct Table {
     pub partitioned: bool,
     pub columns: Vec<Column>,
     pub checks: Vec<Check>,
+    /// Indexes by name with the columns they list (expressions are not resolved).
+    pub indexes: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +59,7 @@ impl Catalog {
             partitioned: false,
             columns: Vec::new(),
             checks: Vec::new(),
+            indexes: Vec::new(),
         }))
     }
 
@@ -121,6 +124,7 @@ impl Catalog {
                         })
                         .collect(),
                     checks,
+                    indexes: Vec::new(),
                 };
                 self.tables.insert(key(&table.name), t);
             }
@@ -212,7 +216,36 @@ impl Catalog {
                         .retain(|c| c.name.as_deref() != Some(name.as_str()));
                 }
             }
+            Op::CreateIndex {
+                name,
+                table,
+                columns,
+                ..
+            } => {
+                if let Some(t) = self.table_mut(&table.name) {
+                    t.indexes
+                        .push((name.clone().unwrap_or_default(), columns.clone()));
+                }
+            }
+            Op::DropIndex { names, .. } => {
+                for t in self.tables.values_mut() {
+                    t.indexes
+                        .retain(|(n, _)| !names.iter().any(|x| &x.name == n));
+                }
+            }
             _ => {}
+        }
+    }
+
+    /// Whether an index of the table is known to list `column` (or the table's indexes are
+    /// unknown: it predates the migrations migcheck read).
+    pub fn maybe_indexed(&self, table: &ObjName, column: &str) -> bool {
+        match self.table(table) {
+            Some(t) if t.created_in.is_some() => t
+                .indexes
+                .iter()
+                .any(|(_, cols)| cols.iter().any(|c| c == column)),
+            _ => true,
         }
     }
 }

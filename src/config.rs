@@ -42,6 +42,8 @@ pub struct Config {
     pub layout: Option<crate::source::layout::Layout>,
     /// How plain `.sql` files are run (and golang-migrate's multi-statement mode).
     pub transaction: Option<crate::source::layout::TxMode>,
+    /// The TimeZone of the migration session (decides timestamp ↔ timestamptz rewrites).
+    pub session_timezone: Option<String>,
     /// `[transactions]`: glob → transaction mode, in file order.
     pub transactions: Vec<(String, crate::source::layout::TxMode)>,
 }
@@ -70,6 +72,7 @@ const KEYS: &[&str] = &[
     "layout",
     "transaction",
     "transactions",
+    "session-timezone",
 ];
 
 /// Finds the config for `start` (a file or directory): the nearest `.migcheck.toml` or
@@ -216,6 +219,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigProblem>> {
                 },
                 _ => problems.push(ConfigProblem {
                     message: "`layout` must be a string".into(),
+                    label: "expected a string".into(),
+                    span: vspan,
+                }),
+            },
+            "session-timezone" => match value.get_ref() {
+                DeValue::String(z) => cfg.session_timezone = Some(z.to_string()),
+                _ => problems.push(ConfigProblem {
+                    message: "`session-timezone` must be a string such as \"UTC\"".into(),
                     label: "expected a string".into(),
                     span: vspan,
                 }),

@@ -37,6 +37,8 @@ pub struct Settings {
     /// `--layout` / `layout = ...`.
     pub layout: Option<Layout>,
     pub layout_config: LayoutConfig,
+    /// The migration session's TimeZone is UTC (`session-timezone` in migcheck.toml).
+    pub session_utc: bool,
     /// Report only units with a file in this set (`--changed-since`); all are still replayed.
     pub only_files: Option<std::collections::HashSet<PathBuf>>,
 }
@@ -72,6 +74,12 @@ impl Settings {
                     .collect(),
             },
             only_files: None,
+            session_utc: cfg.session_timezone.as_deref().is_some_and(|z| {
+                matches!(
+                    z.to_ascii_uppercase().as_str(),
+                    "UTC" | "ETC/UTC" | "GMT" | "ETC/GMT" | "UCT" | "ZULU"
+                )
+            }),
         }
     }
 
@@ -711,6 +719,7 @@ impl Runner<'_> {
                     layout_unit: unit,
                     direction: dir,
                     source,
+                    session_utc: settings.session_utc,
                 };
                 for reg in rules::registry() {
                     let Some(level) = settings.level_of(&reg.meta) else {

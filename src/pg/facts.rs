@@ -239,9 +239,14 @@ pub fn is_extrapolated(version: PgVersion) -> bool {
 
 /// The majors (as compact ranges, e.g. `10–18` or `10, 12–18`) where `pred` holds for `fact`.
 pub fn majors_where(fact: Fact, pred: impl Fn(&FactRow) -> bool) -> String {
+    majors_where_op(fact.op_id(), pred)
+}
+
+/// [`majors_where`] by `facts.tsv` op id.
+pub fn majors_where_op(op: &str, pred: impl Fn(&FactRow) -> bool) -> String {
     let mut ranges: Vec<(u16, u16)> = Vec::new();
     for major in OLDEST_KNOWN..=NEWEST_KNOWN {
-        let Some(row) = lookup(fact, PgVersion::new(major)) else {
+        let Some(row) = lookup_op(op, PgVersion::new(major)) else {
             continue;
         };
         if !pred(row) {

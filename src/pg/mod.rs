@@ -6,6 +6,7 @@ pub mod facts;
 pub mod functions;
 pub mod lock;
 pub mod txn;
+pub mod types;
 pub mod version;
 
 pub use facts::{Fact, FactRow, InTxn, lookup};

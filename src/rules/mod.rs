@@ -16,6 +16,7 @@ pub mod table;
 mod add_column_default_rewrite;
 mod add_column_not_null_no_default;
 mod add_column_volatile_default;
+mod alter_column_type_rewrite;
 mod concurrently_in_transaction;
 mod create_index_non_concurrently;
 mod down_does_not_revert;
@@ -178,6 +179,8 @@ pub struct OpCtx<'a> {
     pub layout_unit: &'a crate::source::layout::Unit,
     pub direction: Direction,
     pub source: &'a crate::source::text::SourceText,
+    /// The migration session's TimeZone is UTC (`session-timezone` in migcheck.toml).
+    pub session_utc: bool,
 }
 
 impl OpCtx<'_> {
@@ -256,6 +259,7 @@ static REGISTRY: &[&dyn Rule] = &[
     &enum_value_in_transaction::EnumValueInTransaction,
     &lock_held_across_statements::LockHeldAcrossStatements,
     &transaction_nesting::TransactionNesting,
+    &alter_column_type_rewrite::AlterColumnTypeRewrite,
 ];
 
 /// Ids that existed once and were renamed or removed: (old id, what to use instead).

@@ -1,0 +1,192 @@
+//! PostgreSQL type names as written in migrations, normalised (`character varying(50)` →
+//! `varchar(50)`, `int` → `integer`), and what `ALTER COLUMN ... TYPE` costs between two of them:
+//! each type change maps to a measured row of `facts.tsv`.
+
+/// A normalised type: base name, type modifiers, array dimensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgType {
+    pub base: String,
+    pub mods: Vec<u32>,
+    pub array: bool,
+}
+
+impl std::fmt::Display for PgType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.base)?;
+        if !self.mods.is_empty() {
+            let m: Vec<String> = self.mods.iter().map(u32::to_string).collect();
+            write!(f, "({})", m.join(","))?;
+        }
+        if self.array {
+            f.write_str("[]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Normalises a type as written (lower case, `text_of` spacing from the parser).
+pub fn normalize(written: &str) -> PgType {
+    let mut t = written.trim().to_ascii_lowercase();
+    let array = t.ends_with("[]") || t.starts_with('_');
+    while t.ends_with("[]") {
+        t.truncate(t.len() - 2);
+        t = t.trim_end().to_string();
+    }
+    // strip a schema qualification of built-ins
+    if let Some(rest) = t.strip_prefix("pg_catalog.") {
+        t = rest.to_string();
+    }
+    let (name, mods) = match t.find('(') {
+        Some(p) => {
+            let close = t.rfind(')').unwrap_or(t.len());
+            let inner = &t[p + 1..close.max(p + 1)];
+            let mods: Vec<u32> = inner
+                .split(',')
+                .filter_map(|m| m.trim().parse().ok())
+                .collect();
+            // `timestamp(3) with time zone`: keep the words after the modifier
+            let after = t.get(close + 1..).unwrap_or("").trim();
+            (
+                format!("{} {}", t[..p].trim(), after).trim().to_string(),
+                mods,
+            )
+        }
+        None => (t.clone(), Vec::new()),
+    };
+    let base = match name.as_str() {
+        "int" | "int4" | "integer" | "serial" | "serial4" => "integer",
+        "int8" | "bigint" | "bigserial" | "serial8" => "bigint",
+        "int2" | "smallint" | "smallserial" | "serial2" => "smallint",
+        "character varying" | "varchar" => "varchar",
+        "character" | "char" | "bpchar" => "char",
+        "decimal" | "numeric" => "numeric",
+        "bool" | "boolean" => "boolean",
+        "float8" | "double precision" => "double precision",
+        "float4" | "real" => "real",
+        "timestamp" | "timestamp without time zone" => "timestamp",
+        "timestamptz" | "timestamp with time zone" => "timestamptz",
+        "time" | "time without time zone" => "time",
+        "timetz" | "time with time zone" => "timetz",
+        other => other,
+    }
+    .to_string();
+    PgType { base, mods, array }
+}
+
+/// The measured operation (`facts.tsv` op id) that `ALTER COLUMN ... TYPE from → to` is, when
+/// migcheck has measured that kind of change. `utc`: the migration session's TimeZone is UTC.
+pub fn type_change_fact(from: &PgType, to: &PgType, utc: bool) -> Option<&'static str> {
+    if from == to {
+        return Some("type_same_type");
+    }
+    if from.array != to.array {
+        return None;
+    }
+    let (f, t) = (from.base.as_str(), to.base.as_str());
+    Some(match (f, t) {
+        ("varchar", "varchar") => match (from.mods.first(), to.mods.first()) {
+            (Some(a), Some(b)) if b >= a => "type_varchar50_to_varchar100",
+            (Some(_), Some(_)) => "type_varchar50_to_varchar20",
+            (Some(_), None) => "type_varchar50_to_varchar_unbounded",
+            (None, None) => "type_same_type",
+            (None, Some(_)) => "type_text_to_varchar100",
+        },
+        ("varchar", "text") => "type_varchar50_to_text",
+        ("text", "varchar") if to.mods.is_empty() => "type_text_to_varchar_unbounded",
+        ("text", "varchar") => "type_text_to_varchar100",
+        ("numeric", "numeric") => match (from.mods.as_slice(), to.mods.as_slice()) {
+            (_, []) => "type_numeric_10_2_to_numeric",
+            ([p1, s1], [p2, s2]) if s1 == s2 && p2 >= p1 => "type_numeric_10_2_to_12_2",
+            ([p1], [p2]) if p2 >= p1 => "type_numeric_10_2_to_12_2",
+            ([p1, s1], [p2, s2]) if s1 == s2 && p2 < p1 => "type_numeric_10_2_to_8_2",
+            _ => "type_numeric_10_2_to_12_4",
+        },
+        ("timestamp", "timestamptz") if utc => "type_timestamp_to_timestamptz_utc",
+        ("timestamp", "timestamptz") => "type_timestamp_to_timestamptz_nonutc",
+        ("timestamptz", "timestamp") if utc => "type_timestamptz_to_timestamp_utc",
+        ("timestamptz", "timestamp") => "type_timestamptz_to_timestamp_nonutc",
+        ("integer" | "smallint", "bigint") | ("smallint", "integer") => "type_int_to_bigint",
+        ("integer" | "smallint" | "bigint", "text" | "varchar") => "type_int_to_text",
+        _ => return None,
+    })
+}
+
+/// Documented binary-coercible pairs that were not measured (PostgreSQL docs: ALTER TABLE notes,
+/// `pg_cast` with `castmethod = 'b'`): no rewrite.
+pub fn binary_coercible(from: &PgType, to: &PgType) -> bool {
+    matches!(
+        (from.base.as_str(), to.base.as_str()),
+        ("cidr", "inet") | ("xml", "text") | ("char", "text") | ("char", "varchar")
+    ) && from.array == to.array
+        && to.mods.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises() {
+        assert_eq!(
+            normalize("character varying(50)").to_string(),
+            "varchar(50)"
+        );
+        assert_eq!(normalize("int").to_string(), "integer");
+        assert_eq!(normalize("numeric(10,2)").mods, vec![10, 2]);
+        assert_eq!(normalize("timestamp with time zone").base, "timestamptz");
+        assert_eq!(normalize("timestamp(3) with time zone").base, "timestamptz");
+        assert_eq!(normalize("text[]").to_string(), "text[]");
+        assert_eq!(normalize("bigserial").base, "bigint");
+    }
+
+    #[test]
+    fn maps_to_measured_changes() {
+        let f = |a: &str, b: &str| type_change_fact(&normalize(a), &normalize(b), false);
+        assert_eq!(
+            f("varchar(50)", "varchar(100)"),
+            Some("type_varchar50_to_varchar100")
+        );
+        assert_eq!(
+            f("varchar(50)", "character varying(20)"),
+            Some("type_varchar50_to_varchar20")
+        );
+        assert_eq!(f("varchar(50)", "text"), Some("type_varchar50_to_text"));
+        assert_eq!(f("text", "varchar(10)"), Some("type_text_to_varchar100"));
+        assert_eq!(
+            f("numeric(10,2)", "numeric(12,2)"),
+            Some("type_numeric_10_2_to_12_2")
+        );
+        assert_eq!(
+            f("numeric(10,2)", "numeric(12,4)"),
+            Some("type_numeric_10_2_to_12_4")
+        );
+        assert_eq!(f("int", "bigint"), Some("type_int_to_bigint"));
+        assert_eq!(f("int4", "integer"), Some("type_same_type"));
+        assert_eq!(
+            type_change_fact(&normalize("timestamp"), &normalize("timestamptz"), true),
+            Some("type_timestamp_to_timestamptz_utc")
+        );
+        assert_eq!(f("uuid", "text"), None);
+        for id in [
+            "type_varchar50_to_varchar100",
+            "type_varchar50_to_varchar20",
+            "type_varchar50_to_varchar_unbounded",
+            "type_same_type",
+            "type_text_to_varchar100",
+            "type_varchar50_to_text",
+            "type_text_to_varchar_unbounded",
+            "type_numeric_10_2_to_numeric",
+            "type_numeric_10_2_to_12_2",
+            "type_numeric_10_2_to_8_2",
+            "type_numeric_10_2_to_12_4",
+            "type_timestamp_to_timestamptz_utc",
+            "type_timestamp_to_timestamptz_nonutc",
+            "type_timestamptz_to_timestamp_utc",
+            "type_timestamptz_to_timestamp_nonutc",
+            "type_int_to_bigint",
+            "type_int_to_text",
+        ] {
+            assert!(!crate::pg::facts::rows_of(id).is_empty(), "{id}");
+        }
+    }
+}
