@@ -95,6 +95,8 @@ install_major() { # <major>
     || die "only Linux x86_64 is supported (the npm package is $PKG), this is $(uname -s)/$(uname -m)"
   need_cmd node "install Node.js >= 16 (Debian: apt-get install -y nodejs npm)"
   need_cmd npm "install npm (Debian: apt-get install -y npm)"
+  node -e 'process.exit(+process.versions.node.split(".")[0] < 16 ? 1 : 0)' \
+    || die "Node.js >= 16 is required (found $(node --version 2>&1))"
   need_cmd tar "install tar"
   need_cmd gzip "install gzip"
 

@@ -203,54 +203,20 @@ pub fn run(root: &Path, settings: &Settings) -> Result<RunResult, String> {
         return run_path(root, settings);
     }
     let mut merged: Option<RunResult> = None;
-    // (rule, file, span) → versions it fired on
-    let mut seen: BTreeMap<(&'static str, usize, Option<(usize, usize)>, String), Vec<u16>> =
-        BTreeMap::new();
+    let mut seen: BTreeMap<FindingKey, Vec<u16>> = BTreeMap::new();
     for v in &versions {
         let mut s = settings.clone();
         s.version = *v;
         let r = run_path(root, &s)?;
         for f in &r.findings {
-            seen.entry((
-                f.rule,
-                f.file_index,
-                f.span.map(|x| (x.start, x.end)),
-                if f.span.is_none() {
-                    f.message.clone()
-                } else {
-                    String::new()
-                },
-            ))
-            .or_default()
-            .push(v.major);
+            seen.entry(finding_key(f)).or_default().push(v.major);
         }
         match &mut merged {
             None => merged = Some(r),
             Some(m) => {
                 for f in r.findings {
-                    let key = (
-                        f.rule,
-                        f.file_index,
-                        f.span.map(|x| (x.start, x.end)),
-                        if f.span.is_none() {
-                            f.message.clone()
-                        } else {
-                            String::new()
-                        },
-                    );
-                    let known = m.findings.iter().any(|g| {
-                        (
-                            g.rule,
-                            g.file_index,
-                            g.span.map(|x| (x.start, x.end)),
-                            if g.span.is_none() {
-                                g.message.clone()
-                            } else {
-                                String::new()
-                            },
-                        ) == key
-                    });
-                    if !known {
+                    let key = finding_key(&f);
+                    if !m.findings.iter().any(|g| finding_key(g) == key) {
                         m.findings.push(f);
                     }
                 }
@@ -260,17 +226,7 @@ pub fn run(root: &Path, settings: &Settings) -> Result<RunResult, String> {
     let mut out = merged.unwrap_or_default();
     let all: Vec<u16> = versions.iter().map(|v| v.major).collect();
     for f in &mut out.findings {
-        let key = (
-            f.rule,
-            f.file_index,
-            f.span.map(|x| (x.start, x.end)),
-            if f.span.is_none() {
-                f.message.clone()
-            } else {
-                String::new()
-            },
-        );
-        let on = seen.get(&key).cloned().unwrap_or_default();
+        let on = seen.get(&finding_key(f)).cloned().unwrap_or_default();
         let off: Vec<u16> = all.iter().copied().filter(|m| !on.contains(m)).collect();
         f.pg_versions = on.iter().map(u16::to_string).collect();
         f.verdict = Some(if off.is_empty() {
@@ -288,7 +244,25 @@ pub fn run(root: &Path, settings: &Settings) -> Result<RunResult, String> {
             )
         });
     }
-    out.findings.sort_by(|a, b| {
+    sort_findings(&mut out.findings);
+    Ok(out)
+}
+
+/// Identity of a finding across versions: rule, file, span (file-level findings: message).
+type FindingKey = (&'static str, usize, Option<(usize, usize)>, String);
+
+fn finding_key(f: &Finding) -> FindingKey {
+    let msg = if f.span.is_none() {
+        f.message.clone()
+    } else {
+        String::new()
+    };
+    (f.rule, f.file_index, f.span.map(|x| (x.start, x.end)), msg)
+}
+
+/// Deterministic order: file (run order), position, rule, message.
+fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
         (
             a.file_index,
             a.span.map_or(0, |s| s.start),
@@ -302,7 +276,6 @@ pub fn run(root: &Path, settings: &Settings) -> Result<RunResult, String> {
                 &b.message,
             ))
     });
-    Ok(out)
 }
 
 /// Lints one migration directory (or file) for `settings.version`. `Err` only when the path
@@ -401,20 +374,7 @@ pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
         }
     }
     let mut out = r.out;
-    out.findings.sort_by(|a, b| {
-        (
-            a.file_index,
-            a.span.map_or(0, |s| s.start),
-            a.rule,
-            &a.message,
-        )
-            .cmp(&(
-                b.file_index,
-                b.span.map_or(0, |s| s.start),
-                b.rule,
-                &b.message,
-            ))
-    });
+    sort_findings(&mut out.findings);
     out.layouts
         .push((root.to_path_buf(), disc.detection, disc.units));
     Ok(out)
