@@ -216,6 +216,21 @@ impl Catalog {
                         .retain(|c| c.name.as_deref() != Some(name.as_str()));
                 }
             }
+            Op::CreateView {
+                name,
+                materialized: true,
+            } => {
+                // a materialized view has storage, indexes and refreshes like a table
+                let t = Table {
+                    name: name.clone(),
+                    created_in: Some(unit),
+                    partitioned: false,
+                    columns: Vec::new(),
+                    checks: Vec::new(),
+                    indexes: Vec::new(),
+                };
+                self.tables.insert(key(name), t);
+            }
             Op::CreateIndex {
                 name,
                 table,
@@ -235,6 +250,13 @@ impl Catalog {
             }
             _ => {}
         }
+    }
+
+    /// The table an index belongs to, when the migrations created it.
+    pub fn table_of_index(&self, index: &str) -> Option<&Table> {
+        self.tables
+            .values()
+            .find(|t| t.indexes.iter().any(|(n, _)| n == index))
     }
 
     /// Whether an index of the table is known to list `column` (or the table's indexes are

@@ -42,6 +42,8 @@ pub struct Config {
     pub layout: Option<crate::source::layout::Layout>,
     /// How plain `.sql` files are run (and golang-migrate's multi-statement mode).
     pub transaction: Option<crate::source::layout::TxMode>,
+    /// The role running migrations has a lock_timeout (turns missing-lock-timeout off).
+    pub lock_timeout_on_role: Option<bool>,
     /// The TimeZone of the migration session (decides timestamp ↔ timestamptz rewrites).
     pub session_timezone: Option<String>,
     /// `[transactions]`: glob → transaction mode, in file order.
@@ -73,6 +75,7 @@ const KEYS: &[&str] = &[
     "transaction",
     "transactions",
     "session-timezone",
+    "lock-timeout-on-role",
 ];
 
 /// Finds the config for `start` (a file or directory): the nearest `.migcheck.toml` or
@@ -220,6 +223,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigProblem>> {
                 _ => problems.push(ConfigProblem {
                     message: "`layout` must be a string".into(),
                     label: "expected a string".into(),
+                    span: vspan,
+                }),
+            },
+            "lock-timeout-on-role" => match value.get_ref() {
+                DeValue::Boolean(b) => cfg.lock_timeout_on_role = Some(*b),
+                _ => problems.push(ConfigProblem {
+                    message: "`lock-timeout-on-role` must be `true` or `false`".into(),
+                    label: "expected a boolean".into(),
                     span: vspan,
                 }),
             },

@@ -39,6 +39,8 @@ pub struct Settings {
     pub layout_config: LayoutConfig,
     /// The migration session's TimeZone is UTC (`session-timezone` in migcheck.toml).
     pub session_utc: bool,
+    /// `lock-timeout-on-role = true` in migcheck.toml.
+    pub lock_timeout_on_role: bool,
     /// Report only units with a file in this set (`--changed-since`); all are still replayed.
     pub only_files: Option<std::collections::HashSet<PathBuf>>,
 }
@@ -74,6 +76,7 @@ impl Settings {
                     .collect(),
             },
             only_files: None,
+            lock_timeout_on_role: cfg.lock_timeout_on_role.unwrap_or(false),
             session_utc: cfg.session_timezone.as_deref().is_some_and(|z| {
                 matches!(
                     z.to_ascii_uppercase().as_str(),
@@ -712,6 +715,7 @@ impl Runner<'_> {
             locks: &locks,
             source,
             tx_mode,
+            lock_timeout_on_role: settings.lock_timeout_on_role,
         };
         for reg in rules::registry() {
             let Some(level) = settings.level_of(&reg.meta) else {

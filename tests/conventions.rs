@@ -36,7 +36,9 @@ fn ids_and_names_are_unique_and_well_formed() {
         assert!(ids.insert(m.id), "duplicate id {}", m.id);
         assert!(names.insert(m.name), "duplicate name {}", m.name);
         assert!(
-            m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+            m.name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
             "name must be kebab-case: {}",
             m.name
         );

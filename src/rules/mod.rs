@@ -14,6 +14,24 @@ use crate::pg::{Fact, FactRow, PgVersion, facts};
 pub mod table;
 
 mod add_column_default_rewrite;
+mod add_column_inline_constraint;
+mod add_constraint_without_not_valid;
+mod add_unique_constraint_building_index;
+mod attach_partition_scan;
+mod concurrent_index_pg14_corruption;
+mod data_change_in_migration;
+mod detach_partition_non_concurrently;
+mod disable_trigger_all;
+mod drop_breaks_running_code;
+mod drop_index_non_concurrently;
+mod explicit_lock_table;
+mod missing_lock_timeout;
+mod refresh_matview_non_concurrently;
+mod reindex_non_concurrently;
+mod rename_breaks_running_code;
+mod rewriting_maintenance_command;
+mod validate_in_same_transaction;
+
 mod add_column_not_null_no_default;
 mod add_column_volatile_default;
 mod alter_column_type_rewrite;
@@ -223,6 +241,8 @@ pub struct PartCtx<'a> {
     pub locks: &'a [Vec<HeldLock>],
     pub source: &'a crate::source::text::SourceText,
     pub tx_mode: crate::source::layout::TxMode,
+    /// `lock-timeout-on-role = true`: the migration role has a lock_timeout.
+    pub lock_timeout_on_role: bool,
 }
 
 /// Statement-level facts for rules about the source itself.
@@ -260,6 +280,23 @@ static REGISTRY: &[&dyn Rule] = &[
     &lock_held_across_statements::LockHeldAcrossStatements,
     &transaction_nesting::TransactionNesting,
     &alter_column_type_rewrite::AlterColumnTypeRewrite,
+    &add_constraint_without_not_valid::AddConstraintWithoutNotValid,
+    &validate_in_same_transaction::ValidateInSameTransaction,
+    &add_unique_constraint_building_index::AddUniqueConstraintBuildingIndex,
+    &add_column_inline_constraint::AddColumnInlineConstraint,
+    &drop_index_non_concurrently::DropIndexNonConcurrently,
+    &reindex_non_concurrently::ReindexNonConcurrently,
+    &detach_partition_non_concurrently::DetachPartitionNonConcurrently,
+    &attach_partition_scan::AttachPartitionScan,
+    &rewriting_maintenance_command::RewritingMaintenanceCommand,
+    &refresh_matview_non_concurrently::RefreshMatviewNonConcurrently,
+    &explicit_lock_table::ExplicitLockTable,
+    &concurrent_index_pg14_corruption::ConcurrentIndexPg14Corruption,
+    &rename_breaks_running_code::RenameBreaksRunningCode,
+    &drop_breaks_running_code::DropBreaksRunningCode,
+    &data_change_in_migration::DataChangeInMigration,
+    &disable_trigger_all::DisableTriggerAll,
+    &missing_lock_timeout::MissingLockTimeout,
 ];
 
 /// Ids that existed once and were renamed or removed: (old id, what to use instead).

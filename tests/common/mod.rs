@@ -26,6 +26,10 @@ pub fn settings(cfg: Option<&Path>) -> Settings {
     if config.transaction.is_none() {
         config.transaction = Some(migcheck::source::layout::TxMode::Autocommit);
     }
+    // and as if the migration role had a lock_timeout, so missing-lock-timeout stays in its own fixture
+    if config.lock_timeout_on_role.is_none() {
+        config.lock_timeout_on_role = Some(true);
+    }
     Settings::from_config(&config, None)
 }
 

@@ -1,0 +1,28 @@
+use super::{OpCtx, Rule, Violation, rule_doc};
+use crate::ir::Op;
+
+pub struct DataChangeInMigration;
+
+impl Rule for DataChangeInMigration {
+    rule_doc!("MC070-data-change-in-migration.md");
+
+    fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
+        let (table, verb, has_where) = match op {
+            Op::Update { table, has_where } => (table, "UPDATE", *has_where),
+            Op::Delete { table, has_where } => (table, "DELETE", *has_where),
+            _ => return,
+        };
+        if ctx.is_new_table(&table.name) {
+            return;
+        }
+        let scope = if has_where { "rows of" } else { "every row of" };
+        out.push(Violation {
+            span: Some(ctx.statement.span),
+            message: format!("`{verb}` of {scope} `{}` runs inside the deploy", table.name),
+            label: "row locks are held until COMMIT".into(),
+            help: None,
+            notes: vec!["a long backfill in the migration's transaction also keeps every lock taken before it".into()],
+            in_down: false,
+        });
+    }
+}
