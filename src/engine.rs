@@ -143,6 +143,8 @@ pub struct Stats {
     pub parsed_by_fallback: usize,
     /// Rejected by sqlparser; only the statement kind was recognised.
     pub kind_only: usize,
+    /// Statements found inside DO blocks (not counted in `statements`).
+    pub body_statements: usize,
     pub psql_meta_commands: usize,
     pub unparsed: usize,
     pub templated: usize,
@@ -158,6 +160,7 @@ impl Stats {
         self.parsed_by_sqlparser += o.parsed_by_sqlparser;
         self.parsed_by_fallback += o.parsed_by_fallback;
         self.kind_only += o.kind_only;
+        self.body_statements += o.body_statements;
         self.psql_meta_commands += o.psql_meta_commands;
         self.unparsed += o.unparsed;
         self.templated += o.templated;
@@ -657,8 +660,18 @@ impl Runner<'_> {
         let problems = parsed.problems;
         let mut txs = Vec::with_capacity(statements.len());
         let mut locks: Vec<Vec<HeldLock>> = Vec::with_capacity(statements.len());
+        let do_block = TxInfo {
+            in_block: true,
+            how: TxHow::DoBlock,
+        };
         for stmt in &statements {
-            txs.push(state.clone());
+            // a DO block's statements run inside the DO's own transaction
+            let here = if stmt.in_body {
+                do_block.clone()
+            } else {
+                state.clone()
+            };
+            txs.push(here.clone());
             let sctx = StmtCtx {
                 statement: stmt,
                 source,
@@ -678,7 +691,7 @@ impl Runner<'_> {
                     catalog,
                     unit: unit_index,
                     statement: stmt,
-                    tx: &state,
+                    tx: &here,
                     layout_unit: unit,
                     direction: dir,
                     source,
@@ -701,7 +714,9 @@ impl Runner<'_> {
                     });
                 }
                 catalog.apply(op, unit_index);
-                state = next_state(state, op, stmt.span);
+                if !stmt.in_body {
+                    state = next_state(state, op, stmt.span);
+                }
             }
             locks.push(held);
         }
@@ -741,6 +756,10 @@ impl Runner<'_> {
         }
         let stats = &mut self.out.stats;
         for s in &statements {
+            if s.in_body {
+                stats.body_statements += 1;
+                continue;
+            }
             stats.statements += 1;
             stats.templated += usize::from(s.templated);
             match s.how {

@@ -1,6 +1,7 @@
 //! Statements → operations: sqlparser (PostgreSqlDialect) first, then the token-level fallback,
 //! and an `unparsed` record with a location for anything neither understands.
 
+pub mod body;
 pub mod fallback;
 pub mod fragments;
 pub mod lower;
@@ -40,6 +41,8 @@ pub struct Statement {
     pub templated: bool,
     /// An unterminated quote, comment or template starts inside it (reported on its own).
     pub unterminated: bool,
+    /// A statement found inside a `DO` block's body (it runs inside the DO's transaction).
+    pub in_body: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -51,7 +54,7 @@ pub struct ParsedFile {
 pub fn parse_source(src: &SourceText) -> ParsedFile {
     let split = split::split(&src.text);
     let mut statements = Vec::with_capacity(split.statements.len());
-    for (index, raw) in split.statements.iter().enumerate() {
+    for raw in &split.statements {
         let text = split.masked.get(raw.span.start..raw.span.end).unwrap_or("");
         let (ops, how) = match raw.kind {
             RawKind::PsqlMeta => {
@@ -63,14 +66,40 @@ pub fn parse_source(src: &SourceText) -> ParsedFile {
         let unterminated = split.problems.iter().any(|p| {
             raw.span.start <= p.span.start && p.span.start < raw.span.end.max(raw.span.start + 1)
         });
+        let bodies: Vec<Span> = ops
+            .iter()
+            .filter_map(|o| {
+                if let Op::Do { body_span } = o {
+                    Some(*body_span)
+                } else {
+                    None
+                }
+            })
+            .collect();
         statements.push(Statement {
-            index,
+            index: statements.len(),
             span: raw.span,
             ops,
             how,
             templated: raw.templated,
             unterminated,
+            in_body: false,
         });
+        // static SQL inside DO blocks, linted like top-level statements
+        for body in bodies {
+            for bs in body::do_body_statements(&split.masked, body) {
+                let (ops, how) = parse_statement(&bs.text, bs.offset);
+                statements.push(Statement {
+                    index: statements.len(),
+                    span: Span::new(bs.offset, bs.offset + bs.text.len()),
+                    ops,
+                    how,
+                    templated: raw.templated,
+                    unterminated: false,
+                    in_body: true,
+                });
+            }
+        }
     }
     ParsedFile {
         statements,

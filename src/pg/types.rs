@@ -118,17 +118,21 @@ pub fn binary_coercible(from: &PgType, to: &PgType) -> bool {
     // support makes the cast a no-op (timestamp(3) -> timestamp, bit varying(8) -> (16), ...)
     let typmod_widening = from.base == to.base
         && from.array == to.array
-        && matches!(from.base.as_str(), "timestamp" | "timestamptz" | "time" | "timetz" | "interval" | "bit varying" | "varbit")
+        && matches!(
+            from.base.as_str(),
+            "timestamp" | "timestamptz" | "time" | "timetz" | "interval" | "bit varying" | "varbit"
+        )
         && match (from.mods.first(), to.mods.first()) {
             (_, None) => true,
             (Some(a), Some(b)) => b >= a,
             (None, Some(_)) => false,
         };
-    typmod_widening || matches!(
-        (from.base.as_str(), to.base.as_str()),
-        ("cidr", "inet") | ("xml", "text") | ("char", "text") | ("char", "varchar")
-    ) && from.array == to.array
-        && to.mods.is_empty()
+    typmod_widening
+        || matches!(
+            (from.base.as_str(), to.base.as_str()),
+            ("cidr", "inet") | ("xml", "text") | ("char", "text") | ("char", "varchar")
+        ) && from.array == to.array
+            && to.mods.is_empty()
 }
 
 #[cfg(test)]
@@ -177,9 +181,18 @@ mod tests {
             Some("type_timestamp_to_timestamptz_utc")
         );
         assert_eq!(f("uuid", "text"), None);
-        assert!(binary_coercible(&normalize("timestamp(3)"), &normalize("timestamp")));
-        assert!(binary_coercible(&normalize("timestamp(3) with time zone"), &normalize("timestamptz(6)")));
-        assert!(!binary_coercible(&normalize("timestamp(6)"), &normalize("timestamp(3)")));
+        assert!(binary_coercible(
+            &normalize("timestamp(3)"),
+            &normalize("timestamp")
+        ));
+        assert!(binary_coercible(
+            &normalize("timestamp(3) with time zone"),
+            &normalize("timestamptz(6)")
+        ));
+        assert!(!binary_coercible(
+            &normalize("timestamp(6)"),
+            &normalize("timestamp(3)")
+        ));
         for id in [
             "type_varchar50_to_varchar100",
             "type_varchar50_to_varchar20",

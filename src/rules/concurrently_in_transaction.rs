@@ -62,6 +62,7 @@ impl Rule for ConcurrentlyInTransaction {
                 format!("the script's own BEGIN on line {line}")
             }
             TxHow::FlywayMixed => "Flyway runs a migration without a transaction only when every statement needs it; mixed with others it fails".to_string(),
+            TxHow::DoBlock => "it is inside a DO block, which always runs as one transaction".to_string(),
             TxHow::None => return,
         };
         out.push(Violation {

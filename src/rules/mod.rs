@@ -167,6 +167,8 @@ pub enum TxHow {
     },
     /// Flyway: a statement that cannot run in a transaction mixed with others.
     FlywayMixed,
+    /// Inside a `DO` block (always one transaction).
+    DoBlock,
     None,
 }
 

@@ -10,6 +10,9 @@ impl Rule for UnparsedStatement {
         let How::Unparsed { message, at } = &ctx.statement.how else {
             return;
         };
+        if ctx.statement.in_body {
+            return; // PL/pgSQL constructs inside DO bodies are not SQL statements
+        }
         if ctx.statement.unterminated {
             return; // unterminated-token (MC003) already explains it
         }
