@@ -26,8 +26,8 @@ const NOT_SQL: &[&str] = &[
 /// The inner range of a string token (dollar-quoted or single-quoted) at `span` in `text`.
 fn inner(text: &str, span: Span) -> Option<(usize, usize, bool)> {
     let s = text.get(span.start..span.end)?;
-    if s.starts_with('$') {
-        let tag_end = s[1..].find('$')? + 2;
+    if let Some(rest) = s.strip_prefix('$') {
+        let tag_end = rest.find('$')? + 2;
         let len = s.len();
         if len < 2 * tag_end {
             return None;
