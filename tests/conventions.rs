@@ -148,6 +148,10 @@ fn each_docs_bad_example_triggers_its_rule_and_good_does_not() {
         let mut settings =
             Settings::from_config(&Config::default(), m.example_pg_version.map(Into::into));
         settings.require_down = false;
+        // off-by-default rules are switched on to test their examples
+        settings
+            .rules
+            .insert(m.id, migcheck::config::RuleSetting::Level(m.level));
         for (heading, should_fire) in [("### Bad", true), ("### Good", false)] {
             let path = dir.path().join(format!("{}-{}.sql", m.id, &heading[4..]));
             std::fs::write(&path, example(m.doc, heading)).expect("write");

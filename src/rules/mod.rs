@@ -14,6 +14,10 @@ use crate::pg::{Fact, FactRow, PgVersion, facts};
 pub mod table;
 
 mod add_column_default_rewrite;
+mod foreign_key_without_index;
+mod identifier_too_long;
+mod type_style;
+
 mod add_column_inline_constraint;
 mod add_constraint_without_not_valid;
 mod add_unique_constraint_building_index;
@@ -299,6 +303,13 @@ static REGISTRY: &[&dyn Rule] = &[
     &data_change_in_migration::DataChangeInMigration,
     &disable_trigger_all::DisableTriggerAll,
     &missing_lock_timeout::MissingLockTimeout,
+    &identifier_too_long::IdentifierTooLong,
+    &foreign_key_without_index::ForeignKeyWithoutIndex,
+    &type_style::PreferJsonb,
+    &type_style::PreferIdentity,
+    &type_style::PreferBigintPrimaryKey,
+    &type_style::PreferText,
+    &type_style::PreferTimestamptz,
 ];
 
 /// Ids that existed once and were renamed or removed: (old id, what to use instead).

@@ -1,0 +1,118 @@
+use super::{PartCtx, Rule, Violation, rule_doc};
+use crate::ir::{ConstraintKind, Op, Span};
+
+pub struct ForeignKeyWithoutIndex;
+
+impl Rule for ForeignKeyWithoutIndex {
+    rule_doc!("MC091-foreign-key-without-index.md");
+
+    /// Foreign keys of tables created in this part, checked against the indexes the same part
+    /// creates (primary keys, unique constraints, CREATE INDEX): complete knowledge for new tables.
+    fn check_part(&self, ctx: &PartCtx<'_>, out: &mut Vec<Violation>) {
+        let mut new_tables: Vec<String> = Vec::new();
+        // (table, referencing columns, referenced table, span)
+        let mut fks: Vec<(String, Vec<String>, String, Span)> = Vec::new();
+        // (table, leading columns) of every index
+        let mut indexes: Vec<(String, Vec<String>)> = Vec::new();
+        for stmt in ctx.statements {
+            for op in &stmt.ops {
+                match op {
+                    Op::CreateTable {
+                        table,
+                        columns,
+                        constraints,
+                        ..
+                    } => {
+                        let t = table.name.to_string();
+                        new_tables.push(t.clone());
+                        for c in columns {
+                            if c.primary_key || c.unique {
+                                indexes.push((t.clone(), vec![c.name.clone()]));
+                            }
+                            if let Some(r) = &c.references {
+                                fks.push((
+                                    t.clone(),
+                                    vec![c.name.clone()],
+                                    r.name.to_string(),
+                                    c.name_span,
+                                ));
+                            }
+                        }
+                        for k in constraints {
+                            collect(&t, &k.kind, k.span, &mut fks, &mut indexes);
+                        }
+                    }
+                    Op::AddConstraint { table, constraint } => collect(
+                        &table.name.to_string(),
+                        &constraint.kind,
+                        constraint.span,
+                        &mut fks,
+                        &mut indexes,
+                    ),
+                    Op::AddColumn { table, column, .. } => {
+                        if let Some(r) = &column.references {
+                            fks.push((
+                                table.name.to_string(),
+                                vec![column.name.clone()],
+                                r.name.to_string(),
+                                column.name_span,
+                            ));
+                        }
+                    }
+                    Op::CreateIndex { table, columns, .. } => {
+                        indexes.push((table.name.to_string(), columns.clone()))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (t, cols, parent, span) in fks {
+            if !new_tables.contains(&t) || cols.is_empty() {
+                continue;
+            }
+            let covered = indexes
+                .iter()
+                .any(|(it, ic)| *it == t && ic.len() >= cols.len() && ic[..cols.len()] == cols[..]);
+            if covered {
+                continue;
+            }
+            out.push(Violation {
+                span: Some(span),
+                message: format!(
+                    "foreign key `{t}` ({}) → `{parent}` has no index on its columns",
+                    cols.join(", ")
+                ),
+                label: "not the leading columns of any index".into(),
+                help: Some(format!("`CREATE INDEX ON {t} ({})`", cols.join(", "))),
+                notes: vec![format!(
+                    "each DELETE or key UPDATE on `{parent}` scans `{t}` to find referencing rows"
+                )],
+                in_down: false,
+            });
+        }
+    }
+}
+
+fn collect(
+    t: &str,
+    kind: &ConstraintKind,
+    span: Span,
+    fks: &mut Vec<(String, Vec<String>, String, Span)>,
+    indexes: &mut Vec<(String, Vec<String>)>,
+) {
+    match kind {
+        ConstraintKind::ForeignKey {
+            columns,
+            references,
+        } => fks.push((
+            t.to_string(),
+            columns.clone(),
+            references.name.to_string(),
+            span,
+        )),
+        ConstraintKind::PrimaryKey { columns, .. } | ConstraintKind::Unique { columns, .. } => {
+            indexes.push((t.to_string(), columns.clone()))
+        }
+        _ => {}
+    }
+}
