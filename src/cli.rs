@@ -97,6 +97,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "TOOL")]
     pub layout: Option<String>,
 
+    /// Table sizes (JSON: {"tables": {"public.users": {"rows": N, "bytes": B}}}): small tables
+    /// drop rewrite/scan findings to info, large ones get an estimated lock time.
+    #[arg(long, value_name = "FILE")]
+    pub stats: Option<PathBuf>,
+
     /// Report only migrations added or changed since this git revision (all are still read).
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,

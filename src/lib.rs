@@ -13,3 +13,4 @@ pub mod pg;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod stats;

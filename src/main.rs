@@ -245,6 +245,13 @@ fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> 
         Some(rev) => Some(changed_since(rev)?),
         None => None,
     };
+    let stats = match &args.stats {
+        Some(p) => Some(std::sync::Arc::new(
+            migcheck::stats::TableStats::load(p)
+                .map_err(|e| Fatal::Message(format!("--stats: {e}")))?,
+        )),
+        None => None,
+    };
     let targets = targets(&args.paths, args.config.as_ref(), args.no_config)?;
     let mut all = RunResult::default();
     let mut version = None;
@@ -255,6 +262,7 @@ fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> 
             settings.layout = forced;
         }
         settings.only_files = only.clone();
+        settings.stats = stats.clone();
         version = Some(version.unwrap_or(settings.range));
         assumed |= settings.version_assumed;
         let r = engine::run(path, &settings).map_err(Fatal::Message)?;

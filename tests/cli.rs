@@ -585,3 +585,59 @@ fn parse_shows_how_each_statement_is_understood() {
     );
     insta::assert_snapshot!("parse_fallback", stdout(&o));
 }
+
+#[test]
+fn stats_lower_small_tables_to_info_and_estimate_large_ones() {
+    let root = common::root();
+    let staging = json(&migcheck(
+        &[
+            "check",
+            "fixtures/projects/black-friday",
+            "--format",
+            "json",
+            "--stats",
+            "fixtures/projects/black-friday/stats-staging.json",
+        ],
+        &root,
+    ));
+    let f = |v: &serde_json::Value, rule: &str| {
+        v["findings"]
+            .as_array()
+            .and_then(|a| a.iter().find(|f| f["rule"] == rule))
+            .cloned()
+            .expect("finding")
+    };
+    assert_eq!(
+        f(&staging, "MC010")["level"],
+        "info",
+        "100 rows in staging: the rewrite takes milliseconds"
+    );
+    let production = json(&migcheck(
+        &[
+            "check",
+            "fixtures/projects/black-friday",
+            "--format",
+            "json",
+            "--stats",
+            "fixtures/projects/black-friday/stats-production.json",
+        ],
+        &root,
+    ));
+    let rewrite = f(&production, "MC010");
+    assert_eq!(rewrite["level"], "danger");
+    let notes = rewrite["notes"].to_string();
+    assert!(
+        notes.contains("10000000 rows") && notes.contains("at least ~12 s under ACCESS EXCLUSIVE"),
+        "{notes}"
+    );
+    let bad = migcheck(
+        &[
+            "check",
+            "fixtures/projects/black-friday",
+            "--stats",
+            "no-such.json",
+        ],
+        &root,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -153,6 +153,8 @@ pub struct FactRow {
     pub error: Option<String>,
     /// The statement measured (on the oracle fixture).
     pub sql: String,
+    /// Statement time on the oracle's 50,000-row table (first version of the range), in ms.
+    pub ms_50k_rows: Option<f64>,
 }
 
 impl FactRow {
@@ -208,6 +210,7 @@ fn parse_table() -> Vec<FactRow> {
             },
             error: (c[10] != "-").then(|| c[10].to_string()),
             sql: c[11].to_string(),
+            ms_50k_rows: c.get(12).and_then(|m| m.parse().ok()),
         });
     }
     rows

@@ -113,6 +113,9 @@ struct FrontMatter {
     /// Whether the doc's Bad/Good examples are SQL that can be linted (not for file-level rules).
     #[serde(default = "yes")]
     examples_lintable: bool,
+    /// The hazard grows with the table (a rewrite or scan): `--stats` adjusts the level.
+    #[serde(default)]
+    size_sensitive: bool,
 }
 
 fn yes() -> bool {
@@ -131,6 +134,7 @@ pub struct RuleMeta {
     pub default_off: bool,
     pub example_pg_version: Option<PgVersion>,
     pub examples_lintable: bool,
+    pub size_sensitive: bool,
     /// The whole markdown document.
     pub doc: &'static str,
     /// Path of the doc in the repository.
@@ -346,6 +350,7 @@ pub fn parse_doc(doc: &'static str, doc_path: &str) -> Result<RuleMeta, String> 
         default_off: fm.default_off,
         example_pg_version,
         examples_lintable: fm.examples_lintable,
+        size_sensitive: fm.size_sensitive,
         doc,
         doc_path: doc_path.to_string(),
     })
