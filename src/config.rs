@@ -44,6 +44,8 @@ pub struct Config {
     pub transaction: Option<crate::source::layout::TxMode>,
     /// The role running migrations has a lock_timeout (turns missing-lock-timeout off).
     pub lock_timeout_on_role: Option<bool>,
+    /// The role running migrations has a statement_timeout (turns missing-statement-timeout off).
+    pub statement_timeout_on_role: Option<bool>,
     /// The TimeZone of the migration session (decides timestamp ↔ timestamptz rewrites).
     pub session_timezone: Option<String>,
     /// `[transactions]`: glob → transaction mode, in file order.
@@ -76,6 +78,7 @@ const KEYS: &[&str] = &[
     "transactions",
     "session-timezone",
     "lock-timeout-on-role",
+    "statement-timeout-on-role",
 ];
 
 /// Finds the config for `start` (a file or directory): the nearest `.migcheck.toml` or
@@ -223,6 +226,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigProblem>> {
                 _ => problems.push(ConfigProblem {
                     message: "`layout` must be a string".into(),
                     label: "expected a string".into(),
+                    span: vspan,
+                }),
+            },
+            "statement-timeout-on-role" => match value.get_ref() {
+                DeValue::Boolean(b) => cfg.statement_timeout_on_role = Some(*b),
+                _ => problems.push(ConfigProblem {
+                    message: "`statement-timeout-on-role` must be `true` or `false`".into(),
+                    label: "expected a boolean".into(),
                     span: vspan,
                 }),
             },

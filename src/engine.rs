@@ -41,6 +41,8 @@ pub struct Settings {
     pub session_utc: bool,
     /// `lock-timeout-on-role = true` in migcheck.toml.
     pub lock_timeout_on_role: bool,
+    /// `statement-timeout-on-role = true` in migcheck.toml.
+    pub statement_timeout_on_role: bool,
     /// Table sizes (`--stats FILE`).
     pub stats: Option<std::sync::Arc<crate::stats::TableStats>>,
     /// Report only units with a file in this set (`--changed-since`); all are still replayed.
@@ -79,6 +81,7 @@ impl Settings {
             },
             only_files: None,
             lock_timeout_on_role: cfg.lock_timeout_on_role.unwrap_or(false),
+            statement_timeout_on_role: cfg.statement_timeout_on_role.unwrap_or(false),
             stats: None,
             session_utc: cfg.session_timezone.as_deref().is_some_and(|z| {
                 matches!(
@@ -737,6 +740,7 @@ impl Runner<'_> {
             source,
             tx_mode,
             lock_timeout_on_role: settings.lock_timeout_on_role,
+            statement_timeout_on_role: settings.statement_timeout_on_role,
         };
         for reg in rules::registry() {
             let Some(level) = settings.level_of(&reg.meta) else {

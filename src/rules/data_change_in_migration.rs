@@ -12,7 +12,7 @@ impl Rule for DataChangeInMigration {
             Op::Delete { table, has_where } => (table, "DELETE", *has_where),
             _ => return,
         };
-        if ctx.is_new_table(&table.name) {
+        if ctx.is_new_table(&table.name) || super::is_system_catalog(&table.name, ctx.catalog) {
             return;
         }
         let scope = if has_where { "rows of" } else { "every row of" };

@@ -11,7 +11,7 @@ impl Rule for MissingLockTimeout {
             return;
         }
         for (k, stmt) in ctx.statements.iter().enumerate() {
-            if stmt.ops.iter().any(|o| matches!(o, Op::Set { name, value, .. } if name.eq_ignore_ascii_case("lock_timeout") && !is_zero(value))) {
+            if stmt.ops.iter().any(|o| matches!(o, Op::Set { name, value, .. } if name.eq_ignore_ascii_case("lock_timeout") && !super::timeout_is_off(value))) {
                 return;
             }
             if ctx
@@ -39,9 +39,4 @@ impl Rule for MissingLockTimeout {
             return; // one per part: the first unprotected lock
         }
     }
-}
-
-fn is_zero(v: &str) -> bool {
-    let v = v.trim().trim_matches('\'');
-    v == "0" || v.eq_ignore_ascii_case("default")
 }

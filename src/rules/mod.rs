@@ -16,6 +16,8 @@ pub mod table;
 mod add_column_default_rewrite;
 mod foreign_key_without_index;
 mod identifier_too_long;
+mod missing_statement_timeout;
+mod system_catalog_write;
 mod type_style;
 
 mod add_column_inline_constraint;
@@ -253,6 +255,8 @@ pub struct PartCtx<'a> {
     pub tx_mode: crate::source::layout::TxMode,
     /// `lock-timeout-on-role = true`: the migration role has a lock_timeout.
     pub lock_timeout_on_role: bool,
+    /// `statement-timeout-on-role = true`: the migration role has a statement_timeout.
+    pub statement_timeout_on_role: bool,
 }
 
 /// Statement-level facts for rules about the source itself.
@@ -307,6 +311,8 @@ static REGISTRY: &[&dyn Rule] = &[
     &data_change_in_migration::DataChangeInMigration,
     &disable_trigger_all::DisableTriggerAll,
     &missing_lock_timeout::MissingLockTimeout,
+    &missing_statement_timeout::MissingStatementTimeout,
+    &system_catalog_write::SystemCatalogWrite,
     &identifier_too_long::IdentifierTooLong,
     &foreign_key_without_index::ForeignKeyWithoutIndex,
     &type_style::PreferJsonb,
@@ -427,6 +433,24 @@ macro_rules! rule_doc {
     };
 }
 pub(crate) use rule_doc;
+
+/// A PostgreSQL system catalog (`pg_catalog.x`, or an unqualified `pg_x` the migrations did not
+/// create).
+pub(crate) fn is_system_catalog(name: &ObjName, catalog: &crate::catalog::Catalog) -> bool {
+    match name.schema.as_deref() {
+        Some(s) => s == "pg_catalog",
+        None => {
+            name.name.starts_with("pg_")
+                && catalog.table(name).is_none_or(|t| t.created_in.is_none())
+        }
+    }
+}
+
+/// `SET x_timeout = 0` (or DEFAULT) turns a timeout off rather than setting one.
+pub(crate) fn timeout_is_off(value: &str) -> bool {
+    let v = value.trim().trim_matches('\'');
+    v == "0" || v.eq_ignore_ascii_case("default")
+}
 
 /// Shared wording: a lock note from a measured fact row.
 pub fn lock_note(row: &FactRow, table: &ObjName) -> Option<String> {

@@ -30,6 +30,9 @@ pub fn settings(cfg: Option<&Path>) -> Settings {
     if config.lock_timeout_on_role.is_none() {
         config.lock_timeout_on_role = Some(true);
     }
+    if config.statement_timeout_on_role.is_none() {
+        config.statement_timeout_on_role = Some(true);
+    }
     Settings::from_config(&config, None)
 }
 

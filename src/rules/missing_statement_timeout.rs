@@ -1,0 +1,51 @@
+use super::{PartCtx, Rule, Violation, rule_doc};
+use crate::ir::Op;
+use crate::pg::classify;
+
+pub struct MissingStatementTimeout;
+
+impl Rule for MissingStatementTimeout {
+    rule_doc!("MC081-missing-statement-timeout.md");
+
+    fn check_part(&self, ctx: &PartCtx<'_>, out: &mut Vec<Violation>) {
+        if ctx.statement_timeout_on_role {
+            return;
+        }
+        for (k, stmt) in ctx.statements.iter().enumerate() {
+            if stmt.ops.iter().any(|o| matches!(o, Op::Set { name, value, .. } if name.eq_ignore_ascii_case("statement_timeout") && !super::timeout_is_off(value))) {
+                return;
+            }
+            if ctx
+                .source
+                .slice(stmt.span)
+                .to_ascii_lowercase()
+                .contains("set_config('statement_timeout'")
+            {
+                return;
+            }
+            let long = stmt.ops.iter().find_map(|op| {
+                let (row, table) = classify::fact_row(op, ctx.version)?;
+                let existed = ctx.locks[k].iter().any(|l| l.existed && l.table == table);
+                (existed
+                    && (row.rewrites || row.scans)
+                    && !matches!(op, Op::Update { .. } | Op::Delete { .. }))
+                .then_some((table, row.rewrites))
+            });
+            let Some((table, rewrites)) = long else {
+                continue;
+            };
+            out.push(Violation {
+                span: Some(stmt.span),
+                message: format!(
+                    "{} `{table}` runs without a statement_timeout",
+                    if rewrites { "rewriting" } else { "scanning" }
+                ),
+                label: "nothing stops it if the table is larger than expected".into(),
+                help: None,
+                notes: Vec::new(),
+                in_down: false,
+            });
+            return;
+        }
+    }
+}
