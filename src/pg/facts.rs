@@ -139,6 +139,8 @@ pub struct FactRow {
     pub op: String,
     pub from: u16,
     pub to: u16,
+    /// The relation the statement targets in the oracle fixture (`t`, `pt`, `mv`, ...).
+    pub target: String,
     /// The strongest lock on the statement's target relation, if any.
     pub lock: Option<LockMode>,
     /// Every mode held on the target (strongest first).
@@ -194,6 +196,7 @@ fn parse_table() -> Vec<FactRow> {
             op: c[0].to_string(),
             from: c[1].parse().unwrap_or(OLDEST_KNOWN),
             to: c[2].parse().unwrap_or(NEWEST_KNOWN),
+            target: c[3].to_string(),
             lock: lock_modes.iter().copied().max(),
             lock_modes,
             other_locks,
