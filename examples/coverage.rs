@@ -22,7 +22,7 @@ fn main() {
             let Ok(src) = SourceText::from_bytes(bytes) else {
                 continue;
             };
-            let parsed = parse_source(&src);
+            let parsed = parse_source(&src.text);
             for s in &parsed.statements {
                 let k = match &s.how {
                     How::Sqlparser => "sqlparser",

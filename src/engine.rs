@@ -1,6 +1,9 @@
 //! Units → parse → replay → rules → findings (sorted, deterministic).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use globset::{GlobSet, GlobSetBuilder};
@@ -9,7 +12,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::config::{Config, RuleSetting};
 use crate::ir::{ObjName, Op, Span};
-use crate::parse::{self, How, Statement};
+use crate::parse::{self, How, ParsedFile, Statement};
 use crate::pg::{PgRange, PgVersion, classify, txn};
 use crate::rules::{
     self, Direction, HeldLock, Level, OpCtx, PartCtx, StmtCtx, TxHow, TxInfo, UnitCtx, Violation,
@@ -109,7 +112,7 @@ pub struct LoadedFile {
     pub path: PathBuf,
     /// The path as shown to users (forward slashes).
     pub display: String,
-    pub source: Option<SourceText>,
+    pub source: Option<Arc<SourceText>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -190,6 +193,7 @@ pub fn display_path(p: &Path) -> String {
 
 struct Runner<'s> {
     settings: &'s Settings,
+    prepared: &'s Prepared,
     out: RunResult,
     /// File path → index in `out.files` (a file holding an up and a down part is read once).
     by_path: std::collections::HashMap<PathBuf, usize>,
@@ -198,28 +202,119 @@ struct Runner<'s> {
 }
 
 /// A part after parsing: its file's index and its statements.
-struct ParsedPart {
+struct ParsedPart<'p> {
     file: usize,
-    statements: Vec<Statement>,
+    statements: &'p [Statement],
     /// `-- migcheck:irreversible -- <reason>` found in the part.
     irreversible: Option<(String, Span)>,
     /// The first line of the part when it is a section of a file.
     anchor: Option<Span>,
 }
 
+/// A migration directory read and parsed once (files in parallel), evaluated for each version.
+pub struct Prepared {
+    root: PathBuf,
+    disc: discover::Discovery,
+    /// Each file's text, or why it could not be used.
+    sources: HashMap<PathBuf, Result<Arc<SourceText>, String>>,
+    /// Per unit: the parsed up and down parts.
+    parsed: Vec<(Option<ParsedFile>, Option<ParsedFile>)>,
+}
+
+/// Reads and decodes one file; the error is the message of an `unreadable-file` finding.
+fn load_source(path: &Path) -> Result<Arc<SourceText>, String> {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if size > MAX_FILE_BYTES {
+        return Err(format!(
+            "`{}` is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for a migration file",
+            display_path(path)
+        ));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("cannot read `{}`: {}", display_path(path), io_reason(&e)))?;
+    SourceText::from_bytes(bytes)
+        .map(Arc::new)
+        .map_err(|e| match e {
+            DecodeError::Binary { offset } => format!(
+                "`{}` is a binary file (NUL byte at offset {offset}), not SQL",
+                display_path(path)
+            ),
+            DecodeError::InvalidUtf8 { line, column, .. } => {
+                format!(
+                    "`{}` is not valid UTF-8 (first bad byte at line {line}, column {column})",
+                    display_path(path)
+                )
+            }
+        })
+}
+
+/// Discovers, reads and parses a migration directory. Parsing does not depend on the target
+/// version, so a version range parses once.
+pub fn prepare(root: &Path, settings: &Settings) -> Result<Prepared, String> {
+    let disc = discover::discover(
+        root,
+        &settings.exclude,
+        settings.layout,
+        &settings.layout_config,
+    )?;
+    let mut seen = std::collections::HashSet::new();
+    let mut files: Vec<&PathBuf> = Vec::new();
+    for u in &disc.units {
+        for p in u.up.iter().chain(if let Down::Part(d) = &u.down {
+            Some(d)
+        } else {
+            None
+        }) {
+            if seen.insert(&p.file) {
+                files.push(&p.file);
+            }
+        }
+    }
+    let sources: HashMap<PathBuf, Result<Arc<SourceText>, String>> = files
+        .par_iter()
+        .map(|p| ((*p).clone(), load_source(p)))
+        .collect();
+    let parse = |part: &Part| -> Option<ParsedFile> {
+        let src = sources.get(&part.file)?.as_ref().ok()?;
+        let masked = part_text(&src.text, part);
+        Some(parse::parse_source(masked.as_deref().unwrap_or(&src.text)))
+    };
+    let parsed = disc
+        .units
+        .par_iter()
+        .map(|u| {
+            (
+                u.up.as_ref().and_then(parse),
+                if let Down::Part(d) = &u.down {
+                    parse(d)
+                } else {
+                    None
+                },
+            )
+        })
+        .collect();
+    Ok(Prepared {
+        root: root.to_path_buf(),
+        disc,
+        sources,
+        parsed,
+    })
+}
+
 /// Lints a migration directory for every version of the configured range and merges the
 /// findings: one finding per place, with the versions it applies to and a verdict.
 pub fn run(root: &Path, settings: &Settings) -> Result<RunResult, String> {
     let versions = settings.range.versions();
+    let prepared = prepare(root, settings)?;
     if versions.len() == 1 {
-        return run_path(root, settings);
+        return Ok(evaluate(&prepared, settings));
     }
     let mut merged: Option<RunResult> = None;
     let mut seen: BTreeMap<FindingKey, Vec<u16>> = BTreeMap::new();
     for v in &versions {
         let mut s = settings.clone();
         s.version = *v;
-        let r = run_path(root, &s)?;
+        let r = evaluate(&prepared, &s);
         for f in &r.findings {
             seen.entry(finding_key(f)).or_default().push(v.major);
         }
@@ -293,14 +388,16 @@ fn sort_findings(findings: &mut [Finding]) {
 /// Lints one migration directory (or file) for `settings.version`. `Err` only when the path
 /// itself cannot be used.
 pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
-    let disc = discover::discover(
-        root,
-        &settings.exclude,
-        settings.layout,
-        &settings.layout_config,
-    )?;
+    Ok(evaluate(&prepare(root, settings)?, settings))
+}
+
+/// Runs replay and rules over a prepared directory for `settings.version`.
+pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
+    let disc = &prepared.disc;
+    let root = prepared.root.as_path();
     let mut r = Runner {
         settings,
+        prepared,
         out: RunResult::default(),
         by_path: Default::default(),
         report: true,
@@ -330,15 +427,29 @@ pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
                 .iter()
                 .any(|f| only.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
         });
-        let up = unit
-            .up
-            .as_ref()
-            .map(|p| r.lint_part(p, unit, Direction::Up, &mut catalog, unit_index));
+        let (up_parsed, down_parsed) = &prepared.parsed[unit_index];
+        let up = unit.up.as_ref().map(|p| {
+            r.lint_part(
+                p,
+                up_parsed.as_ref(),
+                unit,
+                Direction::Up,
+                &mut catalog,
+                unit_index,
+            )
+        });
         let down = match &unit.down {
             Down::Part(p) => {
                 // the down part runs after the up part; it must not change the forward schema
                 let mut after_up = catalog.clone();
-                Some(r.lint_part(p, unit, Direction::Down, &mut after_up, unit_index))
+                Some(r.lint_part(
+                    p,
+                    down_parsed.as_ref(),
+                    unit,
+                    Direction::Down,
+                    &mut after_up,
+                    unit_index,
+                ))
             }
             _ => None,
         };
@@ -354,8 +465,8 @@ pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
             version: settings.version,
             unit,
             require_down: settings.require_down,
-            up: up.as_ref().map(|p| p.statements.as_slice()),
-            down: down.as_ref().map(|p| p.statements.as_slice()),
+            up: up.as_ref().map(|p| p.statements),
+            down: down.as_ref().map(|p| p.statements),
             // a marker counts only with a reason: `-- migcheck:irreversible -- <why>`
             irreversible: irreversible
                 .as_ref()
@@ -387,9 +498,12 @@ pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
     }
     let mut out = r.out;
     sort_findings(&mut out.findings);
-    out.layouts
-        .push((root.to_path_buf(), disc.detection, disc.units));
-    Ok(out)
+    out.layouts.push((
+        root.to_path_buf(),
+        disc.detection.clone(),
+        disc.units.clone(),
+    ));
+    out
 }
 
 /// The part's text: the file with everything outside its sections (and its `uncomment`
@@ -427,7 +541,7 @@ fn irreversible_marker(text: &str) -> Option<(String, Span)> {
 }
 
 impl Runner<'_> {
-    fn add_file(&mut self, path: &Path, source: Option<SourceText>) -> usize {
+    fn add_file(&mut self, path: &Path, source: Option<Arc<SourceText>>) -> usize {
         if let Some(i) = self.by_path.get(path) {
             return *i;
         }
@@ -529,52 +643,21 @@ impl Runner<'_> {
     }
 
     /// Reads a file once; unreadable files become MC002 findings.
+    /// The file's index in `files`; files that could not be read become MC002 findings.
     fn load(&mut self, path: &Path) -> usize {
         if let Some(i) = self.by_path.get(path) {
             return *i;
         }
-        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        if size > MAX_FILE_BYTES {
-            let idx = self.add_file(path, None);
-            self.unreadable(idx, format!("`{}` is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for a migration file", display_path(path)), None);
-            return idx;
-        }
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
+        match self.prepared.sources.get(path) {
+            Some(Ok(src)) => self.add_file(path, Some(Arc::clone(src))),
+            Some(Err(message)) => {
                 let idx = self.add_file(path, None);
-                self.unreadable(
-                    idx,
-                    format!("cannot read `{}`: {}", display_path(path), io_reason(&e)),
-                    None,
-                );
-                return idx;
-            }
-        };
-        match SourceText::from_bytes(bytes) {
-            Ok(src) => self.add_file(path, Some(src)),
-            Err(DecodeError::Binary { offset }) => {
-                let idx = self.add_file(path, None);
-                self.unreadable(
-                    idx,
-                    format!(
-                        "`{}` is a binary file (NUL byte at offset {offset}), not SQL",
-                        display_path(path)
-                    ),
-                    None,
-                );
+                self.unreadable(idx, message.clone(), None);
                 idx
             }
-            Err(DecodeError::InvalidUtf8 { line, column, .. }) => {
+            None => {
                 let idx = self.add_file(path, None);
-                self.unreadable(
-                    idx,
-                    format!(
-                        "`{}` is not valid UTF-8 (first bad byte at line {line}, column {column})",
-                        display_path(path)
-                    ),
-                    None,
-                );
+                self.unreadable(idx, format!("cannot read `{}`", display_path(path)), None);
                 idx
             }
         }
@@ -582,27 +665,28 @@ impl Runner<'_> {
 
     /// Lints one part of a unit: parse, transaction state, per-statement and per-op rules,
     /// schema replay, then the part-level rules.
-    fn lint_part(
+    fn lint_part<'p>(
         &mut self,
         part: &Part,
+        parsed: Option<&'p ParsedFile>,
         unit: &Unit,
         dir: Direction,
         catalog: &mut Catalog,
         unit_index: usize,
-    ) -> ParsedPart {
+    ) -> ParsedPart<'p> {
         let idx = self.load(&part.file);
         let settings = self.settings;
-        let Some(source) = self.out.files[idx].source.as_ref() else {
+        let (Some(source), Some(parsed)) = (self.out.files[idx].source.clone(), parsed) else {
             return ParsedPart {
                 file: idx,
-                statements: Vec::new(),
+                statements: &[],
                 irreversible: None,
                 anchor: None,
             };
         };
+        let source = source.as_ref();
         let masked = part_text(&source.text, part);
         let text = masked.as_deref().unwrap_or(&source.text);
-        let parsed = parse::parse_source(&SourceText::new(text.to_string()));
         // the marker may sit in a file header outside the part's sections (goose, dbmate)
         let irreversible = irreversible_marker(text).or_else(|| {
             (part.sections.is_some() && unit.layout != Layout::Liquibase)
@@ -617,7 +701,7 @@ impl Runner<'_> {
             Span::new(s.start, end.max(s.start))
         });
         let (tx_mode, _) = part.tx.clone().unwrap_or((unit.tx, unit.tx_reason.clone()));
-        let statements = parsed.statements;
+        let statements = parsed.statements.as_slice();
         // statements that cannot run in a transaction (for Flyway's auto-demotion)
         let outside: Vec<bool> = statements
             .iter()
@@ -635,7 +719,7 @@ impl Runner<'_> {
             TxMode::Transaction if unit.auto_demote && outside.iter().any(|o| *o) => {
                 if outside
                     .iter()
-                    .zip(&statements)
+                    .zip(statements)
                     .all(|(o, s)| *o || matches!(s.how, How::PsqlMeta))
                 {
                     TxInfo {
@@ -663,14 +747,14 @@ impl Runner<'_> {
             },
         };
         let mut found: Vec<(&'static rules::RuleMeta, Level, Violation)> = Vec::new();
-        let problems = parsed.problems;
+        let problems = &parsed.problems;
         let mut txs = Vec::with_capacity(statements.len());
         let mut locks: Vec<Vec<HeldLock>> = Vec::with_capacity(statements.len());
         let do_block = TxInfo {
             in_block: true,
             how: TxHow::DoBlock,
         };
-        for stmt in &statements {
+        for stmt in statements {
             // a DO block's statements run inside the DO's own transaction
             let here = if stmt.in_body {
                 do_block.clone()
@@ -733,7 +817,7 @@ impl Runner<'_> {
             version: settings.version,
             unit,
             direction: dir,
-            statements: &statements,
+            statements,
             tx: &txs,
             end: &state,
             locks: &locks,
@@ -751,7 +835,7 @@ impl Runner<'_> {
             found.extend(v.into_iter().map(|x| (&reg.meta, level, x)));
         }
         if let Some((meta, level)) = self.rule_level("MC003") {
-            for p in &problems {
+            for p in problems {
                 found.push((
                     meta,
                     level,
@@ -765,7 +849,7 @@ impl Runner<'_> {
             }
         }
         let stats = &mut self.out.stats;
-        for s in &statements {
+        for s in statements {
             if s.in_body {
                 stats.body_statements += 1;
                 continue;

@@ -12,7 +12,6 @@ use sqlparser::parser::Parser;
 
 use crate::ir::{Op, Span};
 use crate::source::split::{self, RawKind, SplitProblem};
-use crate::source::text::SourceText;
 use tokens::{LineMap, tokenize};
 
 /// How a statement was understood.
@@ -51,8 +50,8 @@ pub struct ParsedFile {
     pub problems: Vec<SplitProblem>,
 }
 
-pub fn parse_source(src: &SourceText) -> ParsedFile {
-    let split = split::split(&src.text);
+pub fn parse_source(text: &str) -> ParsedFile {
+    let split = split::split(text);
     let mut statements = Vec::with_capacity(split.statements.len());
     for raw in &split.statements {
         let text = split.masked.get(raw.span.start..raw.span.end).unwrap_or("");

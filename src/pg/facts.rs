@@ -233,9 +233,24 @@ pub fn lookup(fact: Fact, version: PgVersion) -> Option<&'static FactRow> {
 
 pub fn lookup_op(op: &str, version: PgVersion) -> Option<&'static FactRow> {
     let major = version.major.clamp(OLDEST_KNOWN, NEWEST_KNOWN);
-    table()
+    index()
+        .get(op)?
         .iter()
-        .find(|r| r.op == op && r.from <= major && major <= r.to)
+        .map(|&i| &table()[i])
+        .find(|r| r.from <= major && major <= r.to)
+}
+
+/// Row indexes by op id, built once (lookups happen for every operation of every file).
+fn index() -> &'static std::collections::HashMap<&'static str, Vec<usize>> {
+    static INDEX: OnceLock<std::collections::HashMap<&'static str, Vec<usize>>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut m: std::collections::HashMap<&'static str, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, r) in table().iter().enumerate() {
+            m.entry(r.op.as_str()).or_default().push(i);
+        }
+        m
+    })
 }
 
 /// True when `version` is newer than anything measured.
