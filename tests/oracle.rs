@@ -104,6 +104,15 @@ fn strongest_lock(c: &mut Client, oid: u32) -> Result<Option<LockMode>, postgres
         .max())
 }
 
+/// Rows read by sequential scans of the table in this transaction (backend-local counters; a
+/// scan of an empty table, e.g. TRUNCATE rebuilding indexes, reads none and does not count).
+fn seq_scans(c: &mut Client, oid: u32) -> Result<i64, postgres::Error> {
+    Ok(
+        c.query_one("SELECT pg_stat_get_xact_tuples_returned($1)", &[&oid])?
+            .get(0),
+    )
+}
+
 fn relfilenode(c: &mut Client, oid: u32) -> Result<Option<u32>, postgres::Error> {
     Ok(
         c.query("SELECT relfilenode FROM pg_class WHERE oid = $1", &[&oid])?
@@ -127,6 +136,7 @@ fn check(c: &mut Client, row: &FactRow, corrupt: bool) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .get(0);
     let before = relfilenode(c, oid).map_err(|e| e.to_string())?;
+    let scans_before = seq_scans(c, oid).map_err(|e| e.to_string())?;
     let result = c.batch_execute(&row.sql);
     let outcome = match (&result, row.in_txn) {
         (Err(e), InTxn::No) => {
@@ -153,6 +163,10 @@ fn check(c: &mut Client, row: &FactRow, corrupt: bool) -> Result<(), String> {
             let lock = strongest_lock(c, oid).map_err(|e| e.to_string())?;
             let after = relfilenode(c, oid).map_err(|e| e.to_string())?;
             let rewrote = before.is_some() && after.is_some() && before != after;
+            let scanned_t =
+                after.is_some() && seq_scans(c, oid).map_err(|e| e.to_string())? > scans_before;
+            // the measurement lists scanned tables as `t:seq=N,rows=M; parent:...`
+            let expect_scan_t = row.scan_detail.split("; ").any(|d| d.starts_with("t:seq="));
             // TRUNCATE gets new empty storage: not a rewrite, but the filenode changes
             let skip_rewrite = row.op == "truncate"
                 || row.op.starts_with("drop_table")
@@ -167,6 +181,11 @@ fn check(c: &mut Client, row: &FactRow, corrupt: bool) -> Result<(), String> {
             if !skip_rewrite && rewrote != expect_rewrite {
                 problems.push(format!(
                     "rewrite: expected {expect_rewrite}, observed {rewrote}"
+                ));
+            }
+            if scanned_t != expect_scan_t {
+                problems.push(format!(
+                    "sequential scan of t: expected {expect_scan_t}, observed {scanned_t}"
                 ));
             }
             if problems.is_empty() {
@@ -214,6 +233,57 @@ fn facts_hold_on_real_postgres() {
                     "{} on PostgreSQL {major}: {why}\n    {}",
                     row.op, row.sql
                 ));
+            }
+        }
+        // statements migcheck says PostgreSQL refuses in a transaction block from the reference pages
+        for sql in [
+            "CREATE DATABASE oracle_db",
+            "DROP DATABASE IF EXISTS oracle_db",
+            "ALTER SYSTEM SET work_mem = '8MB'",
+            "REINDEX SCHEMA public",
+            "REINDEX DATABASE postgres",
+            "REINDEX SYSTEM postgres",
+        ] {
+            checked += 1;
+            let (ops, _) = migcheck::parse::parse_statement(sql, 0);
+            let claimed = ops
+                .first()
+                .and_then(|o| {
+                    migcheck::pg::txn::refused_in_transaction(
+                        o,
+                        migcheck::pg::PgVersion::new(major),
+                    )
+                })
+                .is_some();
+            c.batch_execute("BEGIN").expect("BEGIN");
+            let refused = c
+                .batch_execute(sql)
+                .err()
+                .is_some_and(|e| e.code() == Some(&SqlState::ACTIVE_SQL_TRANSACTION));
+            c.batch_execute("ROLLBACK").expect("ROLLBACK");
+            if claimed != refused {
+                failures.push(format!("`{sql}` on PostgreSQL {major}: migcheck says refused={claimed}, server refused={refused}"));
+            }
+        }
+        // function volatility (decides fast defaults): every overload present must agree
+        for (names, volatile) in [
+            (migcheck::pg::functions::VOLATILE, true),
+            (migcheck::pg::functions::NON_VOLATILE, false),
+        ] {
+            for name in names {
+                let rows = c
+                    .query(
+                        "SELECT provolatile::text FROM pg_proc WHERE proname = $1",
+                        &[name],
+                    )
+                    .expect("pg_proc");
+                for r in rows {
+                    checked += 1;
+                    let v: String = r.get(0);
+                    if (v == "v") != volatile {
+                        failures.push(format!("function {name} on PostgreSQL {major}: provolatile = {v}, migcheck says volatile = {volatile}"));
+                    }
+                }
             }
         }
         drop(c);
