@@ -81,9 +81,15 @@ pub struct CheckArgs {
     #[arg(long, value_name = "VERSION")]
     pub pg_version: Option<String>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format: text, concise, json, json-lines, sarif, github, gitlab, junit. Repeat it,
+    /// with `FORMAT=FILE` to write a file (e.g. `--format github --format sarif=migcheck.sarif`).
+    #[arg(
+        long,
+        value_name = "FORMAT[=FILE]",
+        alias = "output-format",
+        default_value = "text"
+    )]
+    pub format: Vec<String>,
 
     /// Use this config file instead of discovering migcheck.toml.
     #[arg(long, value_name = "FILE")]

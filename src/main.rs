@@ -245,6 +245,7 @@ fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> 
         ),
         None => None,
     };
+    let outputs = output_formats(&args.format)?;
     let forced = layout_flag(&args.layout)?;
     let only = match &args.changed_since {
         Some(rev) => Some(changed_since(rev)?),
@@ -281,12 +282,69 @@ fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> 
     }
     let version = version.unwrap_or_else(|| PgRange::single(PgVersion::default_target()));
     let summary = report::summarize(&all.findings, &all.stats, version, assumed);
-    let io = match args.format {
-        Format::Text => report::text::write(out, color, &all.files, &all.findings, &summary),
-        Format::Json => report::json::write(out, &all.findings, &summary),
-    };
-    io.map_err(|e| Fatal::Message(format!("cannot write output: {e}")))?;
+    for (kind, file) in &outputs {
+        let mut buf = Vec::new();
+        let w: &mut Vec<u8> = if file.is_some() { &mut buf } else { &mut *out };
+        let io = match kind.as_str() {
+            "text" => report::text::write(
+                w,
+                color && file.is_none(),
+                &all.files,
+                &all.findings,
+                &summary,
+            ),
+            "json" => report::json::write(w, &all.findings, &summary),
+            "concise" => report::formats::concise(w, &all.findings, &summary),
+            "json-lines" => report::formats::json_lines(w, &all.findings),
+            "sarif" => report::formats::sarif(w, &all.findings),
+            "github" => report::formats::github(w, &all.findings, &summary),
+            "gitlab" => report::formats::gitlab(w, &all.findings),
+            _ => report::formats::junit(w, &all.findings, &summary),
+        };
+        io.map_err(|e| Fatal::Message(format!("cannot write {kind} output: {e}")))?;
+        if let Some(path) = file {
+            std::fs::write(path, &buf)
+                .map_err(|e| Fatal::Message(format!("cannot write `{}`: {e}", path.display())))?;
+        }
+    }
     Ok(u8::try_from(summary.exit_code).unwrap_or(1))
+}
+
+/// `--format` values: `name` (stdout) or `name=FILE`.
+fn output_formats(values: &[String]) -> Result<Vec<(String, Option<PathBuf>)>, Fatal> {
+    const KNOWN: [&str; 8] = [
+        "text",
+        "concise",
+        "json",
+        "json-lines",
+        "sarif",
+        "github",
+        "gitlab",
+        "junit",
+    ];
+    let mut out = Vec::new();
+    for v in values {
+        let (name, file) = match v.split_once('=') {
+            Some((n, f)) if !f.is_empty() => (n, Some(PathBuf::from(f))),
+            Some((n, _)) => {
+                return Err(Fatal::Message(format!(
+                    "--format {n}=: the file name is missing"
+                )));
+            }
+            None => (v.as_str(), None),
+        };
+        if !KNOWN.contains(&name) {
+            return Err(Fatal::Message(format!(
+                "--format: unknown format `{name}` (expected one of {})",
+                KNOWN.join(", ")
+            )));
+        }
+        out.push((name.to_string(), file));
+    }
+    if out.iter().filter(|(_, f)| f.is_none()).count() > 1 {
+        return Err(Fatal::Message("--format: only one format can go to standard output; write the others with FORMAT=FILE".into()));
+    }
+    Ok(out)
 }
 
 fn list_rules(args: &RulesArgs, out: &mut Vec<u8>) -> Result<(), Fatal> {

@@ -1,6 +1,7 @@
 //! Output formats. Each takes the run's files, findings and summary and writes to a stream.
 
 pub mod discover;
+pub mod formats;
 pub mod json;
 pub mod text;
 

@@ -1,0 +1,298 @@
+//! The machine formats of `check`: concise, json-lines, sarif, github, gitlab, junit.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::{Summary, summary_line};
+use crate::engine::Finding;
+use crate::rules::{self, Level};
+
+/// A fingerprint that survives unrelated edits: rule, file and message (which names the table
+/// and column), plus the occurrence number for identical findings. No line numbers.
+pub fn fingerprints(findings: &[Finding]) -> Vec<String> {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    findings
+        .iter()
+        .map(|f| {
+            let key = format!("{}\u{0}{}\u{0}{}", f.rule, f.file, f.message);
+            let n = seen.entry(key.clone()).or_insert(0);
+            *n += 1;
+            let mut h = Sha256::new();
+            h.update(key.as_bytes());
+            h.update(n.to_string().as_bytes());
+            h.finalize().iter().fold(String::new(), |mut s, b| {
+                let _ = write!(s, "{b:02x}");
+                s
+            })
+        })
+        .collect()
+}
+
+pub fn concise(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std::io::Result<()> {
+    for f in findings {
+        writeln!(
+            w,
+            "{}:{}:{}: {}[{}] {}",
+            f.file, f.line, f.column, f.level, f.rule, f.message
+        )?;
+    }
+    writeln!(w, "{}", summary_line(summary))
+}
+
+pub fn json_lines(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
+    for f in findings {
+        serde_json::to_writer(&mut *w, f).map_err(std::io::Error::other)?;
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+fn sarif_level(l: Level) -> &'static str {
+    match l {
+        Level::Error | Level::Danger => "error",
+        Level::Warning => "warning",
+        Level::Info => "note",
+    }
+}
+
+pub fn sarif(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
+    let registry = rules::registry();
+    let rules_json: Vec<serde_json::Value> = registry
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.meta.id,
+                "name": r.meta.name,
+                "shortDescription": {"text": r.meta.summary},
+                "fullDescription": {"text": r.meta.summary},
+                "help": {"text": r.meta.help, "markdown": rules::doc_body(r.meta.doc)},
+                "defaultConfiguration": {"level": sarif_level(r.meta.level), "enabled": !r.meta.default_off},
+                "properties": {"tags": ["postgresql", "migrations"], "migcheck-level": r.meta.level, "versions": r.meta.versions},
+            })
+        })
+        .collect();
+    let prints = fingerprints(findings);
+    let results: Vec<serde_json::Value> = findings
+        .iter()
+        .zip(prints)
+        .map(|(f, fp)| {
+            let index = registry.iter().position(|r| r.meta.id == f.rule).unwrap_or(0);
+            let mut text = f.message.clone();
+            text.push_str(&format!(". Help: {}", f.help));
+            json!({
+                "ruleId": f.rule,
+                "ruleIndex": index,
+                "level": sarif_level(f.level),
+                "message": {"text": text},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": f.file},
+                    "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line.max(f.line), "endColumn": f.end_column.max(1)},
+                }}],
+                "partialFingerprints": {"migcheck/v1": fp},
+                "properties": {"migcheck-level": f.level, "notes": f.notes},
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "migcheck",
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": rules_json,
+            }},
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *w, &doc).map_err(std::io::Error::other)?;
+    writeln!(w)
+}
+
+/// GitHub workflow command escaping (actions/toolkit command.ts).
+fn gh_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn gh_prop(s: &str) -> String {
+    gh_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// At most this many annotations per kind (GitHub shows 10 per step and kind).
+pub const GITHUB_ANNOTATIONS_PER_KIND: usize = 10;
+
+pub fn github(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std::io::Result<()> {
+    let mut counts = [0usize; 3];
+    let mut left = 0;
+    // the most severe first, so the annotations GitHub shows are the ones that matter
+    let mut order: Vec<&Finding> = findings.iter().collect();
+    order.sort_by_key(|f| std::cmp::Reverse(f.level));
+    for f in order {
+        let (kind, slot) = match f.level {
+            Level::Error | Level::Danger => ("error", 0),
+            Level::Warning => ("warning", 1),
+            Level::Info => ("notice", 2),
+        };
+        if counts[slot] >= GITHUB_ANNOTATIONS_PER_KIND {
+            left += 1;
+            continue;
+        }
+        counts[slot] += 1;
+        let mut props = format!(
+            "file={},line={},endLine={}",
+            gh_prop(&f.file),
+            f.line,
+            f.end_line.max(f.line)
+        );
+        if f.end_line == f.line {
+            props.push_str(&format!(
+                ",col={},endColumn={}",
+                f.column,
+                f.end_column.max(f.column)
+            ));
+        }
+        props.push_str(&format!(
+            ",title={}",
+            gh_prop(&format!("{} {} ({})", f.rule, f.name, f.level))
+        ));
+        writeln!(
+            w,
+            "::{kind} {props}::{}",
+            gh_data(&format!("{}\nhelp: {}", f.message, f.help))
+        )?;
+    }
+    if left > 0 {
+        writeln!(
+            w,
+            "::notice::{left} more finding(s) not annotated (GitHub shows {GITHUB_ANNOTATIONS_PER_KIND} per kind): see the job summary or the SARIF report"
+        )?;
+    }
+    writeln!(w, "{}", summary_line(summary))?;
+    if let Ok(path) = std::env::var("GITHUB_STEP_SUMMARY")
+        && !path.is_empty()
+    {
+        let md = job_summary(findings, summary);
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+        {
+            file.write_all(md.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// The Markdown job summary, kept under GitHub's 1 MiB limit per step.
+pub fn job_summary(findings: &[Finding], summary: &Summary) -> String {
+    const LIMIT: usize = 900 * 1024;
+    let mut md = format!("## migcheck\n\n{}\n\n", summary_line(summary));
+    if findings.is_empty() {
+        return md;
+    }
+    md.push_str("| level | rule | where | finding |\n|---|---|---|---|\n");
+    for (k, f) in findings.iter().enumerate() {
+        let row = format!(
+            "| {} | `{}` {} | `{}:{}` | {} |\n",
+            f.level,
+            f.rule,
+            f.name,
+            f.file,
+            f.line,
+            f.message.replace('|', "\\|")
+        );
+        if md.len() + row.len() > LIMIT {
+            md.push_str(&format!(
+                "\n{} more finding(s) omitted to stay under GitHub's summary size limit.\n",
+                findings.len() - k
+            ));
+            break;
+        }
+        md.push_str(&row);
+    }
+    md
+}
+
+pub fn gitlab(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
+    let prints = fingerprints(findings);
+    let items: Vec<serde_json::Value> = findings
+        .iter()
+        .zip(prints)
+        .map(|(f, fp)| {
+            json!({
+                "description": format!("{} [{}]", f.message, f.rule),
+                "check_name": f.name,
+                "fingerprint": fp,
+                "severity": match f.level { Level::Error => "blocker", Level::Danger => "critical", Level::Warning => "minor", Level::Info => "info" },
+                "location": {"path": f.file, "lines": {"begin": f.line, "end": f.end_line.max(f.line)}},
+            })
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *w, &items).map_err(std::io::Error::other)?;
+    writeln!(w)
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// JUnit XML: one test case per file; findings at danger or error level are failures.
+pub fn junit(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std::io::Result<()> {
+    let mut files: Vec<&str> = findings.iter().map(|f| f.file.as_str()).collect();
+    files.dedup();
+    let failures = findings.iter().filter(|f| f.level >= Level::Danger).count();
+    writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        w,
+        r#"<testsuites name="migcheck" tests="{}" failures="{failures}">"#,
+        files.len()
+    )?;
+    writeln!(
+        w,
+        r#"  <testsuite name="migcheck" tests="{}" failures="{failures}">"#,
+        files.len()
+    )?;
+    for file in files {
+        writeln!(
+            w,
+            r#"    <testcase classname="migcheck" name="{}" file="{}">"#,
+            xml(file),
+            xml(file)
+        )?;
+        let mut out = String::new();
+        for f in findings.iter().filter(|f| f.file == file) {
+            let text = format!(
+                "{}:{}:{}: {}[{}] {}\nhelp: {}",
+                f.file, f.line, f.column, f.level, f.rule, f.message, f.help
+            );
+            if f.level >= Level::Danger {
+                writeln!(
+                    w,
+                    r#"      <failure type="{}" message="{}">{}</failure>"#,
+                    f.rule,
+                    xml(&f.message),
+                    xml(&text)
+                )?;
+            } else {
+                out.push_str(&text);
+                out.push('\n');
+            }
+        }
+        if !out.is_empty() {
+            writeln!(w, "      <system-out>{}</system-out>", xml(&out))?;
+        }
+        writeln!(w, "    </testcase>")?;
+    }
+    writeln!(w, "  </testsuite>")?;
+    writeln!(w, "</testsuites>")?;
+    let _ = summary;
+    Ok(())
+}
