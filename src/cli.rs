@@ -42,6 +42,48 @@ pub enum Command {
     Parse { file: PathBuf },
     /// Show the layout migcheck detected and the migration units it reads.
     Discover(DiscoverArgs),
+    /// Record, list, verify and prune DBA sign-offs of danger findings.
+    #[command(subcommand)]
+    Signoff(SignoffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SignoffCommand {
+    /// Sign off the findings of a rule in a migration file (one entry per statement).
+    Add {
+        /// The migration file the finding is in.
+        path: PathBuf,
+        /// Rule id or name.
+        #[arg(long)]
+        rule: String,
+        /// Only this statement (1-based, as `check --format json` reports it).
+        #[arg(long)]
+        statement: Option<usize>,
+        /// Who signs off (must be in `approvers` when that is configured).
+        #[arg(long)]
+        by: String,
+        /// Why the risk is acceptable (required; at least three words).
+        #[arg(long)]
+        reason: String,
+        /// Last day the sign-off holds (YYYY-MM-DD).
+        #[arg(long)]
+        expires: Option<String>,
+        /// Target version (default: the configured one).
+        #[arg(long, value_name = "VERSION")]
+        pg_version: Option<String>,
+    },
+    /// List the entries of the ledger.
+    List,
+    /// Check every entry against the migrations: exit 1 when one is stale, expired or unused.
+    Verify {
+        /// Migration directories. Default: `paths` from migcheck.toml.
+        paths: Vec<PathBuf>,
+    },
+    /// Remove entries that no longer match a finding (stale or unused).
+    Prune {
+        /// Migration directories. Default: `paths` from migcheck.toml.
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

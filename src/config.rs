@@ -48,6 +48,10 @@ pub struct Config {
     pub statement_timeout_on_role: Option<bool>,
     /// The TimeZone of the migration session (decides timestamp ↔ timestamptz rewrites).
     pub session_timezone: Option<String>,
+    /// The sign-off ledger (relative to this file); default `migcheck.signoffs.toml` beside it.
+    pub signoffs: Option<PathBuf>,
+    /// Who may sign off danger findings (empty: anyone named; the report says so).
+    pub approvers: Vec<String>,
     /// `[transactions]`: glob → transaction mode, in file order.
     pub transactions: Vec<(String, crate::source::layout::TxMode)>,
 }
@@ -79,6 +83,8 @@ const KEYS: &[&str] = &[
     "session-timezone",
     "lock-timeout-on-role",
     "statement-timeout-on-role",
+    "signoffs",
+    "approvers",
 ];
 
 /// Finds the config for `start` (a file or directory): the nearest `.migcheck.toml` or
@@ -226,6 +232,22 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigProblem>> {
                 _ => problems.push(ConfigProblem {
                     message: "`layout` must be a string".into(),
                     label: "expected a string".into(),
+                    span: vspan,
+                }),
+            },
+            "signoffs" => match value.get_ref() {
+                DeValue::String(f) => cfg.signoffs = Some(base.join(f.as_ref() as &str)),
+                _ => problems.push(ConfigProblem {
+                    message: "`signoffs` must be a file name".into(),
+                    label: "expected a string".into(),
+                    span: vspan,
+                }),
+            },
+            "approvers" => match string_list(value.get_ref()) {
+                Some(list) => cfg.approvers = list,
+                None => problems.push(ConfigProblem {
+                    message: "`approvers` must be a list of names".into(),
+                    label: "expected a list of strings".into(),
                     span: vspan,
                 }),
             },

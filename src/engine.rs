@@ -46,6 +46,9 @@ pub struct Settings {
     pub lock_timeout_on_role: bool,
     /// `statement-timeout-on-role = true` in migcheck.toml.
     pub statement_timeout_on_role: bool,
+    /// The sign-off ledger and who may sign (empty: anyone named).
+    pub ledger: Option<PathBuf>,
+    pub approvers: Vec<String>,
     /// Table sizes (`--stats FILE`).
     pub stats: Option<std::sync::Arc<crate::stats::TableStats>>,
     /// Report only units with a file in this set (`--changed-since`); all are still replayed.
@@ -86,6 +89,11 @@ impl Settings {
             lock_timeout_on_role: cfg.lock_timeout_on_role.unwrap_or(false),
             statement_timeout_on_role: cfg.statement_timeout_on_role.unwrap_or(false),
             stats: None,
+            ledger: Some(crate::signoff::ledger_path(
+                cfg.signoffs.as_deref(),
+                cfg.path.as_deref(),
+            )),
+            approvers: cfg.approvers.clone(),
             session_utc: cfg.session_timezone.as_deref().is_some_and(|z| {
                 matches!(
                     z.to_ascii_uppercase().as_str(),
@@ -141,6 +149,26 @@ pub struct Finding {
     pub pg_versions: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<String>,
+    /// The migration (unit id) the finding belongs to, and the 1-based statement number in its file.
+    pub migration: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<usize>,
+    /// SHA-256 of the normalised statement and of the whole unit (sign-off binding).
+    #[serde(skip)]
+    pub statement_hash: Option<String>,
+    #[serde(skip)]
+    pub unit_hash: String,
+    /// What the sign-off ledger says about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signoff: Option<crate::signoff::Status>,
+}
+
+impl Finding {
+    /// Whether this finding fails the run: danger or error, not accepted by a sign-off.
+    pub fn fails(&self) -> bool {
+        self.level >= Level::Danger
+            && !matches!(self.signoff, Some(crate::signoff::Status::Accepted { .. }))
+    }
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -199,6 +227,11 @@ struct Runner<'s> {
     by_path: std::collections::HashMap<PathBuf, usize>,
     /// Whether findings of the current unit are reported (`--changed-since`).
     report: bool,
+    /// The unit being checked: id and content hash (with the target version).
+    unit_id: String,
+    unit_hash: String,
+    /// Top-level statement spans per file index.
+    stmt_spans: HashMap<usize, Vec<Span>>,
 }
 
 /// A part after parsing: its file's index and its statements.
@@ -219,6 +252,8 @@ pub struct Prepared {
     sources: HashMap<PathBuf, Result<Arc<SourceText>, String>>,
     /// Per unit: the parsed up and down parts.
     parsed: Vec<(Option<ParsedFile>, Option<ParsedFile>)>,
+    /// Per unit: SHA-256 of its files (normalised), sidecars and transaction mode.
+    unit_hashes: Vec<String>,
 }
 
 /// Reads and decodes one file; the error is the message of an `unreadable-file` finding.
@@ -293,17 +328,112 @@ pub fn prepare(root: &Path, settings: &Settings) -> Result<Prepared, String> {
             )
         })
         .collect();
+    let unit_hashes = disc
+        .units
+        .iter()
+        .map(|u| {
+            let mut h = String::new();
+            let mut files: Vec<&PathBuf> = u.files.iter().chain(u.sidecars.iter()).collect();
+            files.sort();
+            files.dedup();
+            for f in files {
+                h.push_str(&display_path(f));
+                h.push('\u{0}');
+                match sources.get(f) {
+                    Some(Ok(src)) => h.push_str(&src.text.replace("\r\n", "\n")),
+                    _ => h.push_str(
+                        &std::fs::read_to_string(f)
+                            .unwrap_or_default()
+                            .replace("\r\n", "\n"),
+                    ),
+                }
+                h.push('\u{0}');
+            }
+            h.push_str(u.tx.name());
+            crate::signoff::sha256_hex(h.as_bytes())
+        })
+        .collect();
     Ok(Prepared {
         root: root.to_path_buf(),
         disc,
         sources,
         parsed,
+        unit_hashes,
     })
 }
 
 /// Lints a migration directory for every version of the configured range and merges the
 /// findings: one finding per place, with the versions it applies to and a verdict.
 pub fn run(root: &Path, settings: &Settings) -> Result<RunResult, String> {
+    let mut out = run_versions(root, settings)?;
+    apply_ledger(&mut out, settings)?;
+    Ok(out)
+}
+
+/// Applies the sign-off ledger: accepted findings stop failing the run, stale ones say who
+/// signed what and when, unused entries become `unused-signoff` findings.
+fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> {
+    let Some(path) = &settings.ledger else {
+        return Ok(());
+    };
+    let ledger = crate::signoff::Ledger::load(path)?;
+    if ledger.entries.is_empty() {
+        return Ok(());
+    }
+    let unused = ledger.apply(
+        &mut out.findings,
+        &settings.approvers,
+        &crate::signoff::today(),
+    );
+    let Some(meta) = rules::find("MC005") else {
+        return Ok(());
+    };
+    let Some(level) = settings.level_of(meta) else {
+        return Ok(());
+    };
+    if unused.is_empty() {
+        return Ok(());
+    }
+    out.files.push(LoadedFile {
+        path: path.clone(),
+        display: display_path(path),
+        source: None,
+    });
+    let file_index = out.files.len() - 1;
+    for i in unused {
+        let e = &ledger.entries[i];
+        out.findings.push(Finding {
+            rule: meta.id,
+            name: meta.name,
+            level,
+            file: display_path(path),
+            file_index,
+            span: None,
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+            message: format!(
+                "the sign-off of {} for `{}` ({}) by {} matches no finding",
+                e.rule, e.migration, e.file, e.approver
+            ),
+            label: String::new(),
+            help: meta.help.clone(),
+            notes: vec![format!("signed on {}: {}", e.date, e.reason)],
+            doc: meta.doc_path.clone(),
+            pg_versions: Vec::new(),
+            verdict: None,
+            migration: e.migration.clone(),
+            statement: e.statement,
+            statement_hash: None,
+            unit_hash: String::new(),
+            signoff: None,
+        });
+    }
+    Ok(())
+}
+
+fn run_versions(root: &Path, settings: &Settings) -> Result<RunResult, String> {
     let versions = settings.range.versions();
     let prepared = prepare(root, settings)?;
     if versions.len() == 1 {
@@ -401,6 +531,9 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
         out: RunResult::default(),
         by_path: Default::default(),
         report: true,
+        unit_id: String::new(),
+        unit_hash: String::new(),
+        stmt_spans: HashMap::new(),
     };
     r.out.stats.files = disc.files;
     r.out.stats.migrations = disc.units.len();
@@ -428,6 +561,14 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
                 .any(|f| only.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
         });
         let (up_parsed, down_parsed) = &prepared.parsed[unit_index];
+        r.unit_id = unit.id.clone();
+        r.unit_hash = crate::signoff::sha256_hex(
+            format!(
+                "{}\u{0}{}",
+                prepared.unit_hashes[unit_index], settings.version
+            )
+            .as_bytes(),
+        );
         let up = unit.up.as_ref().map(|p| {
             r.lint_part(
                 p,
@@ -566,6 +707,23 @@ impl Runner<'_> {
             return;
         }
         let file = &self.out.files[file_index];
+        // the top-level statement the finding is in (1-based), and its normalised hash
+        let (statement, statement_hash) =
+            match (v.span, self.stmt_spans.get(&file_index), &file.source) {
+                (Some(sp), Some(spans), Some(src)) => match spans
+                    .iter()
+                    .position(|s| s.start <= sp.start && sp.start <= s.end)
+                {
+                    Some(i) => (
+                        Some(i + 1),
+                        Some(crate::signoff::sha256_hex(
+                            crate::signoff::normalise(src.slice(spans[i])).as_bytes(),
+                        )),
+                    ),
+                    None => (None, None),
+                },
+                _ => (None, None),
+            };
         let ((line, column), (end_line, end_column)) = match (v.span, &file.source) {
             (Some(s), Some(src)) => (src.line_col(s.start), src.line_col(s.end)),
             _ => ((1, 1), (1, 1)),
@@ -588,6 +746,11 @@ impl Runner<'_> {
             doc: meta.doc_path.clone(),
             pg_versions: Vec::new(),
             verdict: None,
+            migration: self.unit_id.clone(),
+            statement,
+            statement_hash,
+            unit_hash: self.unit_hash.clone(),
+            signoff: None,
         });
     }
 
@@ -685,6 +848,16 @@ impl Runner<'_> {
             };
         };
         let source = source.as_ref();
+        let spans = self.stmt_spans.entry(idx).or_default();
+        spans.extend(
+            parsed
+                .statements
+                .iter()
+                .filter(|s| !s.in_body)
+                .map(|s| s.span),
+        );
+        spans.sort();
+        spans.dedup();
         let masked = part_text(&source.text, part);
         let text = masked.as_deref().unwrap_or(&source.text);
         // the marker may sit in a file header outside the part's sections (goose, dbmate)

@@ -12,5 +12,6 @@ pub mod parse;
 pub mod pg;
 pub mod report;
 pub mod rules;
+pub mod signoff;
 pub mod source;
 pub mod stats;

@@ -12,12 +12,15 @@ use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor::Buffer};
 
-use migcheck::cli::{CheckArgs, Cli, ColorChoice, Command, DiscoverArgs, Format, RulesArgs};
+use migcheck::cli::{
+    CheckArgs, Cli, ColorChoice, Command, DiscoverArgs, Format, RulesArgs, SignoffCommand,
+};
 use migcheck::config::{self, Config, ConfigError};
 use migcheck::engine::{self, RunResult, Settings};
 use migcheck::pg::{PgRange, PgVersion};
 use migcheck::report;
 use migcheck::rules;
+use migcheck::signoff::{self as ledger, Entry, Ledger};
 use migcheck::source::layout::Layout;
 
 // The pipeline allocates many small strings (tokens, names); mimalloc is much faster at that than
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Explain { rule } => explain(rule, &mut out).map(|()| 0),
         Command::Parse { file } => parse_file(file, &mut out).map(|()| 0),
         Command::Discover(args) => discover(args, &mut out).map(|()| 0),
+        Command::Signoff(cmd) => signoff(cmd, &mut out),
     };
     // a closed pipe (`migcheck ... | head`) ends quietly
     let write_ok = std::io::stdout().lock().write_all(&out).is_ok();
@@ -308,6 +312,256 @@ fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> 
         }
     }
     Ok(u8::try_from(summary.exit_code).unwrap_or(1))
+}
+
+/// Runs the checks (without applying the ledger) over `paths`; returns the findings, the
+/// ledger path and the approvers from the (first) config.
+fn findings_for(
+    paths: &[PathBuf],
+    version: Option<&String>,
+) -> Result<(Vec<engine::Finding>, PathBuf, Vec<String>), Fatal> {
+    let version_flag = match version {
+        Some(v) => Some(
+            v.parse::<PgRange>()
+                .map_err(|e| Fatal::Message(format!("--pg-version: {e}")))?,
+        ),
+        None => None,
+    };
+    let mut all = Vec::new();
+    let mut ledger_path = None;
+    let mut approvers = Vec::new();
+    for (path, cfg) in targets(paths, None, false)? {
+        let mut settings = Settings::from_config(&cfg, version_flag);
+        if ledger_path.is_none() {
+            ledger_path = settings.ledger.clone();
+            approvers = settings.approvers.clone();
+        }
+        settings.ledger = None;
+        all.extend(
+            engine::run(&path, &settings)
+                .map_err(Fatal::Message)?
+                .findings,
+        );
+    }
+    Ok((
+        all,
+        ledger_path.unwrap_or_else(|| PathBuf::from(ledger::DEFAULT_FILE)),
+        approvers,
+    ))
+}
+
+fn signoff(cmd: &SignoffCommand, out: &mut Vec<u8>) -> Result<u8, Fatal> {
+    match cmd {
+        SignoffCommand::Add {
+            path,
+            rule,
+            statement,
+            by,
+            reason,
+            expires,
+            pg_version,
+        } => {
+            let meta = rules::find(rule).ok_or_else(|| {
+                Fatal::Message(format!("unknown rule `{rule}` (see `migcheck rules`)"))
+            })?;
+            if let Some(why) = ledger::reason_problem(reason) {
+                return Err(Fatal::Message(format!("--reason: {why}")));
+            }
+            if by.trim().is_empty() {
+                return Err(Fatal::Message("--by: say who signs off".into()));
+            }
+            if let Some(x) = expires
+                && !ledger::valid_date(x)
+            {
+                return Err(Fatal::Message(format!(
+                    "--expires: `{x}` is not a YYYY-MM-DD date"
+                )));
+            }
+            // the migration's whole directory is read so the unit and its transaction are known
+            let dir = path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."));
+            let (findings, ledger_path, approvers) = findings_for(&[dir], pg_version.as_ref())?;
+            if !approvers.is_empty() && !approvers.iter().any(|a| a == by) {
+                return Err(Fatal::Message(format!(
+                    "`{by}` is not in `approvers` ({})",
+                    approvers.join(", ")
+                )));
+            }
+            let shown = engine::display_path(path);
+            let matching: Vec<&engine::Finding> = findings
+                .iter()
+                .filter(|f| {
+                    f.file == shown
+                        && f.rule == meta.id
+                        && f.level == rules::Level::Danger
+                        && (statement.is_none() || f.statement == *statement)
+                })
+                .collect();
+            if matching.is_empty() {
+                return Err(Fatal::Message(format!(
+                    "no danger finding of {} ({}) in `{shown}` to sign off",
+                    meta.id, meta.name
+                )));
+            }
+            let mut l = Ledger::load(&ledger_path).map_err(Fatal::Message)?;
+            let date = ledger::today();
+            for f in &matching {
+                l.entries.retain(|e| {
+                    !(e.migration == f.migration
+                        && e.file == f.file
+                        && e.rule == f.rule
+                        && e.statement == f.statement)
+                });
+                l.entries.push(Entry {
+                    migration: f.migration.clone(),
+                    file: f.file.clone(),
+                    rule: f.rule.to_string(),
+                    statement: f.statement,
+                    approver: by.clone(),
+                    reason: reason.clone(),
+                    date: date.clone(),
+                    expires: expires.clone(),
+                    statement_sha256: f.statement_hash.clone(),
+                    unit_sha256: f.unit_hash.clone(),
+                });
+                out.extend_from_slice(
+                    format!(
+                        "signed off {} in {}{} ({})\n",
+                        f.rule,
+                        f.file,
+                        f.statement
+                            .map(|n| format!(", statement {n}"))
+                            .unwrap_or_default(),
+                        f.message
+                    )
+                    .as_bytes(),
+                );
+            }
+            l.save(&ledger_path).map_err(Fatal::Message)?;
+            out.extend_from_slice(format!("wrote {}\n", ledger_path.display()).as_bytes());
+            Ok(0)
+        }
+        SignoffCommand::List => {
+            let (_, ledger_path, _) = findings_for(&[], None).or_else(|_| {
+                Ok::<_, Fatal>((Vec::new(), PathBuf::from(ledger::DEFAULT_FILE), Vec::new()))
+            })?;
+            let l = Ledger::load(&ledger_path).map_err(Fatal::Message)?;
+            for e in &l.entries {
+                out.extend_from_slice(
+                    format!(
+                        "{} {}{} in {}: {} on {}{} — {}\n",
+                        e.rule,
+                        e.migration,
+                        e.statement
+                            .map(|n| format!(" statement {n}"))
+                            .unwrap_or_default(),
+                        e.file,
+                        e.approver,
+                        e.date,
+                        e.expires
+                            .as_ref()
+                            .map(|x| format!(" (expires {x})"))
+                            .unwrap_or_default(),
+                        e.reason
+                    )
+                    .as_bytes(),
+                );
+            }
+            out.extend_from_slice(
+                format!(
+                    "{} sign-off(s) in {}\n",
+                    l.entries.len(),
+                    ledger_path.display()
+                )
+                .as_bytes(),
+            );
+            Ok(0)
+        }
+        SignoffCommand::Verify { paths } | SignoffCommand::Prune { paths } => {
+            let prune = matches!(cmd, SignoffCommand::Prune { .. });
+            let (mut findings, ledger_path, approvers) = findings_for(paths, None)?;
+            let mut l = Ledger::load(&ledger_path).map_err(Fatal::Message)?;
+            let unused = l.apply(&mut findings, &approvers, &ledger::today());
+            let mut bad: Vec<usize> = unused.clone();
+            for f in &findings {
+                if let Some(status) = &f.signoff {
+                    let line = match status {
+                        ledger::Status::Accepted { .. } => None,
+                        ledger::Status::Stale { approver, date } => Some(format!(
+                            "stale: {} in {} signed by {approver} on {date}, the migration changed since",
+                            f.rule, f.file
+                        )),
+                        ledger::Status::Expired {
+                            approver, expires, ..
+                        } => Some(format!(
+                            "expired: {} in {} signed by {approver}, expired {expires}",
+                            f.rule, f.file
+                        )),
+                        ledger::Status::NotAllowed { approver } => Some(format!(
+                            "not allowed: {} in {} signed by {approver}, not in `approvers`",
+                            f.rule, f.file
+                        )),
+                    };
+                    if let Some(line) = line {
+                        out.extend_from_slice(format!("{line}\n").as_bytes());
+                        if let Some(i) = l.entries.iter().position(|e| {
+                            e.rule == f.rule
+                                && e.file == f.file
+                                && e.migration == f.migration
+                                && (e.statement.is_none() || e.statement == f.statement)
+                        }) {
+                            bad.push(i);
+                        }
+                    }
+                }
+            }
+            for i in &unused {
+                let e = &l.entries[*i];
+                out.extend_from_slice(
+                    format!(
+                        "unused: {} for {} ({}) signed by {} on {}\n",
+                        e.rule, e.migration, e.file, e.approver, e.date
+                    )
+                    .as_bytes(),
+                );
+            }
+            if approvers.is_empty() {
+                out.extend_from_slice(
+                    b"note: no `approvers` configured: any named approver is accepted\n",
+                );
+            }
+            if prune {
+                bad.sort_unstable();
+                bad.dedup();
+                for i in bad.iter().rev() {
+                    l.entries.remove(*i);
+                }
+                l.save(&ledger_path).map_err(Fatal::Message)?;
+                out.extend_from_slice(
+                    format!(
+                        "removed {} entr{}; {} left in {}\n",
+                        bad.len(),
+                        if bad.len() == 1 { "y" } else { "ies" },
+                        l.entries.len(),
+                        ledger_path.display()
+                    )
+                    .as_bytes(),
+                );
+                return Ok(0);
+            }
+            out.extend_from_slice(
+                format!(
+                    "{} sign-off(s), {} need attention\n",
+                    l.entries.len(),
+                    bad.len()
+                )
+                .as_bytes(),
+            );
+            Ok(u8::from(!bad.is_empty()))
+        }
+    }
 }
 
 /// `--format` values: `name` (stdout) or `name=FILE`.

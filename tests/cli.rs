@@ -641,3 +641,164 @@ fn stats_lower_small_tables_to_info_and_estimate_large_ones() {
     );
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn signoff_flow_on_the_incident() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::create_dir(d.join(".git")).expect("mkdir");
+    let bf = common::root().join("fixtures/projects/black-friday");
+    std::fs::create_dir(d.join("m")).expect("mkdir");
+    for f in [
+        "001_create_users.up.sql",
+        "001_create_users.down.sql",
+        "002_v2_1.up.sql",
+    ] {
+        std::fs::copy(bf.join(f), d.join("m").join(f)).expect("copy");
+    }
+    std::fs::write(
+        d.join("migcheck.toml"),
+        "pg-version = \"10\"\nlayout = \"golang-migrate\"\napprovers = [\"ann\"]\n",
+    )
+    .expect("write");
+    let check = || migcheck(&["check", "m", "--format", "json"], d);
+    assert_eq!(check().status.code(), Some(1), "unsigned: fails");
+    // a rubber-stamp reason and a stranger are refused
+    let o = migcheck(
+        &[
+            "signoff",
+            "add",
+            "m/002_v2_1.up.sql",
+            "--rule",
+            "MC010",
+            "--by",
+            "ann",
+            "--reason",
+            "lgtm",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = migcheck(
+        &[
+            "signoff",
+            "add",
+            "m/002_v2_1.up.sql",
+            "--rule",
+            "MC010",
+            "--by",
+            "bob",
+            "--reason",
+            "users has 200 rows in production today",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    for rule in ["MC010", "MC020"] {
+        let o = migcheck(
+            &[
+                "signoff",
+                "add",
+                "m/002_v2_1.up.sql",
+                "--rule",
+                rule,
+                "--by",
+                "ann",
+                "--reason",
+                "users has 200 rows in production today",
+            ],
+            d,
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let ledger = std::fs::read_to_string(d.join("migcheck.signoffs.toml"))
+        .expect("ledger written next to migcheck.toml");
+    assert!(
+        ledger.contains("unit_sha256") && ledger.contains("statement_sha256"),
+        "{ledger}"
+    );
+    let o = check();
+    assert_eq!(o.status.code(), Some(0), "signed: passes\n{}", stdout(&o));
+    assert_eq!(json(&o)["summary"]["signed_off"], 2);
+    assert_eq!(
+        migcheck(&["signoff", "verify", "m"], d).status.code(),
+        Some(0)
+    );
+    // CRLF line endings and a BOM do not change a hash
+    let up = d.join("m/002_v2_1.up.sql");
+    let text = std::fs::read_to_string(&up).expect("read");
+    std::fs::write(&up, format!("\u{feff}{}", text.replace('\n', "\r\n"))).expect("write");
+    assert_eq!(check().status.code(), Some(0), "CRLF + BOM: still signed");
+    // any real edit makes it stale: the finding comes back naming who signed it
+    std::fs::write(&up, text.replace("'bronze'", "'silver'")).expect("write");
+    let o = check();
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    let rewrite = v["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["rule"] == "MC010"))
+        .cloned()
+        .expect("MC010");
+    assert_eq!(rewrite["signoff"]["status"], "stale");
+    assert!(
+        rewrite["notes"]
+            .to_string()
+            .contains("signed off by ann on"),
+        "{rewrite}"
+    );
+    let o = migcheck(&["signoff", "verify", "m"], d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("stale: MC010"), "{}", stdout(&o));
+    // re-sign, then a fixed migration leaves an unused entry that prune removes
+    let o = migcheck(
+        &[
+            "signoff",
+            "add",
+            "m/002_v2_1.up.sql",
+            "--rule",
+            "MC010",
+            "--by",
+            "ann",
+            "--reason",
+            "users has 200 rows in production today",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let o = migcheck(
+        &[
+            "signoff",
+            "add",
+            "m/002_v2_1.up.sql",
+            "--rule",
+            "MC020",
+            "--by",
+            "ann",
+            "--reason",
+            "users has 200 rows in production today",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(check().status.code(), Some(0));
+    std::fs::write(&up, "ALTER TABLE users ADD COLUMN loyalty_tier text;\n").expect("write");
+    std::fs::write(
+        d.join("m/002_v2_1.down.sql"),
+        "ALTER TABLE users DROP COLUMN loyalty_tier;\n",
+    )
+    .expect("write");
+    let v = json(&check());
+    assert!(
+        v["findings"]
+            .as_array()
+            .expect("a")
+            .iter()
+            .any(|f| f["rule"] == "MC005"),
+        "unused entries are reported"
+    );
+    let o = migcheck(&["signoff", "prune", "m"], d);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("removed 2 entries"), "{}", stdout(&o));
+    let o = migcheck(&["signoff", "list"], d);
+    assert!(stdout(&o).contains("0 sign-off(s)"), "{}", stdout(&o));
+}

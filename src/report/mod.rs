@@ -23,6 +23,8 @@ pub struct Summary {
     pub findings: LevelCounts,
     pub parse: ParseCounts,
     pub skipped_files: Vec<SkippedFile>,
+    /// Danger findings accepted by a sign-off (they do not fail the run).
+    pub signed_off: usize,
     /// 1 when a finding at `danger` or `error` level was reported, else 0.
     pub exit_code: i32,
 }
@@ -53,7 +55,7 @@ pub struct SkippedFile {
 }
 
 pub fn failing(findings: &[Finding]) -> bool {
-    findings.iter().any(|f| f.level >= Level::Danger)
+    findings.iter().any(Finding::fails)
 }
 
 pub fn summarize(findings: &[Finding], stats: &Stats, version: PgRange, assumed: bool) -> Summary {
@@ -89,6 +91,10 @@ pub fn summarize(findings: &[Finding], stats: &Stats, version: PgRange, assumed:
                 reason: r.clone(),
             })
             .collect(),
+        signed_off: findings
+            .iter()
+            .filter(|f| matches!(f.signoff, Some(crate::signoff::Status::Accepted { .. })))
+            .count(),
         exit_code: i32::from(failing(findings)),
     }
 }
@@ -117,6 +123,9 @@ pub fn summary_line(s: &Summary) -> String {
         c.info,
     );
     line.push_str(" info");
+    if s.signed_off > 0 {
+        line.push_str(&format!("; {} signed off", s.signed_off));
+    }
     if s.parse.unparsed > 0 {
         line.push_str(&format!(
             "; {} not understood",

@@ -19,6 +19,7 @@ mod identifier_too_long;
 mod missing_statement_timeout;
 mod system_catalog_write;
 mod type_style;
+mod unused_signoff;
 
 mod add_column_inline_constraint;
 mod add_constraint_without_not_valid;
@@ -281,6 +282,7 @@ static REGISTRY: &[&dyn Rule] = &[
     &unreadable_file::UnreadableFile,
     &unterminated_token::UnterminatedToken,
     &layout_ambiguous::LayoutAmbiguous,
+    &unused_signoff::UnusedSignoff,
     &add_column_default_rewrite::AddColumnDefaultRewrite,
     &add_column_volatile_default::AddColumnVolatileDefault,
     &add_column_not_null_no_default::AddColumnNotNullNoDefault,
