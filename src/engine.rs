@@ -182,6 +182,8 @@ pub struct Stats {
     pub kind_only: usize,
     /// Statements found inside DO blocks (not counted in `statements`).
     pub body_statements: usize,
+    /// Findings silenced by `-- migcheck:ignore` comments.
+    pub suppressed: usize,
     pub psql_meta_commands: usize,
     pub unparsed: usize,
     pub templated: usize,
@@ -198,6 +200,7 @@ impl Stats {
         self.parsed_by_fallback += o.parsed_by_fallback;
         self.kind_only += o.kind_only;
         self.body_statements += o.body_statements;
+        self.suppressed += o.suppressed;
         self.psql_meta_commands += o.psql_meta_commands;
         self.unparsed += o.unparsed;
         self.templated += o.templated;
@@ -232,6 +235,8 @@ struct Runner<'s> {
     unit_hash: String,
     /// Top-level statement spans per file index.
     stmt_spans: HashMap<usize, Vec<Span>>,
+    /// Findings silenced by inline suppressions: (rule, reason).
+    suppressed: Vec<(&'static str, String)>,
 }
 
 /// A part after parsing: its file's index and its statements.
@@ -534,6 +539,7 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
         unit_id: String::new(),
         unit_hash: String::new(),
         stmt_spans: HashMap::new(),
+        suppressed: Vec::new(),
     };
     r.out.stats.files = disc.files;
     r.out.stats.migrations = disc.units.len();
@@ -638,6 +644,7 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
         }
     }
     let mut out = r.out;
+    out.stats.suppressed = r.suppressed.len();
     sort_findings(&mut out.findings);
     out.layouts.push((
         root.to_path_buf(),
@@ -771,6 +778,53 @@ impl Runner<'_> {
                     ..Violation::default()
                 },
             );
+        }
+    }
+
+    /// Findings about the suppression comments themselves: invalid (MC006) and unused (MC007).
+    fn check_ignores(&mut self, idx: usize, ignores: &[crate::suppress::Ignore], used: &[bool]) {
+        for (ig, used) in ignores.iter().zip(used) {
+            let problem = match rules::find(&ig.rule) {
+                None => Some(format!("`migcheck:ignore {}` names no rule", ig.rule)),
+                Some(_) if ig.reason.is_empty() => Some(format!(
+                    "`migcheck:ignore {}` has no reason: add `-- <why>`",
+                    ig.rule
+                )),
+                Some(m)
+                    if self
+                        .settings
+                        .level_of(m)
+                        .is_some_and(|l| l > Level::Warning) =>
+                {
+                    Some(format!(
+                        "`{}` ({}) is a {} rule: it cannot be ignored inline, record a DBA sign-off with `migcheck signoff add`",
+                        m.id,
+                        m.name,
+                        self.settings.level_of(m).unwrap_or(m.level)
+                    ))
+                }
+                Some(_) => None,
+            };
+            let (rule, message) = match problem {
+                Some(p) => ("MC006", p),
+                None if !used => (
+                    "MC007",
+                    format!("`migcheck:ignore {}` silences nothing here", ig.rule),
+                ),
+                None => continue,
+            };
+            if let Some((meta, level)) = self.rule_level(rule) {
+                self.push(
+                    idx,
+                    meta,
+                    level,
+                    Violation {
+                        span: Some(ig.span),
+                        message,
+                        ..Violation::default()
+                    },
+                );
+            }
         }
     }
 
@@ -1037,6 +1091,8 @@ impl Runner<'_> {
                 How::Unparsed { .. } => stats.unparsed += 1,
             }
         }
+        let ignores = crate::suppress::markers(text);
+        let mut used = vec![false; ignores.len()];
         for (meta, level, mut v) in found {
             if dir == Direction::Down && v.span.is_some() {
                 v.notes.push(
@@ -1044,8 +1100,17 @@ impl Runner<'_> {
                         .to_string(),
                 );
             }
-            self.push(idx, meta, level, v);
+            let suppressed = if level <= Level::Warning {
+                ignore_for(&ignores, statements, text, meta, v.span).inspect(|&i| used[i] = true)
+            } else {
+                None
+            };
+            match suppressed {
+                Some(i) => self.suppressed.push((meta.id, ignores[i].reason.clone())),
+                None => self.push(idx, meta, level, v),
+            }
         }
+        self.check_ignores(idx, &ignores, &used);
         ParsedPart {
             file: idx,
             statements,
@@ -1053,6 +1118,40 @@ impl Runner<'_> {
             anchor,
         }
     }
+}
+
+/// The suppression (index into `ignores`) that covers a finding of `meta` at `span`: an
+/// `ignore-file` for the rule, or an `ignore` for the statement on the comment's own line (a
+/// trailing comment) or else the next statement.
+fn ignore_for(
+    ignores: &[crate::suppress::Ignore],
+    statements: &[Statement],
+    text: &str,
+    meta: &rules::RuleMeta,
+    span: Option<Span>,
+) -> Option<usize> {
+    let top: Vec<&Statement> = statements.iter().filter(|s| !s.in_body).collect();
+    ignores.iter().position(|ig| {
+        if !(ig.rule == meta.id || ig.rule == meta.name) || ig.reason.is_empty() {
+            return false;
+        }
+        if ig.whole_file {
+            return true;
+        }
+        let Some(sp) = span else { return false };
+        let same_line = top
+            .iter()
+            .rev()
+            .find(|s| s.span.end <= ig.span.start)
+            .filter(|s| {
+                !text
+                    .get(s.span.end..ig.span.start)
+                    .unwrap_or("\n")
+                    .contains('\n')
+            });
+        let target = same_line.or_else(|| top.iter().find(|s| s.span.start >= ig.span.end));
+        target.is_some_and(|s| s.span.start <= sp.start && sp.start <= s.span.end)
+    })
 }
 
 /// With `--stats`, a finding about a rewrite or scan depends on the table's size: a small table

@@ -15,3 +15,4 @@ pub mod rules;
 pub mod signoff;
 pub mod source;
 pub mod stats;
+pub mod suppress;

@@ -26,10 +26,15 @@ fn expectations(path: &Path) -> BTreeSet<(usize, String)> {
         let bytes = std::fs::read(&f).expect("fixture is readable");
         let text = String::from_utf8_lossy(&bytes);
         for (i, line) in text.lines().enumerate() {
-            if let Some(p) = line.find("-- expect:") {
-                for id in line[p + 10..].split(',') {
-                    out.insert((i + 1, id.trim().to_string()));
-                }
+            // `-- expect-above:` is for findings on a line that cannot carry a comment of its own
+            // (a suppression comment would read the annotation as its reason)
+            let (p, len, at) = match (line.find("-- expect:"), line.find("-- expect-above:")) {
+                (Some(p), _) => (p, 10, i + 1),
+                (None, Some(p)) => (p, 16, i),
+                _ => continue,
+            };
+            for id in line[p + len..].split(',') {
+                out.insert((at, id.trim().to_string()));
             }
         }
     }

@@ -25,6 +25,8 @@ pub struct Summary {
     pub skipped_files: Vec<SkippedFile>,
     /// Danger findings accepted by a sign-off (they do not fail the run).
     pub signed_off: usize,
+    /// Warning and info findings silenced by `-- migcheck:ignore <rule> -- <reason>`.
+    pub suppressed: usize,
     /// 1 when a finding at `danger` or `error` level was reported, else 0.
     pub exit_code: i32,
 }
@@ -91,6 +93,7 @@ pub fn summarize(findings: &[Finding], stats: &Stats, version: PgRange, assumed:
                 reason: r.clone(),
             })
             .collect(),
+        suppressed: stats.suppressed,
         signed_off: findings
             .iter()
             .filter(|f| matches!(f.signoff, Some(crate::signoff::Status::Accepted { .. })))
@@ -123,6 +126,9 @@ pub fn summary_line(s: &Summary) -> String {
         c.info,
     );
     line.push_str(" info");
+    if s.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed inline", s.suppressed));
+    }
     if s.signed_off > 0 {
         line.push_str(&format!("; {} signed off", s.signed_off));
     }

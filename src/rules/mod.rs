@@ -17,6 +17,7 @@ mod add_column_default_rewrite;
 mod foreign_key_without_index;
 mod identifier_too_long;
 mod missing_statement_timeout;
+mod suppression_rules;
 mod system_catalog_write;
 mod type_style;
 mod unused_signoff;
@@ -283,6 +284,8 @@ static REGISTRY: &[&dyn Rule] = &[
     &unterminated_token::UnterminatedToken,
     &layout_ambiguous::LayoutAmbiguous,
     &unused_signoff::UnusedSignoff,
+    &suppression_rules::InvalidSuppression,
+    &suppression_rules::UnusedSuppression,
     &add_column_default_rewrite::AddColumnDefaultRewrite,
     &add_column_volatile_default::AddColumnVolatileDefault,
     &add_column_not_null_no_default::AddColumnNotNullNoDefault,
