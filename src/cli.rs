@@ -42,6 +42,12 @@ pub enum Command {
     Parse { file: PathBuf },
     /// Show the layout migcheck detected and the migration units it reads.
     Discover(DiscoverArgs),
+    /// Write a commented migcheck.toml in the current directory.
+    Init {
+        /// Overwrite an existing migcheck.toml.
+        #[arg(long)]
+        force: bool,
+    },
     /// Record, list, verify and prune DBA sign-offs of danger findings.
     #[command(subcommand)]
     Signoff(SignoffCommand),

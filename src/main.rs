@@ -51,6 +51,7 @@ fn main() -> ExitCode {
         Command::Parse { file } => parse_file(file, &mut out).map(|()| 0),
         Command::Discover(args) => discover(args, &mut out).map(|()| 0),
         Command::Signoff(cmd) => signoff(cmd, &mut out),
+        Command::Init { force } => init(*force, &mut out).map(|()| 0),
     };
     // a closed pipe (`migcheck ... | head`) ends quietly
     let write_ok = std::io::stdout().lock().write_all(&out).is_ok();
@@ -562,6 +563,75 @@ fn signoff(cmd: &SignoffCommand, out: &mut Vec<u8>) -> Result<u8, Fatal> {
             Ok(u8::from(!bad.is_empty()))
         }
     }
+}
+
+/// `migcheck init`: a commented starting configuration, with the layout detected here.
+fn init(force: bool, out: &mut Vec<u8>) -> Result<(), Fatal> {
+    let path = PathBuf::from("migcheck.toml");
+    if path.exists() && !force {
+        return Err(Fatal::Message(
+            "migcheck.toml already exists (use --force to overwrite)".into(),
+        ));
+    }
+    // guess the migration directory: the first common one that exists
+    let dir = [
+        "db/migrations",
+        "migrations",
+        "db/migrate",
+        "prisma/migrations",
+        "supabase/migrations",
+        "sql",
+        "src/main/resources/db/migration",
+    ]
+    .into_iter()
+    .find(|d| Path::new(d).is_dir());
+    let layout = dir.map(|d| {
+        let s = Settings::from_config(&Config::default(), None);
+        migcheck::source::discover::discover(Path::new(d), &s.exclude, None, &s.layout_config)
+            .map(|x| x.detection.layout.name().to_string())
+            .unwrap_or_default()
+    });
+    let text = format!(
+        r#"# migcheck configuration (see the README, "Configuration"). Every key is optional.
+
+# The PostgreSQL version production runs: a major ("16"), "14.4", or a range for a fleet ("13..17").
+pg-version = "{}"
+
+# Migration directories `migcheck check` lints when no path is given.
+paths = [{}]
+
+# The migration tool (detected: {}). Uncomment to pin it; `migcheck discover` shows the evidence.
+# layout = "{}"
+
+# Globs to leave out, relative to the migration directory.
+# exclude = ["**/seeds/*.sql"]
+
+# Report migrations without a working down-migration (where the tool has them).
+require-down = true
+
+# Set when the role running migrations already has these (ALTER ROLE ... SET ...).
+# lock-timeout-on-role = true
+# statement-timeout-on-role = true
+
+# The migration session's TimeZone ("UTC" makes timestamp <-> timestamptz cheap on 12+).
+# session-timezone = "UTC"
+
+# Who may sign off dangerous findings in migcheck.signoffs.toml (empty: anyone named).
+# approvers = ["dba-alice", "dba-bob"]
+
+# Per-rule levels by id or name: "off", "info", "warning", "danger", "error".
+[rules]
+# prefer-timestamptz = "warning"
+"#,
+        migcheck::pg::version::DEFAULT_MAJOR,
+        dir.map(|d| format!("\"{d}\"")).unwrap_or_default(),
+        layout.clone().unwrap_or_else(|| "nothing yet".into()),
+        layout.unwrap_or_else(|| "plain".into()),
+    );
+    std::fs::write(&path, text)
+        .map_err(|e| Fatal::Message(format!("cannot write migcheck.toml: {e}")))?;
+    out.extend_from_slice(b"wrote migcheck.toml\n");
+    Ok(())
 }
 
 /// `--format` values: `name` (stdout) or `name=FILE`.

@@ -802,3 +802,31 @@ fn signoff_flow_on_the_incident() {
     let o = migcheck(&["signoff", "list"], d);
     assert!(stdout(&o).contains("0 sign-off(s)"), "{}", stdout(&o));
 }
+
+#[test]
+fn init_writes_a_config_that_check_accepts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::create_dir(d.join(".git")).expect("mkdir");
+    std::fs::create_dir_all(d.join("db/migrations")).expect("mkdir");
+    std::fs::write(
+        d.join("db/migrations/001_a.up.sql"),
+        "CREATE TABLE a (id bigint);\n",
+    )
+    .expect("write");
+    std::fs::write(d.join("db/migrations/001_a.down.sql"), "DROP TABLE a;\n").expect("write");
+    let o = migcheck(&["init"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let cfg = std::fs::read_to_string(d.join("migcheck.toml")).expect("written");
+    assert!(
+        cfg.contains("paths = [\"db/migrations\"]") && cfg.contains("detected: golang-migrate"),
+        "{cfg}"
+    );
+    assert_eq!(
+        migcheck(&["init"], d).status.code(),
+        Some(2),
+        "does not overwrite"
+    );
+    let o = migcheck(&["check"], d);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+}
