@@ -217,6 +217,16 @@ pub struct RunResult {
     pub layouts: Vec<(PathBuf, Detection, Vec<Unit>)>,
 }
 
+/// A path as shown to users: relative to the working directory when it is inside it.
+pub fn display_rel(p: &Path) -> String {
+    match std::env::current_dir() {
+        Ok(cwd) if p.is_absolute() && p.starts_with(&cwd) => {
+            display_path(p.strip_prefix(&cwd).unwrap_or(p))
+        }
+        _ => display_path(p),
+    }
+}
+
 pub fn display_path(p: &Path) -> String {
     let s = p.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
@@ -401,7 +411,7 @@ fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> 
     }
     out.files.push(LoadedFile {
         path: path.clone(),
-        display: display_path(path),
+        display: display_rel(path),
         source: None,
     });
     let file_index = out.files.len() - 1;
@@ -411,7 +421,7 @@ fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> 
             rule: meta.id,
             name: meta.name,
             level,
-            file: display_path(path),
+            file: display_rel(path),
             file_index,
             span: None,
             line: 1,
