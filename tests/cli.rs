@@ -720,6 +720,27 @@ fn signoff_flow_on_the_incident() {
     let o = check();
     assert_eq!(o.status.code(), Some(0), "signed: passes\n{}", stdout(&o));
     assert_eq!(json(&o)["summary"]["signed_off"], 2);
+    // SARIF carries the sign-off as a suppression (so code scanning shows it as accepted)
+    let sarif = d.join("out.sarif");
+    migcheck(
+        &[
+            "check",
+            "m",
+            "--format",
+            &format!("sarif={}", sarif.display()),
+        ],
+        d,
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("sarif")).expect("json");
+    let supp = &v["runs"][0]["results"][0]["suppressions"][0];
+    assert_eq!(supp["status"], "accepted");
+    assert!(
+        supp["justification"]
+            .as_str()
+            .is_some_and(|j| j.contains("signed off by ann")),
+        "{supp}"
+    );
     assert_eq!(
         migcheck(&["signoff", "verify", "m"], d).status.code(),
         Some(0)

@@ -82,9 +82,16 @@ pub fn sarif(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
             let index = registry.iter().position(|r| r.meta.id == f.rule).unwrap_or(0);
             let mut text = f.message.clone();
             text.push_str(&format!(". Help: {}", f.help));
+            let suppressions = match &f.signoff {
+                Some(crate::signoff::Status::Accepted { approver, date, reason }) => {
+                    json!([{"kind": "external", "status": "accepted", "justification": format!("signed off by {approver} on {date}: {reason}")}])
+                }
+                _ => json!([]),
+            };
             json!({
                 "ruleId": f.rule,
                 "ruleIndex": index,
+                "suppressions": suppressions,
                 "level": sarif_level(f.level),
                 "message": {"text": text},
                 "locations": [{"physicalLocation": {
