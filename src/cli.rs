@@ -48,6 +48,8 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Write the DBA review report (Markdown or self-contained HTML) of migration directories.
+    Report(ReportArgs),
     /// Record, list, verify and prune DBA sign-offs of danger findings.
     #[command(subcommand)]
     Signoff(SignoffCommand),
@@ -120,24 +122,15 @@ pub enum Format {
     Json,
 }
 
+/// What `check` and `report` share: which migrations, which version, which config.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub struct RunArgs {
     /// Migration directories or files. Default: `paths` from migcheck.toml.
     pub paths: Vec<PathBuf>,
 
     /// Target PostgreSQL version, e.g. 16 or 14.4 (beats `pg-version` in migcheck.toml).
     #[arg(long, value_name = "VERSION")]
     pub pg_version: Option<String>,
-
-    /// Output format: text, concise, json, json-lines, sarif, github, gitlab, junit. Repeat it,
-    /// with `FORMAT=FILE` to write a file (e.g. `--format github --format sarif=migcheck.sarif`).
-    #[arg(
-        long,
-        value_name = "FORMAT[=FILE]",
-        alias = "output-format",
-        default_value = "text"
-    )]
-    pub format: Vec<String>,
 
     /// Use this config file instead of discovering migcheck.toml.
     #[arg(long, value_name = "FILE")]
@@ -159,6 +152,42 @@ pub struct CheckArgs {
     /// Report only migrations added or changed since this git revision (all are still read).
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Report format (Markdown fits a PR comment or `$GITHUB_STEP_SUMMARY`).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Output format: text, concise, json, json-lines, sarif, github, gitlab, junit. Repeat it,
+    /// with `FORMAT=FILE` to write a file (e.g. `--format github --format sarif=migcheck.sarif`).
+    #[arg(
+        long,
+        value_name = "FORMAT[=FILE]",
+        alias = "output-format",
+        default_value = "text"
+    )]
+    pub format: Vec<String>,
 }
 
 #[derive(Debug, Args)]

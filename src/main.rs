@@ -13,7 +13,8 @@ use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor::Buffer};
 
 use migcheck::cli::{
-    CheckArgs, Cli, ColorChoice, Command, DiscoverArgs, Format, RulesArgs, SignoffCommand,
+    CheckArgs, Cli, ColorChoice, Command, DiscoverArgs, Format, ReportArgs, ReportFormat,
+    RulesArgs, RunArgs, SignoffCommand,
 };
 use migcheck::config::{self, Config, ConfigError};
 use migcheck::engine::{self, RunResult, Settings};
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
         Command::Explain { rule } => explain(rule, &mut out).map(|()| 0),
         Command::Parse { file } => parse_file(file, &mut out).map(|()| 0),
         Command::Discover(args) => discover(args, &mut out).map(|()| 0),
+        Command::Report(args) => review(args, &mut out),
         Command::Signoff(cmd) => signoff(cmd, &mut out),
         Command::Init { force } => init(*force, &mut out).map(|()| 0),
     };
@@ -242,7 +244,8 @@ fn discover(args: &DiscoverArgs, out: &mut Vec<u8>) -> Result<(), Fatal> {
     Ok(())
 }
 
-fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> {
+/// Runs the engine over every target of `args`; returns the merged result and its summary.
+fn run_all(args: &RunArgs, collect_report: bool) -> Result<(RunResult, report::Summary), Fatal> {
     let version_flag = match &args.pg_version {
         Some(v) => Some(
             v.parse::<PgRange>()
@@ -250,7 +253,6 @@ fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> 
         ),
         None => None,
     };
-    let outputs = output_formats(&args.format)?;
     let forced = layout_flag(&args.layout)?;
     let only = match &args.changed_since {
         Some(rev) => Some(changed_since(rev)?),
@@ -274,6 +276,7 @@ fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> 
         }
         settings.only_files = only.clone();
         settings.stats = stats.clone();
+        settings.collect_report = collect_report;
         version = Some(version.unwrap_or(settings.range));
         assumed |= settings.version_assumed;
         let r = engine::run(path, &settings).map_err(Fatal::Message)?;
@@ -284,9 +287,31 @@ fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> 
             f
         }));
         all.stats.add(&r.stats);
+        all.units.extend(r.units);
     }
     let version = version.unwrap_or_else(|| PgRange::single(PgVersion::default_target()));
     let summary = report::summarize(&all.findings, &all.stats, version, assumed);
+    Ok((all, summary))
+}
+
+fn review(args: &ReportArgs, out: &mut Vec<u8>) -> Result<u8, Fatal> {
+    let (all, summary) = run_all(&args.run, true)?;
+    let text = match args.format {
+        ReportFormat::Markdown => report::review::markdown(&all, &summary),
+        ReportFormat::Html => report::review::html(&all, &summary),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Fatal::Message(format!("cannot write `{}`: {e}", path.display())))?,
+        None => out.extend_from_slice(text.as_bytes()),
+    }
+    // the report is for reading; `check` is the gate
+    Ok(0)
+}
+
+fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> {
+    let outputs = output_formats(&args.format)?;
+    let (all, summary) = run_all(&args.run, false)?;
     for (kind, file) in &outputs {
         let mut buf = Vec::new();
         let w: &mut Vec<u8> = if file.is_some() { &mut buf } else { &mut *out };

@@ -733,7 +733,12 @@ fn signoff_flow_on_the_incident() {
     );
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&sarif).expect("sarif")).expect("json");
-    let supp = &v["runs"][0]["results"][0]["suppressions"][0];
+    let signed = v["runs"][0]["results"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["ruleId"] == "MC010"))
+        .cloned()
+        .expect("the MC010 result");
+    let supp = &signed["suppressions"][0];
     assert_eq!(supp["status"], "accepted");
     assert!(
         supp["justification"]
@@ -850,4 +855,73 @@ fn init_writes_a_config_that_check_accepts() {
     );
     let o = migcheck(&["check"], d);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+}
+
+#[test]
+fn review_report_in_markdown_and_html() {
+    let root = common::root();
+    let args = |format: &str| {
+        vec![
+            "report".to_string(),
+            "fixtures/projects/black-friday".to_string(),
+            "--pg-version".to_string(),
+            "10".to_string(),
+            "--stats".to_string(),
+            "fixtures/projects/black-friday/stats-production.json".to_string(),
+            "--format".to_string(),
+            format.to_string(),
+        ]
+    };
+    let md_args = args("markdown");
+    let md_args: Vec<&str> = md_args.iter().map(String::as_str).collect();
+    let o = migcheck(&md_args, &root);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the report is not the gate: {}",
+        stderr(&o)
+    );
+    let md = stdout(&o);
+    insta::assert_snapshot!("review_black_friday_pg10", md);
+    // the statement table: the rewrite, its lock, on which table, and the estimated lock time
+    assert!(
+        md.lines().any(
+            |l| l.starts_with("| up | 2 | `ALTER TABLE users ADD COLUMN loyalty_tier")
+                && l.contains("ACCESS EXCLUSIVE (`users`)")
+                && l.contains("| rewrite |")
+                && l.contains('s')
+        ),
+        "{md}"
+    );
+    assert_eq!(
+        md.matches("sign-off: **needs sign-off**").count(),
+        2,
+        "{md}"
+    );
+    assert!(
+        md.contains("rollback: missing: 002_v2_1.down.sql; **missing-down-migration (MC020)**")
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("review.html");
+    let mut html_args = args("html");
+    html_args.extend(["-o".to_string(), out.display().to_string()]);
+    let html_args: Vec<&str> = html_args.iter().map(String::as_str).collect();
+    let o = migcheck(&html_args, &root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "-o writes the file, not stdout");
+    let html = std::fs::read_to_string(&out).expect("report written");
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(
+        !html.contains("<script") && !html.contains("http"),
+        "self-contained"
+    );
+    assert!(html.contains("<h2>002_v2_1</h2>") && html.contains("needs sign-off"));
+    // SQL is escaped: the quotes of the default cannot break out of the markup
+    assert!(html.contains("DEFAULT &#39;bronze&#39;") || html.contains("DEFAULT 'bronze'"));
+    assert_eq!(
+        html.matches("<table>").count(),
+        3,
+        "summary + one per migration"
+    );
 }

@@ -3,6 +3,7 @@
 pub mod discover;
 pub mod formats;
 pub mod json;
+pub mod review;
 pub mod text;
 
 use serde::Serialize;

@@ -1,0 +1,333 @@
+//! `migcheck report`: the DBA review, in Markdown (a PR comment, `$GITHUB_STEP_SUMMARY`) or one
+//! self-contained HTML file. A summary a DBA can act on in a minute, then per migration every
+//! statement with the locks it takes on which tables, what they block, rewrite/scan, the
+//! estimated lock time with `--stats`, the findings with help and sign-off status, and the
+//! rollback assessment.
+
+use std::fmt::Write as _;
+
+use super::{Summary, summary_line};
+use crate::engine::{Finding, RunResult};
+use crate::rules::Level;
+
+/// GitHub's PR comment limit is 65,536 characters; keep a margin.
+pub const MARKDOWN_LIMIT: usize = 60_000;
+
+fn status(f: &Finding) -> String {
+    match &f.signoff {
+        Some(crate::signoff::Status::Accepted {
+            approver,
+            date,
+            reason,
+        }) => format!("signed off by {approver} on {date}: {reason}"),
+        Some(crate::signoff::Status::Stale { approver, date }) => {
+            format!("**stale** sign-off by {approver} on {date} (changed since)")
+        }
+        Some(crate::signoff::Status::Expired {
+            approver, expires, ..
+        }) => format!("**expired** sign-off by {approver} ({expires})"),
+        Some(crate::signoff::Status::NotAllowed { approver }) => {
+            format!("**not allowed**: {approver} is not an approver")
+        }
+        None if f.level >= Level::Danger => "**needs sign-off**".to_string(),
+        None => String::new(),
+    }
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn summary_md(r: &RunResult, summary: &Summary) -> String {
+    let mut md = String::from("# migcheck review\n\n");
+    let _ = writeln!(md, "{}\n", summary_line(summary));
+    let open: Vec<&Finding> = r.findings.iter().filter(|f| f.fails()).collect();
+    if open.is_empty() {
+        md.push_str("**Nothing blocks this change.**\n\n");
+    } else {
+        let _ = writeln!(
+            md,
+            "**{} finding(s) need a fix or a DBA sign-off:**\n",
+            open.len()
+        );
+        md.push_str("| level | rule | migration | where | finding |\n|---|---|---|---|---|\n");
+        for f in &open {
+            let _ = writeln!(
+                md,
+                "| {} | `{}` | {} | `{}:{}` | {} |",
+                f.level,
+                f.rule,
+                f.migration,
+                f.file,
+                f.line,
+                md_escape(&f.message)
+            );
+        }
+        md.push('\n');
+    }
+    let signed: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| matches!(f.signoff, Some(crate::signoff::Status::Accepted { .. })))
+        .collect();
+    if !signed.is_empty() {
+        md.push_str("Accepted by sign-off:\n\n");
+        for f in signed {
+            let _ = writeln!(
+                md,
+                "- `{}` in {} ({}): {}",
+                f.rule,
+                f.migration,
+                f.file,
+                status(f)
+            );
+        }
+        md.push('\n');
+    }
+    md
+}
+
+pub fn markdown(r: &RunResult, summary: &Summary) -> String {
+    let mut md = summary_md(r, summary);
+    for u in &r.units {
+        let findings: Vec<&Finding> = r.findings.iter().filter(|f| f.migration == u.id).collect();
+        let _ = writeln!(md, "## {}\n", u.id);
+        let _ = writeln!(
+            md,
+            "- tool: {}; transaction: {} ({})",
+            u.layout, u.transaction, u.transaction_reason
+        );
+        let _ = writeln!(
+            md,
+            "- files: {}",
+            u.files
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let _ = writeln!(md, "- rollback: {}\n", rollback(u, &findings));
+        if !u.statements.is_empty() {
+            md.push_str("| part | line | statement | lock (table) | blocks | rewrite / scan | est. lock time |\n|---|---|---|---|---|---|---|\n");
+            for s in &u.statements {
+                if s.effects.is_empty() {
+                    let _ = writeln!(
+                        md,
+                        "| {} | {} | `{}` | — | — | — | — |",
+                        s.direction,
+                        s.line,
+                        md_escape(&s.sql)
+                    );
+                }
+                for e in &s.effects {
+                    let lock = e
+                        .lock
+                        .clone()
+                        .map(|l| {
+                            format!(
+                                "{l} (`{}`{})",
+                                e.table,
+                                if e.existed { "" } else { ", new" }
+                            )
+                        })
+                        .unwrap_or_else(|| "—".into());
+                    let rw = match (e.rewrites, e.scans) {
+                        (true, _) => "rewrite",
+                        (false, true) => "scan",
+                        _ => "—",
+                    };
+                    let _ = writeln!(
+                        md,
+                        "| {} | {} | `{}` | {} | {} | {} | {} |",
+                        s.direction,
+                        s.line,
+                        md_escape(&s.sql),
+                        lock,
+                        md_escape(&e.blocks),
+                        rw,
+                        e.estimate.clone().unwrap_or_else(|| "—".into())
+                    );
+                }
+            }
+            md.push('\n');
+        }
+        for f in &findings {
+            let _ = writeln!(
+                md,
+                "- **{}** `{}` {} (`{}:{}`): {}",
+                f.level,
+                f.rule,
+                f.name,
+                f.file,
+                f.line,
+                md_escape(&f.message)
+            );
+            let _ = writeln!(md, "  - help: {}", md_escape(&f.help));
+            for n in &f.notes {
+                let _ = writeln!(md, "  - {}", md_escape(n));
+            }
+            let st = status(f);
+            if !st.is_empty() {
+                let _ = writeln!(md, "  - sign-off: {st}");
+            }
+        }
+        md.push('\n');
+    }
+    if md.len() > MARKDOWN_LIMIT {
+        let mut short = summary_md(r, summary);
+        let _ = writeln!(
+            short,
+            "_The full report ({} KB) is over the size a PR comment allows: run `migcheck report --format html -o review.html` for every statement._",
+            md.len() / 1024
+        );
+        return short;
+    }
+    md
+}
+
+fn rollback(u: &crate::engine::UnitReport, findings: &[&Finding]) -> String {
+    let down_problems: Vec<String> = findings
+        .iter()
+        .filter(|f| matches!(f.rule, "MC020" | "MC021" | "MC022"))
+        .map(|f| format!("{} ({})", f.name, f.rule))
+        .collect();
+    if down_problems.is_empty() {
+        u.down.clone()
+    } else {
+        format!("{}; **{}**", u.down, down_problems.join(", "))
+    }
+}
+
+fn h(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A self-contained HTML page (inline CSS, no external assets), readable and printable.
+pub fn html(r: &RunResult, summary: &Summary) -> String {
+    let mut o = String::from(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>migcheck review</title><style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1b1f24;padding:0 1rem}
+h1{font-size:1.6rem}h2{font-size:1.2rem;border-bottom:1px solid #d0d7de;padding-bottom:.2rem;margin-top:2rem}
+table{border-collapse:collapse;width:100%;margin:.6rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;vertical-align:top;text-align:left}
+th{background:#f6f8fa}code{font:12px ui-monospace,monospace;background:#f6f8fa;padding:0 .2rem}
+.error,.danger{color:#b42318;font-weight:600}.warning{color:#9a6700;font-weight:600}.info{color:#57606a}
+.ok{color:#1a7f37;font-weight:600}.muted{color:#57606a}ul{margin:.3rem 0}
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}}
+</style></head><body>
+<h1>migcheck review</h1>
+"#,
+    );
+    let _ = writeln!(o, "<p>{}</p>", h(&summary_line(summary)));
+    let open: Vec<&Finding> = r.findings.iter().filter(|f| f.fails()).collect();
+    if open.is_empty() {
+        o.push_str("<p class=\"ok\">Nothing blocks this change.</p>\n");
+    } else {
+        let _ = writeln!(
+            o,
+            "<p><strong>{} finding(s) need a fix or a DBA sign-off</strong></p><table><tr><th>level</th><th>rule</th><th>migration</th><th>where</th><th>finding</th></tr>",
+            open.len()
+        );
+        for f in &open {
+            let _ = writeln!(
+                o,
+                "<tr><td class=\"{}\">{}</td><td><code>{}</code></td><td>{}</td><td><code>{}:{}</code></td><td>{}</td></tr>",
+                f.level,
+                f.level,
+                f.rule,
+                h(&f.migration),
+                h(&f.file),
+                f.line,
+                h(&f.message)
+            );
+        }
+        o.push_str("</table>\n");
+    }
+    for u in &r.units {
+        let findings: Vec<&Finding> = r.findings.iter().filter(|f| f.migration == u.id).collect();
+        let _ = writeln!(
+            o,
+            "<h2>{}</h2><p class=\"muted\">tool: {} · transaction: {} ({}) · files: {}</p><p>rollback: {}</p>",
+            h(&u.id),
+            h(&u.layout),
+            h(&u.transaction),
+            h(&u.transaction_reason),
+            h(&u.files.join(", ")),
+            h(&rollback(u, &findings))
+        );
+        if !u.statements.is_empty() {
+            o.push_str("<table><tr><th>part</th><th>line</th><th>statement</th><th>lock (table)</th><th>blocks</th><th>rewrite / scan</th><th>est. lock time</th></tr>\n");
+            for s in &u.statements {
+                let rows: Vec<String> = if s.effects.is_empty() {
+                    vec!["<td>—</td><td>—</td><td>—</td><td>—</td>".into()]
+                } else {
+                    s.effects
+                        .iter()
+                        .map(|e| {
+                            format!(
+                                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                                e.lock
+                                    .clone()
+                                    .map(|l| format!(
+                                        "{l} (<code>{}</code>{})",
+                                        h(&e.table),
+                                        if e.existed { "" } else { ", new" }
+                                    ))
+                                    .unwrap_or_else(|| "—".into()),
+                                h(&e.blocks),
+                                if e.rewrites {
+                                    "rewrite"
+                                } else if e.scans {
+                                    "scan"
+                                } else {
+                                    "—"
+                                },
+                                h(&e.estimate.clone().unwrap_or_else(|| "—".into()))
+                            )
+                        })
+                        .collect()
+                };
+                for row in rows {
+                    let _ = writeln!(
+                        o,
+                        "<tr><td>{}</td><td>{}</td><td><code>{}</code></td>{row}</tr>",
+                        s.direction,
+                        s.line,
+                        h(&s.sql)
+                    );
+                }
+            }
+            o.push_str("</table>\n");
+        }
+        if !findings.is_empty() {
+            o.push_str("<ul>\n");
+            for f in findings {
+                let _ = write!(
+                    o,
+                    "<li><span class=\"{}\">{}</span> <code>{}</code> {} (<code>{}:{}</code>): {}<ul><li>help: {}</li>",
+                    f.level,
+                    f.level,
+                    f.rule,
+                    h(f.name),
+                    h(&f.file),
+                    f.line,
+                    h(&f.message),
+                    h(&f.help)
+                );
+                for n in &f.notes {
+                    let _ = write!(o, "<li>{}</li>", h(n));
+                }
+                let st = status(f);
+                if !st.is_empty() {
+                    let _ = write!(o, "<li>sign-off: {}</li>", h(&st.replace("**", "")));
+                }
+                o.push_str("</ul></li>\n");
+            }
+            o.push_str("</ul>\n");
+        }
+    }
+    o.push_str("</body></html>\n");
+    o
+}
