@@ -38,7 +38,8 @@ fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-fn summary_md(r: &RunResult, summary: &Summary) -> String {
+/// The summary; `max_rows` caps each list (the rest is counted, not shown).
+fn summary_md(r: &RunResult, summary: &Summary, max_rows: usize) -> String {
     let mut md = String::from("# migcheck review\n\n");
     let _ = writeln!(md, "{}\n", summary_line(summary));
     let open: Vec<&Finding> = r.findings.iter().filter(|f| f.fails()).collect();
@@ -51,7 +52,7 @@ fn summary_md(r: &RunResult, summary: &Summary) -> String {
             open.len()
         );
         md.push_str("| level | rule | migration | where | finding |\n|---|---|---|---|---|\n");
-        for f in &open {
+        for f in open.iter().take(max_rows) {
             let _ = writeln!(
                 md,
                 "| {} | `{}` | {} | `{}:{}` | {} |",
@@ -63,6 +64,9 @@ fn summary_md(r: &RunResult, summary: &Summary) -> String {
                 md_escape(&f.message)
             );
         }
+        if open.len() > max_rows {
+            let _ = writeln!(md, "\n… and {} more.", open.len() - max_rows);
+        }
         md.push('\n');
     }
     let signed: Vec<&Finding> = r
@@ -72,7 +76,7 @@ fn summary_md(r: &RunResult, summary: &Summary) -> String {
         .collect();
     if !signed.is_empty() {
         md.push_str("Accepted by sign-off:\n\n");
-        for f in signed {
+        for f in signed.iter().take(max_rows) {
             let _ = writeln!(
                 md,
                 "- `{}` in {} ({}): {}",
@@ -82,13 +86,16 @@ fn summary_md(r: &RunResult, summary: &Summary) -> String {
                 status(f)
             );
         }
+        if signed.len() > max_rows {
+            let _ = writeln!(md, "- … and {} more", signed.len() - max_rows);
+        }
         md.push('\n');
     }
     md
 }
 
 pub fn markdown(r: &RunResult, summary: &Summary) -> String {
-    let mut md = summary_md(r, summary);
+    let mut md = summary_md(r, summary, usize::MAX);
     for u in &r.units {
         let findings: Vec<&Finding> = r.findings.iter().filter(|f| f.migration == u.id).collect();
         let _ = writeln!(md, "## {}\n", u.id);
@@ -173,16 +180,27 @@ pub fn markdown(r: &RunResult, summary: &Summary) -> String {
         }
         md.push('\n');
     }
-    if md.len() > MARKDOWN_LIMIT {
-        let mut short = summary_md(r, summary);
-        let _ = writeln!(
-            short,
-            "_The full report ({} KB) is over the size a PR comment allows: run `migcheck report --format html -o review.html` for every statement._",
-            md.len() / 1024
-        );
-        return short;
+    if md.len() <= MARKDOWN_LIMIT {
+        return md;
     }
-    md
+    let note = format!(
+        "_The full report ({} KB) is over the size a PR comment allows: run `migcheck report --format html -o review.html` for every statement._\n",
+        md.len() / 1024
+    );
+    // the summary alone, with as many rows as fit
+    let mut rows = usize::MAX;
+    loop {
+        let mut short = summary_md(r, summary, rows);
+        if short.len() + note.len() <= MARKDOWN_LIMIT || rows == 0 {
+            short.push_str(&note);
+            return short;
+        }
+        rows = if rows == usize::MAX {
+            r.findings.len() / 2
+        } else {
+            rows / 2
+        };
+    }
 }
 
 fn rollback(u: &crate::engine::UnitReport, findings: &[&Finding]) -> String {
@@ -330,4 +348,56 @@ th{background:#f6f8fa}code{font:12px ui-monospace,monospace;background:#f6f8fa;p
     }
     o.push_str("</body></html>\n");
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Finding;
+
+    fn finding(i: usize) -> Finding {
+        Finding {
+            rule: "MC010",
+            name: "add-column-default-rewrite",
+            level: Level::Danger,
+            file: format!("db/{i:04}_migration.up.sql"),
+            file_index: 0,
+            span: None,
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 2,
+            message: "x".repeat(200),
+            label: String::new(),
+            help: String::new(),
+            notes: Vec::new(),
+            doc: String::new(),
+            pg_versions: Vec::new(),
+            verdict: None,
+            migration: format!("{i:04}_migration"),
+            statement: Some(1),
+            statement_hash: None,
+            unit_hash: String::new(),
+            signoff: None,
+        }
+    }
+
+    #[test]
+    fn markdown_over_the_limit_falls_back_to_a_summary_that_fits() {
+        let r = RunResult {
+            findings: (0..2_000).map(finding).collect(),
+            ..RunResult::default()
+        };
+        let s = crate::report::summarize(
+            &r.findings,
+            &r.stats,
+            crate::pg::PgRange::single(crate::pg::PgVersion::default_target()),
+            false,
+        );
+        let md = markdown(&r, &s);
+        assert!(md.len() <= MARKDOWN_LIMIT, "{}", md.len());
+        assert!(md.contains("2000 finding(s) need a fix"));
+        assert!(md.contains("more."), "the rows left out are counted");
+        assert!(md.contains("--format html"));
+    }
 }
