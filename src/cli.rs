@@ -50,6 +50,16 @@ pub enum Command {
     },
     /// Write the DBA review report (Markdown or self-contained HTML) of migration directories.
     Report(ReportArgs),
+    /// Print table sizes from a live database as the JSON `--stats` reads (catalog reads only).
+    Stats {
+        /// postgres://user@host:port/db (TLS is not supported yet: use a local or tunnelled
+        /// connection). Read from DATABASE_URL when not given, to keep passwords out of argv.
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+        /// Write the JSON to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Record, list, verify and prune DBA sign-offs of danger findings.
     #[command(subcommand)]
     Signoff(SignoffCommand),

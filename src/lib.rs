@@ -15,4 +15,5 @@ pub mod rules;
 pub mod signoff;
 pub mod source;
 pub mod stats;
+pub mod stats_db;
 pub mod suppress;

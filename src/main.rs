@@ -52,6 +52,10 @@ fn main() -> ExitCode {
         Command::Parse { file } => parse_file(file, &mut out).map(|()| 0),
         Command::Discover(args) => discover(args, &mut out).map(|()| 0),
         Command::Report(args) => review(args, &mut out),
+        Command::Stats {
+            database_url,
+            output,
+        } => db_stats(database_url, output.as_ref(), &mut out).map(|()| 0),
         Command::Signoff(cmd) => signoff(cmd, &mut out),
         Command::Init { force } => init(*force, &mut out).map(|()| 0),
     };
@@ -307,6 +311,28 @@ fn review(args: &ReportArgs, out: &mut Vec<u8>) -> Result<u8, Fatal> {
     }
     // the report is for reading; `check` is the gate
     Ok(0)
+}
+
+fn db_stats(url: &str, output: Option<&PathBuf>, out: &mut Vec<u8>) -> Result<(), Fatal> {
+    let c = migcheck::stats_db::collect(url).map_err(Fatal::Message)?;
+    let mut text =
+        serde_json::to_string_pretty(&c.json).map_err(|e| Fatal::Message(e.to_string()))?;
+    text.push('\n');
+    match output {
+        Some(p) => std::fs::write(p, text)
+            .map_err(|e| Fatal::Message(format!("cannot write `{}`: {e}", p.display())))?,
+        None => out.extend_from_slice(text.as_bytes()),
+    }
+    let n = c.json["tables"].as_object().map_or(0, serde_json::Map::len);
+    eprintln!("{n} table(s) with a known size");
+    if !c.unknown.is_empty() {
+        eprintln!(
+            "warning: {} table(s) left out: PostgreSQL does not know their row count yet (never vacuumed or analyzed; run ANALYZE): {}",
+            c.unknown.len(),
+            c.unknown.join(", ")
+        );
+    }
+    Ok(())
 }
 
 fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> {

@@ -300,3 +300,96 @@ fn facts_hold_on_real_postgres() {
         failures.join("\n")
     );
 }
+
+/// `migcheck stats --database-url`: sizes from the catalog of a real server, before (10, where an
+/// unknown count reads 0) and after (16, where it reads -1) PostgreSQL 14 changed `reltuples`.
+#[test]
+fn stats_are_read_from_a_live_catalog() {
+    for major in [10u16, 16] {
+        let dir = std::env::temp_dir().join(format!("mcs{}-{major}", std::process::id()));
+        let port = (54500 + major).to_string();
+        let url = pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port])
+            .unwrap_or_else(|e| panic!("stats test needs PostgreSQL {major}: {e}"));
+        let mut c =
+            Client::connect(&url, NoTls).unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+        c.batch_execute(
+            "CREATE SCHEMA app;
+             CREATE TABLE users (id bigint PRIMARY KEY, email text);
+             INSERT INTO users SELECT i, 'u' || i FROM generate_series(1, 20000) i;
+             CREATE TABLE app.empty (id int);
+             CREATE TABLE fresh (id int) WITH (autovacuum_enabled = false);
+             INSERT INTO fresh SELECT generate_series(1, 3000);
+             CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
+             CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+             CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+             INSERT INTO events SELECT i, date '2025-01-01' + (i % 700) FROM generate_series(1, 7000) i;
+             ANALYZE users; ANALYZE app.empty; ANALYZE events_2025; ANALYZE events_2026;",
+        )
+        .unwrap_or_else(|e| panic!("PostgreSQL {major}: set-up failed: {e}"));
+        let o = Command::new(env!("CARGO_BIN_EXE_migcheck"))
+            .args(["stats"])
+            .env("DATABASE_URL", &url)
+            .output()
+            .expect("migcheck runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "PostgreSQL {major}: {err}");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        let t = &v["tables"];
+        assert_eq!(t["public.users"]["rows"], 20000, "PostgreSQL {major}: {v}");
+        assert!(
+            t["public.users"]["bytes"].as_u64().unwrap_or(0) > 500_000,
+            "heap + pkey index"
+        );
+        assert_eq!(t["app.empty"]["rows"], 0);
+        assert_eq!(
+            t["public.events"]["rows"], 7000,
+            "the sum of the partitions"
+        );
+        assert_eq!(t["public.events_2025"]["rows"], 3650);
+        assert!(
+            t["public.fresh"].is_null(),
+            "unknown count: left out, not 0"
+        );
+        assert!(err.contains("public.fresh"), "{err}");
+        assert!(
+            v["server_version"]
+                .as_str()
+                .is_some_and(|s| s.starts_with(&major.to_string()))
+        );
+        // and `check --stats` takes it as it is
+        let stats = dir.join("stats.json");
+        std::fs::write(&stats, &o.stdout).expect("write stats");
+        let sql = dir.join("m");
+        std::fs::create_dir_all(&sql).expect("dir");
+        std::fs::write(
+            sql.join("001_a.sql"),
+            "ALTER TABLE users ADD COLUMN x int DEFAULT 1;\n",
+        )
+        .expect("write migration");
+        let o = Command::new(env!("CARGO_BIN_EXE_migcheck"))
+            .args([
+                "check",
+                "--no-config",
+                "--pg-version",
+                "10",
+                "--format",
+                "json",
+                "--stats",
+            ])
+            .arg(&stats)
+            .arg(&sql)
+            .output()
+            .expect("migcheck runs");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        let f = v["findings"]
+            .as_array()
+            .and_then(|a| a.iter().find(|f| f["rule"] == "MC010"))
+            .cloned()
+            .expect("MC010");
+        assert_eq!(f["level"], "danger");
+        assert!(f["notes"].to_string().contains("20000 rows"), "{f}");
+        drop(c);
+        let _ = pg_sh(&["stop", &dir.to_string_lossy()]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
