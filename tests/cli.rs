@@ -925,3 +925,66 @@ fn review_report_in_markdown_and_html() {
         "summary + one per migration"
     );
 }
+
+#[test]
+fn pathological_inputs_are_linted_without_crashing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let rows: Vec<String> = (0..60_000).map(|i| format!("({i},'é')")).collect();
+    let files = [
+        (
+            "1_nested.sql",
+            format!("SELECT {}1{};\n", "(".repeat(10_000), ")".repeat(10_000)),
+        ),
+        ("2_open.sql", format!("SELECT {};\n", "(".repeat(100_000))),
+        (
+            "3_long_line.sql",
+            format!("INSERT INTO t VALUES {};\n", rows.join(",")),
+        ),
+        (
+            "4_dollar.sql",
+            format!("DO $$ BEGIN {}\n", "PERFORM 1; ".repeat(50_000)),
+        ),
+        (
+            "5_last.sql",
+            "ALTER TABLE t ADD COLUMN x int DEFAULT 1;\n".to_string(),
+        ),
+    ];
+    for (name, text) in &files {
+        std::fs::write(d.join(name), text).expect("write");
+    }
+    let o = migcheck(
+        &[
+            "check",
+            ".",
+            "--no-config",
+            "--pg-version",
+            "10",
+            "--format",
+            "json",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = json(&o);
+    let rules: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["level"] != "info" && f["level"] != "warning")
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["file"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("MC003".to_string(), "4_dollar.sql".to_string()),
+            ("MC010".to_string(), "5_last.sql".to_string()),
+        ],
+        "the unterminated dollar quote is reported; the file after it is still linted"
+    );
+}

@@ -12,6 +12,9 @@ pub struct LineMap<'a> {
     text: &'a str,
     base: usize,
     line_starts: Vec<usize>,
+    /// Per line: `None` when it is ASCII (column = byte), else the byte offset of each char.
+    /// Precomputed so a lookup is O(1) even on a megabyte-long line.
+    char_offsets: Vec<Option<Vec<usize>>>,
 }
 
 impl<'a> LineMap<'a> {
@@ -23,10 +26,20 @@ impl<'a> LineMap<'a> {
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i + 1),
         );
+        let char_offsets = line_starts
+            .iter()
+            .enumerate()
+            .map(|(i, &start)| {
+                let end = line_starts.get(i + 1).copied().unwrap_or(text.len());
+                let line = text.get(start..end).unwrap_or("");
+                (!line.is_ascii()).then(|| line.char_indices().map(|(o, _)| o).collect())
+            })
+            .collect();
         LineMap {
             text,
             base,
             line_starts,
+            char_offsets,
         }
     }
 
@@ -35,15 +48,19 @@ impl<'a> LineMap<'a> {
         if line == 0 || column == 0 {
             return None;
         }
-        let start = *self.line_starts.get(usize::try_from(line - 1).ok()?)?;
-        let rest = self.text.get(start..)?;
+        let index = usize::try_from(line - 1).ok()?;
+        let start = *self.line_starts.get(index)?;
         let col = usize::try_from(column - 1).ok()?;
-        let bytes = rest.as_bytes();
-        // fast path: ASCII prefix
-        if bytes.len() >= col && bytes[..col].is_ascii() {
-            return Some(self.base + start + col);
-        }
-        let off = rest.char_indices().nth(col).map_or(rest.len(), |(i, _)| i);
+        let line_len = self
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(self.text.len())
+            - start;
+        let off = match self.char_offsets.get(index)? {
+            None => col.min(line_len),
+            Some(chars) => chars.get(col).copied().unwrap_or(line_len),
+        };
         Some(self.base + start + off)
     }
 
@@ -147,4 +164,21 @@ impl TokSlice for [Tok] {
 /// Index of the first token whose span starts at or after `offset`.
 pub fn index_at(toks: &[Tok], offset: usize) -> usize {
     toks.partition_point(|t| t.span.start < offset)
+}
+
+#[cfg(test)]
+mod line_map_tests {
+    use super::LineMap;
+
+    #[test]
+    fn maps_char_columns_to_bytes_on_ascii_and_non_ascii_lines() {
+        let text = "SELECT 1;\nSELECT 'é—x', y;\n";
+        let m = LineMap::new(text, 100);
+        assert_eq!(m.offset(1, 8), Some(107));
+        // column 15 of line 2 is `y`: 'é' and '—' are 2 and 3 bytes
+        let y = text.find('y').expect("y");
+        assert_eq!(m.offset(2, 15), Some(100 + y));
+        assert_eq!(m.offset(0, 1), None);
+        assert_eq!(m.offset(9, 1), None);
+    }
 }
