@@ -34,6 +34,14 @@ fn status(f: &Finding) -> String {
     }
 }
 
+/// With a version range, the statement tables show the lowest version (findings say per version).
+fn range_note(summary: &Summary) -> Option<String> {
+    let (low, _) = summary.pg_version.split_once("..")?;
+    Some(format!(
+        "Locks, rewrites and scans in the statement tables are those of PostgreSQL {low}, the lowest of the range; each finding says on which versions it applies."
+    ))
+}
+
 fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
@@ -42,6 +50,9 @@ fn md_escape(s: &str) -> String {
 fn summary_md(r: &RunResult, summary: &Summary, max_rows: usize) -> String {
     let mut md = String::from("# migcheck review\n\n");
     let _ = writeln!(md, "{}\n", summary_line(summary));
+    if let Some(note) = range_note(summary) {
+        let _ = writeln!(md, "_{note}_\n");
+    }
     let open: Vec<&Finding> = r.findings.iter().filter(|f| f.fails()).collect();
     if open.is_empty() {
         md.push_str("**Nothing blocks this change.**\n\n");
@@ -239,6 +250,9 @@ th{background:#f6f8fa}code{font:12px ui-monospace,monospace;background:#f6f8fa;p
 "#,
     );
     let _ = writeln!(o, "<p>{}</p>", h(&summary_line(summary)));
+    if let Some(note) = range_note(summary) {
+        let _ = writeln!(o, "<p class=\"muted\">{}</p>", h(&note));
+    }
     let open: Vec<&Finding> = r.findings.iter().filter(|f| f.fails()).collect();
     if open.is_empty() {
         o.push_str("<p class=\"ok\">Nothing blocks this change.</p>\n");
