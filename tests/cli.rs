@@ -642,6 +642,24 @@ fn stats_lower_small_tables_to_info_and_estimate_large_ones() {
     assert_eq!(bad.status.code(), Some(2));
 }
 
+/// `migcheck signoff add` on the incident's up file (run in `d`).
+fn sign(d: &Path, rule: &str, by: &str, reason: &str) -> Output {
+    migcheck(
+        &[
+            "signoff",
+            "add",
+            "m/002_v2_1.up.sql",
+            "--rule",
+            rule,
+            "--by",
+            by,
+            "--reason",
+            reason,
+        ],
+        d,
+    )
+}
+
 #[test]
 fn signoff_flow_on_the_incident() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -664,51 +682,12 @@ fn signoff_flow_on_the_incident() {
     let check = || migcheck(&["check", "m", "--format", "json"], d);
     assert_eq!(check().status.code(), Some(1), "unsigned: fails");
     // a rubber-stamp reason and a stranger are refused
-    let o = migcheck(
-        &[
-            "signoff",
-            "add",
-            "m/002_v2_1.up.sql",
-            "--rule",
-            "MC010",
-            "--by",
-            "ann",
-            "--reason",
-            "lgtm",
-        ],
-        d,
-    );
+    let o = sign(d, "MC010", "ann", "lgtm");
     assert_eq!(o.status.code(), Some(2));
-    let o = migcheck(
-        &[
-            "signoff",
-            "add",
-            "m/002_v2_1.up.sql",
-            "--rule",
-            "MC010",
-            "--by",
-            "bob",
-            "--reason",
-            "users has 200 rows in production today",
-        ],
-        d,
-    );
+    let o = sign(d, "MC010", "bob", "users has 200 rows in production today");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     for rule in ["MC010", "MC020"] {
-        let o = migcheck(
-            &[
-                "signoff",
-                "add",
-                "m/002_v2_1.up.sql",
-                "--rule",
-                rule,
-                "--by",
-                "ann",
-                "--reason",
-                "users has 200 rows in production today",
-            ],
-            d,
-        );
+        let o = sign(d, rule, "ann", "users has 200 rows in production today");
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     }
     let ledger = std::fs::read_to_string(d.join("migcheck.signoffs.toml"))
@@ -776,35 +755,9 @@ fn signoff_flow_on_the_incident() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("stale: MC010"), "{}", stdout(&o));
     // re-sign, then a fixed migration leaves an unused entry that prune removes
-    let o = migcheck(
-        &[
-            "signoff",
-            "add",
-            "m/002_v2_1.up.sql",
-            "--rule",
-            "MC010",
-            "--by",
-            "ann",
-            "--reason",
-            "users has 200 rows in production today",
-        ],
-        d,
-    );
+    let o = sign(d, "MC010", "ann", "users has 200 rows in production today");
     assert_eq!(o.status.code(), Some(0));
-    let o = migcheck(
-        &[
-            "signoff",
-            "add",
-            "m/002_v2_1.up.sql",
-            "--rule",
-            "MC020",
-            "--by",
-            "ann",
-            "--reason",
-            "users has 200 rows in production today",
-        ],
-        d,
-    );
+    let o = sign(d, "MC020", "ann", "users has 200 rows in production today");
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(check().status.code(), Some(0));
     std::fs::write(&up, "ALTER TABLE users ADD COLUMN loyalty_tier text;\n").expect("write");

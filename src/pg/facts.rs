@@ -265,30 +265,10 @@ pub fn majors_where(fact: Fact, pred: impl Fn(&FactRow) -> bool) -> String {
 
 /// [`majors_where`] by `facts.tsv` op id.
 pub fn majors_where_op(op: &str, pred: impl Fn(&FactRow) -> bool) -> String {
-    let mut ranges: Vec<(u16, u16)> = Vec::new();
-    for major in OLDEST_KNOWN..=NEWEST_KNOWN {
-        let Some(row) = lookup_op(op, PgVersion::new(major)) else {
-            continue;
-        };
-        if !pred(row) {
-            continue;
-        }
-        match ranges.last_mut() {
-            Some((_, hi)) if *hi + 1 == major => *hi = major,
-            _ => ranges.push((major, major)),
-        }
-    }
-    ranges
-        .iter()
-        .map(|(a, b)| {
-            if a == b {
-                a.to_string()
-            } else {
-                format!("{a}–{b}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    let majors: Vec<u16> = (OLDEST_KNOWN..=NEWEST_KNOWN)
+        .filter(|&m| lookup_op(op, PgVersion::new(m)).is_some_and(&pred))
+        .collect();
+    super::version::compact(&majors)
 }
 
 /// All rows for one operation, oldest first.
