@@ -941,3 +941,49 @@ fn pathological_inputs_are_linted_without_crashing() {
         "the unterminated dollar quote is reported; the file after it is still linted"
     );
 }
+
+#[test]
+fn a_report_over_two_directories_keeps_each_finding_under_its_own_migration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    for copy in ["a", "b"] {
+        std::fs::create_dir_all(d.join(copy)).expect("mkdir");
+        for f in [
+            "001_create_users.up.sql",
+            "001_create_users.down.sql",
+            "002_v2_1.up.sql",
+        ] {
+            std::fs::copy(
+                common::root()
+                    .join("fixtures/projects/black-friday")
+                    .join(f),
+                d.join(copy).join(f),
+            )
+            .expect("copy");
+        }
+    }
+    let o = migcheck(
+        &[
+            "report",
+            "a",
+            "b",
+            "--no-config",
+            "--pg-version",
+            "10",
+            "--layout",
+            "golang-migrate",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert_eq!(md.matches("## 002_v2_1").count(), 2, "{md}");
+    assert_eq!(
+        md.matches("sign-off: **needs sign-off**").count(),
+        4,
+        "{md}"
+    );
+    let b = md.rfind("## 002_v2_1").expect("second section");
+    assert!(md[b..].contains("`b/002_v2_1.up.sql:2`"), "{md}");
+    assert!(!md[b..].contains("`a/002_v2_1.up.sql"), "{md}");
+}

@@ -42,6 +42,24 @@ fn range_note(summary: &Summary) -> Option<String> {
     ))
 }
 
+/// Each finding under one migration: the unit with its id that holds its file, else the first
+/// unit with its id (two directories in one report may both have `001_init`).
+fn by_unit(r: &RunResult) -> Vec<Vec<&Finding>> {
+    let mut out: Vec<Vec<&Finding>> = vec![Vec::new(); r.units.len()];
+    for f in &r.findings {
+        let same_id = || r.units.iter().position(|u| u.id == f.migration);
+        let at = r
+            .units
+            .iter()
+            .position(|u| u.id == f.migration && u.files.contains(&f.file))
+            .or_else(same_id);
+        if let Some(i) = at {
+            out[i].push(f);
+        }
+    }
+    out
+}
+
 fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
@@ -107,8 +125,8 @@ fn summary_md(r: &RunResult, summary: &Summary, max_rows: usize) -> String {
 
 pub fn markdown(r: &RunResult, summary: &Summary) -> String {
     let mut md = summary_md(r, summary, usize::MAX);
-    for u in &r.units {
-        let findings: Vec<&Finding> = r.findings.iter().filter(|f| f.migration == u.id).collect();
+    let per_unit = by_unit(r);
+    for (u, findings) in r.units.iter().zip(per_unit) {
         let _ = writeln!(md, "## {}\n", u.id);
         let _ = writeln!(
             md,
@@ -277,8 +295,8 @@ th{background:#f6f8fa}code{font:12px ui-monospace,monospace;background:#f6f8fa;p
         }
         o.push_str("</table>\n");
     }
-    for u in &r.units {
-        let findings: Vec<&Finding> = r.findings.iter().filter(|f| f.migration == u.id).collect();
+    let per_unit = by_unit(r);
+    for (u, findings) in r.units.iter().zip(per_unit) {
         let _ = writeln!(
             o,
             "<h2>{}</h2><p class=\"muted\">tool: {} · transaction: {} ({}) · files: {}</p><p>rollback: {}</p>",
