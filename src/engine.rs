@@ -1128,8 +1128,8 @@ impl Runner<'_> {
                     .iter()
                     .filter_map(|op| classify::fact_row(op, settings.version))
                     .map(|(row, table)| {
-                        let existed =
-                            !created_here.contains(&table) && !creates_table(&stmt.ops, &table);
+                        // created_here already holds what this statement creates
+                        let existed = !created_here.contains(&table);
                         let estimate = settings
                             .stats
                             .as_ref()
@@ -1333,10 +1333,6 @@ fn size_adjusted(
 }
 
 /// Whether `op` creates `table` (then its lock is on a brand-new, empty table).
-fn creates_table(ops: &[Op], table: &ObjName) -> bool {
-    ops.iter().any(|op| creates(op, table))
-}
-
 fn creates(op: &Op, table: &ObjName) -> bool {
     matches!(op, Op::CreateTable { table: t, partition_of: None, .. } if &t.name == table)
 }

@@ -248,15 +248,18 @@ fn discover(args: &DiscoverArgs, out: &mut Vec<u8>) -> Result<(), Fatal> {
     Ok(())
 }
 
+/// `--pg-version`, parsed.
+fn version_flag(flag: Option<&String>) -> Result<Option<PgRange>, Fatal> {
+    flag.map(|v| {
+        v.parse::<PgRange>()
+            .map_err(|e| Fatal::Message(format!("--pg-version: {e}")))
+    })
+    .transpose()
+}
+
 /// Runs the engine over every target of `args`; returns the merged result and its summary.
 fn run_all(args: &RunArgs, collect_report: bool) -> Result<(RunResult, report::Summary), Fatal> {
-    let version_flag = match &args.pg_version {
-        Some(v) => Some(
-            v.parse::<PgRange>()
-                .map_err(|e| Fatal::Message(format!("--pg-version: {e}")))?,
-        ),
-        None => None,
-    };
+    let version_flag = version_flag(args.pg_version.as_ref())?;
     let forced = layout_flag(&args.layout)?;
     let only = match &args.changed_since {
         Some(rev) => Some(changed_since(rev)?),
@@ -372,13 +375,7 @@ fn findings_for(
     paths: &[PathBuf],
     version: Option<&String>,
 ) -> Result<(Vec<engine::Finding>, PathBuf, Vec<String>), Fatal> {
-    let version_flag = match version {
-        Some(v) => Some(
-            v.parse::<PgRange>()
-                .map_err(|e| Fatal::Message(format!("--pg-version: {e}")))?,
-        ),
-        None => None,
-    };
+    let version_flag = version_flag(version)?;
     let mut all = Vec::new();
     let mut ledger_path = None;
     let mut approvers = Vec::new();

@@ -89,9 +89,8 @@ pub fn collect(url: &str) -> Result<Collected, String> {
     }
     let mut tables = serde_json::Map::new();
     let mut unknown = Vec::new();
-    let mut by_name: Vec<&(String, Rel)> = rels.values().collect();
-    by_name.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, rel) in by_name {
+    // (serde_json's map is ordered by key: the output is sorted by table name)
+    for (name, rel) in rels.values() {
         match rel.rows {
             Some(rows) => {
                 tables.insert(
