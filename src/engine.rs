@@ -242,6 +242,12 @@ pub struct StatementReport {
     pub line: usize,
     pub sql: String,
     pub effects: Vec<Effect>,
+    /// The statement's full text as the server would receive it (`migcheck trace`).
+    #[serde(skip)]
+    pub exec: String,
+    /// Template syntax (`{{ }}`, `${}`) was masked in it: it cannot be run as written.
+    #[serde(skip)]
+    pub templated: bool,
 }
 
 /// A table lock a statement takes, from the measured facts, and what it costs.
@@ -1169,6 +1175,8 @@ impl Runner<'_> {
                     line: source.line_col(stmt.span.start).0,
                     sql,
                     effects,
+                    exec: text.get(stmt.span.start..stmt.span.end).unwrap_or("").to_string(),
+                    templated: stmt.templated || stmt.unterminated,
                 });
             }
             locks.push(held);

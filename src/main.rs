@@ -14,7 +14,7 @@ use codespan_reporting::term::{self, termcolor::Buffer};
 
 use migcheck::cli::{
     CheckArgs, Cli, ColorChoice, Command, DiscoverArgs, Format, ReportArgs, ReportFormat,
-    RulesArgs, RunArgs, SignoffCommand,
+    RulesArgs, RunArgs, SignoffCommand, TraceArgs, TraceFormat,
 };
 use migcheck::config::{self, Config, ConfigError};
 use migcheck::engine::{self, RunResult, Settings};
@@ -52,6 +52,7 @@ fn main() -> ExitCode {
         Command::Parse { file } => parse_file(file, &mut out).map(|()| 0),
         Command::Discover(args) => discover(args, &mut out).map(|()| 0),
         Command::Report(args) => review(args, &mut out),
+        Command::Trace(args) => trace(args, &mut out),
         Command::Stats {
             database_url,
             output,
@@ -314,6 +315,101 @@ fn review(args: &ReportArgs, out: &mut Vec<u8>) -> Result<u8, Fatal> {
     }
     // the report is for reading; `check` is the gate
     Ok(0)
+}
+
+/// `migcheck trace`: the scratch server first, then the migrations with the predictions made
+/// for that server's major.
+fn trace(args: &TraceArgs, out: &mut Vec<u8>) -> Result<u8, Fatal> {
+    use migcheck::trace::{self, pgbin, server};
+    let mut log = |m: &str| eprintln!("migcheck trace: {m}");
+    // read the migrations before fetching anything: a bad path or config stops here
+    let (_, summary) = run_all(&args.run, true)?;
+    if !(args.blocker_hold.is_finite() && args.blocker_hold >= 0.0) {
+        return Err(Fatal::Message("--blocker-hold: expected a number of seconds".into()));
+    }
+    let configured: PgRange = summary
+        .pg_version
+        .parse()
+        .unwrap_or_else(|_| PgRange::single(PgVersion::default_target()));
+    let mut notes = Vec::new();
+    let target = if let Some(url) = &args.database_url {
+        server::on_database(url).map_err(Fatal::Message)?
+    } else {
+        let bindir = match &args.postgres_bin {
+            Some(dir) => dir.clone(),
+            None => {
+                let major = args.postgres.unwrap_or(configured.from.major);
+                if configured.from != configured.to && args.postgres.is_none() {
+                    notes.push(format!(
+                        "the target is a range ({configured}); traced on its first major, {major} (choose with --postgres)"
+                    ));
+                }
+                pgbin::ensure(major, &mut log).map_err(Fatal::Message)?
+            }
+        };
+        server::temporary_cluster(&bindir, &mut log).map_err(Fatal::Message)?
+    };
+    // predictions for the server's major (keeping a configured minor of the same major)
+    let mut run = args.run.clone();
+    if configured.from.major != target.major || configured.from != configured.to {
+        run.pg_version = Some(target.major.to_string());
+    }
+    let (all, summary) = run_all(&run, true)?;
+    // SAFETY: geteuid has no preconditions.
+    if args.database_url.is_none() && unsafe { libc::geteuid() } == 0 {
+        notes.push(format!(
+            "running as root: the scratch server ran as the unprivileged user `{}`",
+            std::env::var("MIGCHECK_PG_USER").unwrap_or_else(|_| "nobody".into())
+        ));
+    }
+    if args.database_url.is_none() {
+        notes.push(
+            "the scratch server runs with fsync off: durations are lower bounds of what a production disk takes"
+                .into(),
+        );
+    }
+    if args.rows.is_none() && args.run.stats.is_none() {
+        notes.push(
+            "tables are empty: the durations are those of empty tables (fill them with --rows N or --stats FILE)"
+                .into(),
+        );
+    }
+    let opts = trace::Options {
+        rows: args.rows,
+        stats: match &args.run.stats {
+            Some(p) => Some(std::sync::Arc::new(
+                migcheck::stats::TableStats::load(p)
+                    .map_err(|e| Fatal::Message(format!("--stats: {e}")))?,
+            )),
+            None => None,
+        },
+        since: args.since.clone(),
+        reverse: !args.no_reverse,
+        blocker: args.blocker.clone(),
+        blocker_hold: std::time::Duration::from_secs_f64(args.blocker_hold),
+    };
+    let report = trace::trace(
+        &all.units,
+        &target,
+        &opts,
+        summary.pg_version.clone(),
+        notes,
+        &mut log,
+    )
+    .map_err(Fatal::Message)?;
+    drop(target);
+    let text = match args.format {
+        TraceFormat::Text => trace::render::text(&report),
+        TraceFormat::Markdown => trace::render::markdown(&report),
+        TraceFormat::Json => trace::render::json(&report),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Fatal::Message(format!("cannot write `{}`: {e}", path.display())))?,
+        None => out.extend_from_slice(text.as_bytes()),
+    }
+    let s = &report.summary;
+    Ok(u8::from(s.failed > 0 || s.mismatches > 0 || s.not_reversible > 0))
 }
 
 fn db_stats(url: &str, output: Option<&PathBuf>, out: &mut Vec<u8>) -> Result<(), Fatal> {

@@ -112,7 +112,7 @@ pub fn collect(url: &str) -> Result<Collected, String> {
 }
 
 /// The error with its causes ("error connecting to server: Connection refused").
-fn chain(e: &dyn std::error::Error) -> String {
+pub fn chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {

@@ -1,0 +1,883 @@
+//! `migcheck trace`: apply the migrations to a scratch PostgreSQL, in order and with each unit's
+//! transaction mode, and show what really happened per statement (locks per relation, rewrites,
+//! scans, durations) next to what migcheck predicted; optionally with realistic row counts,
+//! a proof that each down-migration reverts its up, and a lock drill against a blocking session.
+
+pub mod drill;
+pub mod fill;
+pub mod observe;
+pub mod pgbin;
+pub mod render;
+pub mod schema;
+pub mod server;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use postgres::{Client, NoTls};
+use serde::Serialize;
+
+use crate::engine::{StatementReport, UnitReport};
+use crate::pg::lock::LockMode;
+use observe::{Observed, Rels};
+use server::{Target, chain};
+
+/// What to do besides applying the migrations.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Rows for every table that exists before the first new migration.
+    pub rows: Option<u64>,
+    /// Rows per table from `--stats`.
+    pub stats: Option<std::sync::Arc<crate::stats::TableStats>>,
+    /// The first new migration (unit id or its prefix); default: the last one.
+    pub since: Option<String>,
+    /// Prove down-migrations (up, down, compare, up again).
+    pub reverse: bool,
+    /// Lock drill: this statement is held in an open transaction while the new migrations run.
+    pub blocker: Option<String>,
+    pub blocker_hold: Duration,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceReport {
+    pub server: String,
+    pub server_version: String,
+    /// The PostgreSQL version the static predictions were made for.
+    pub predicted_for: String,
+    pub notes: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub filled: Vec<fill::Filled>,
+    pub units: Vec<UnitTrace>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drill: Option<drill::DrillReport>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub migrations: usize,
+    pub applied: usize,
+    pub failed: usize,
+    pub statements: usize,
+    pub confirmed: usize,
+    pub mismatches: usize,
+    pub not_predicted: usize,
+    pub reversible: usize,
+    pub not_reversible: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitTrace {
+    pub id: String,
+    /// Applied before the new migrations (the schema they start from).
+    pub baseline: bool,
+    /// The transaction mode of the unit and how the trace ran it.
+    pub transaction: String,
+    /// "applied", "failed", "not applied" (an earlier migration failed).
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub seconds: f64,
+    pub statements: Vec<StmtTrace>,
+    /// Locks that block the application, per relation, from the statement that took them to
+    /// the end of the transaction.
+    pub holds: Vec<LockHold>,
+    pub reversibility: Reversibility,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StmtTrace {
+    pub direction: &'static str,
+    pub file: String,
+    pub line: usize,
+    pub sql: String,
+    /// "ok", "error", "skipped"
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub seconds: f64,
+    /// "in transaction" (pg_locks of the migration's backend after the statement) or
+    /// "sampled" (it cannot run in a transaction block: pg_locks read from a second session
+    /// while it ran).
+    pub observed: &'static str,
+    pub locks: Vec<LockSeen>,
+    pub rewritten: Vec<String>,
+    pub scanned: Vec<String>,
+    pub created: Vec<String>,
+    pub dropped: Vec<String>,
+    pub checks: Vec<Check>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LockSeen {
+    pub relation: String,
+    pub kind: &'static str,
+    pub mode: &'static str,
+    /// The relation existed before this migration (its lock can block the application).
+    pub existed: bool,
+}
+
+/// A static prediction against the observation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub table: String,
+    /// "lock" or "rewrite"
+    pub what: &'static str,
+    pub predicted: String,
+    pub observed: String,
+    /// "confirmed", "mismatch", "not predicted", "already held"
+    pub verdict: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LockHold {
+    pub relation: String,
+    pub mode: &'static str,
+    pub blocks: String,
+    pub seconds: f64,
+    /// 1-based statement that took it.
+    pub from_statement: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Reversibility {
+    /// up, down, then the schema equals the one before up; up applies again.
+    Reversible { down_seconds: f64 },
+    /// The schema after down differs from the one before up.
+    Differences { differences: Vec<String> },
+    DownFailed { error: String },
+    UpAgainFailed { error: String },
+    NoDown { why: String },
+    NotChecked { why: String },
+}
+
+impl Reversibility {
+    pub fn is_reversible(&self) -> Option<bool> {
+        match self {
+            Reversibility::Reversible { .. } => Some(true),
+            Reversibility::NotChecked { .. } => None,
+            _ => Some(false),
+        }
+    }
+}
+
+/// How a part's statements are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// BEGIN before the first statement, COMMIT after the last.
+    Wrapped,
+    /// Each statement on its own (observed in its own transaction where it can run in one).
+    Autocommit,
+    /// The script's BEGIN/COMMIT decide.
+    Script,
+}
+
+/// BEGIN / START TRANSACTION open, COMMIT / END / ROLLBACK / ABORT close a transaction.
+fn tx_control(sql: &str) -> Option<bool> {
+    let words: Vec<String> = strip_comments(sql)
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .filter(|w| !w.is_empty())
+        .take(2)
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    let first = words.first()?.as_str();
+    let second = words.get(1).map(String::as_str);
+    match first {
+        "BEGIN" if second != Some("ATOMIC") => Some(true),
+        "START" if second == Some("TRANSACTION") => Some(true),
+        "COMMIT" | "END" | "ABORT" if second != Some("PREPARED") => Some(false),
+        "ROLLBACK" if second != Some("TO") && second != Some("PREPARED") => Some(false),
+        "PREPARE" if second == Some("TRANSACTION") => Some(false),
+        _ => None,
+    }
+}
+
+fn strip_comments(sql: &str) -> String {
+    let mut out = String::new();
+    for line in sql.lines() {
+        let l = line.trim_start();
+        if l.starts_with("--") {
+            continue;
+        }
+        out.push_str(line);
+        out.push(' ');
+    }
+    let t = out.trim_start();
+    if let Some(rest) = t.strip_prefix("/*") {
+        return rest.split_once("*/").map(|x| x.1.to_string()).unwrap_or_default();
+    }
+    t.to_string()
+}
+
+fn mode_of(transaction: &str, stmts: &[&StatementReport]) -> Mode {
+    let scripted = stmts.iter().any(|s| tx_control(&s.exec).is_some());
+    match transaction {
+        "transaction" if !scripted => Mode::Wrapped,
+        "implicit" if !scripted && stmts.len() > 1 => Mode::Wrapped,
+        "implicit" | "autocommit" if !scripted => Mode::Autocommit,
+        _ => Mode::Script,
+    }
+}
+
+fn db_error(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => format!("{} (SQLSTATE {})", d.message(), d.code().code()),
+        None => chain(e),
+    }
+}
+
+fn is_sqlstate(e: &postgres::Error, code: &str) -> bool {
+    e.as_db_error().is_some_and(|d| d.code().code() == code)
+}
+
+/// One statement's raw outcome.
+struct Ran {
+    seconds: f64,
+    started: Instant,
+    error: Option<String>,
+    sampled: bool,
+    before: Rels,
+    after: Rels,
+    observed: Observed,
+}
+
+/// The part of a unit as run: statement outcomes and when its transaction ended.
+struct PartRun {
+    stmts: Vec<(usize, Ran)>,
+    error: Option<String>,
+    /// Per statement index: when the transaction holding its locks ended.
+    ends: BTreeMap<usize, Instant>,
+    skipped: Vec<(usize, String)>,
+}
+
+pub struct Tracer<'a> {
+    m: Client,
+    observer: Client,
+    pid: i32,
+    log: &'a mut dyn FnMut(&str),
+}
+
+impl<'a> Tracer<'a> {
+    pub fn connect(target: &Target, log: &'a mut dyn FnMut(&str)) -> Result<Tracer<'a>, String> {
+        let mut config = target.config.clone();
+        config.application_name("migcheck trace");
+        let mut m = config
+            .connect(NoTls)
+            .map_err(|e| format!("cannot connect to the scratch database: {}", chain(&e)))?;
+        config.application_name("migcheck trace observer");
+        let observer = config
+            .connect(NoTls)
+            .map_err(|e| format!("cannot connect to the scratch database: {}", chain(&e)))?;
+        let pid: i32 = m
+            .query_one("SELECT pg_backend_pid()", &[])
+            .map_err(|e| chain(&e))?
+            .get(0);
+        Ok(Tracer { m, observer, pid, log })
+    }
+
+    fn run_part(&mut self, stmts: &[&StatementReport], transaction: &str) -> PartRun {
+        let mode = mode_of(transaction, stmts);
+        let mut run = PartRun {
+            stmts: Vec::new(),
+            error: None,
+            ends: BTreeMap::new(),
+            skipped: Vec::new(),
+        };
+        let mut in_txn = false;
+        let mut open: Vec<usize> = Vec::new();
+        if mode == Mode::Wrapped {
+            if let Err(e) = self.m.batch_execute("BEGIN") {
+                run.error = Some(db_error(&e));
+                return run;
+            }
+            in_txn = true;
+        }
+        for (i, s) in stmts.iter().enumerate() {
+            if s.templated {
+                run.skipped.push((i, "template syntax or an unterminated quote: cannot run as written".into()));
+                continue;
+            }
+            if is_copy_from_stdin(&s.exec) {
+                run.skipped.push((i, "COPY ... FROM stdin: the data is not replayed".into()));
+                continue;
+            }
+            let control = tx_control(&s.exec);
+            let ran = if control.is_some() || in_txn {
+                self.observed_in_txn(&s.exec, in_txn)
+            } else {
+                self.single(&s.exec)
+            };
+            let failed = ran.error.is_some();
+            let end = Instant::now();
+            if !in_txn && control.is_none() {
+                run.ends.insert(i, end);
+            } else {
+                open.push(i);
+            }
+            run.stmts.push((i, ran));
+            match control {
+                Some(true) if !failed => in_txn = true,
+                Some(false) if !failed => {
+                    in_txn = false;
+                    for j in open.drain(..) {
+                        run.ends.insert(j, end);
+                    }
+                }
+                _ => {}
+            }
+            if failed {
+                run.error = run.stmts.last().and_then(|(_, r)| r.error.clone());
+                if in_txn {
+                    let _ = self.m.batch_execute("ROLLBACK");
+                }
+                return run;
+            }
+        }
+        if in_txn {
+            let r = self.m.batch_execute("COMMIT");
+            let end = Instant::now();
+            for j in open.drain(..) {
+                run.ends.insert(j, end);
+            }
+            if let Err(e) = r {
+                run.error = Some(format!("COMMIT failed: {}", db_error(&e)));
+            } else if mode == Mode::Script {
+                run.error = Some("the script leaves a transaction open (no COMMIT)".into());
+            }
+        }
+        run
+    }
+
+    /// A statement inside the open transaction: pg_locks of our backend before and after.
+    fn observed_in_txn(&mut self, sql: &str, in_txn: bool) -> Ran {
+        let before = observe::before(&mut self.m, self.pid, in_txn);
+        let started = Instant::now();
+        let r = self.m.batch_execute(sql);
+        let seconds = started.elapsed().as_secs_f64();
+        let error = r.err().map(|e| db_error(&e));
+        let before = before.unwrap_or(observe::Before {
+            rels: Rels::new(),
+            locks: Default::default(),
+            scans: Default::default(),
+        });
+        let (after, observed) = if error.is_none() && in_txn {
+            let after = observe::rels(&mut self.m).unwrap_or_default();
+            let locks = observe::locks_of(&mut self.m, self.pid).unwrap_or_default();
+            let scans = observe::scans(&mut self.m).unwrap_or_default();
+            let o = observe::diff(&before, &after, &locks, &scans);
+            (after, o)
+        } else {
+            let after = if error.is_none() {
+                observe::rels(&mut self.m).unwrap_or_default()
+            } else {
+                before.rels.clone()
+            };
+            (after, Observed::default())
+        };
+        Ran {
+            seconds,
+            started,
+            error,
+            sampled: false,
+            before: before.rels,
+            after,
+            observed,
+        }
+    }
+
+    /// A statement on its own: in a transaction of its own when it can run in one (the
+    /// locks are read before COMMIT); otherwise run as is while a second session samples
+    /// pg_locks.
+    fn single(&mut self, sql: &str) -> Ran {
+        if self.m.batch_execute("BEGIN").is_ok() {
+            let before = observe::before(&mut self.m, self.pid, true);
+            let started = Instant::now();
+            let r = self.m.batch_execute(sql);
+            let seconds = started.elapsed().as_secs_f64();
+            match r {
+                Ok(()) => {
+                    let before = before.unwrap_or(observe::Before {
+                        rels: Rels::new(),
+                        locks: Default::default(),
+                        scans: Default::default(),
+                    });
+                    let after = observe::rels(&mut self.m).unwrap_or_default();
+                    let locks = observe::locks_of(&mut self.m, self.pid).unwrap_or_default();
+                    let scans = observe::scans(&mut self.m).unwrap_or_default();
+                    let observed = observe::diff(&before, &after, &locks, &scans);
+                    let error = self
+                        .m
+                        .batch_execute("COMMIT")
+                        .err()
+                        .map(|e| format!("COMMIT failed: {}", db_error(&e)));
+                    return Ran {
+                        seconds,
+                        started,
+                        error,
+                        sampled: false,
+                        before: before.rels,
+                        after,
+                        observed,
+                    };
+                }
+                Err(e) => {
+                    let _ = self.m.batch_execute("ROLLBACK");
+                    if !is_sqlstate(&e, "25001") {
+                        let rels = before.map(|b| b.rels).unwrap_or_default();
+                        return Ran {
+                            seconds,
+                            started,
+                            error: Some(db_error(&e)),
+                            sampled: false,
+                            after: rels.clone(),
+                            before: rels,
+                            observed: Observed::default(),
+                        };
+                    }
+                }
+            }
+        }
+        // cannot run inside a transaction block: sample from the observer session
+        let before = observe::rels(&mut self.m).unwrap_or_default();
+        let stop = AtomicBool::new(false);
+        let pid = self.pid;
+        let observer = &mut self.observer;
+        let m = &mut self.m;
+        let (r, seconds, started, locks) = std::thread::scope(|sc| {
+            let h = sc.spawn(|| observe::sample_locks(observer, pid, &stop));
+            let started = Instant::now();
+            let r = m.batch_execute(sql);
+            let seconds = started.elapsed().as_secs_f64();
+            stop.store(true, std::sync::atomic::Ordering::Release);
+            let locks = h.join().unwrap_or_default();
+            (r, seconds, started, locks)
+        });
+        let after = observe::rels(&mut self.m).unwrap_or_default();
+        let b = observe::Before {
+            rels: before,
+            locks: Default::default(),
+            scans: Default::default(),
+        };
+        let observed = observe::diff(&b, &after, &locks, &Default::default());
+        Ran {
+            seconds,
+            started,
+            error: r.err().map(|e| db_error(&e)),
+            sampled: true,
+            before: b.rels,
+            after,
+            observed,
+        }
+    }
+}
+
+fn is_copy_from_stdin(sql: &str) -> bool {
+    let u = strip_comments(sql).to_ascii_uppercase();
+    u.starts_with("COPY") && u.contains("FROM STDIN")
+}
+
+/// Runs the whole trace.
+pub fn trace(
+    units: &[UnitReport],
+    target: &Target,
+    opts: &Options,
+    predicted_for: String,
+    mut notes: Vec<String>,
+    log: &mut dyn FnMut(&str),
+) -> Result<TraceReport, String> {
+    let first_new = match &opts.since {
+        Some(id) => units
+            .iter()
+            .position(|u| u.id == *id)
+            .or_else(|| units.iter().position(|u| u.id.starts_with(id.as_str())))
+            .ok_or_else(|| format!("--since {id}: no migration has this id"))?,
+        None => units.len().saturating_sub(1),
+    };
+    if first_new > 0 {
+        notes.push(format!(
+            "{} earlier migration(s) applied first as the baseline; the new one(s) start at {}{}",
+            first_new,
+            units.get(first_new).map(|u| u.id.as_str()).unwrap_or("-"),
+            if opts.since.is_none() { " (the last one; choose with --since ID)" } else { "" }
+        ));
+    }
+    let mut tracer = Tracer::connect(target, log)?;
+    let mut out = TraceReport {
+        server: target.description.clone(),
+        server_version: target.server_version.clone(),
+        predicted_for,
+        notes,
+        filled: Vec::new(),
+        units: Vec::new(),
+        drill: None,
+        summary: Summary::default(),
+    };
+    let mut stopped: Option<String> = None;
+    let mut drill_handle: Option<drill::Drill> = None;
+    for (ui, unit) in units.iter().enumerate() {
+        if ui == first_new {
+            if opts.rows.is_some() || opts.stats.is_some() {
+                let rows = opts.rows;
+                let stats = opts.stats.clone();
+                let rows_for = move |schema: &str, name: &str| -> Option<u64> {
+                    rows.or_else(|| {
+                        stats.as_ref().and_then(|s| {
+                            s.get(&crate::ir::ObjName {
+                                schema: Some(schema.to_string()),
+                                name: name.to_string(),
+                            })
+                            .map(|t| t.rows)
+                        })
+                    })
+                };
+                if stopped.is_none() {
+                    out.filled = fill::fill(&mut tracer.m, &rows_for, tracer.log)?;
+                }
+            }
+            if let Some(sql) = &opts.blocker {
+                if stopped.is_none() {
+                    drill_handle = Some(drill::Drill::start(
+                        &target.config,
+                        sql,
+                        tracer.pid,
+                        opts.blocker_hold,
+                    )?);
+                }
+            }
+        }
+        let baseline = ui < first_new;
+        if let Some(why) = &stopped {
+            out.units.push(UnitTrace {
+                id: unit.id.clone(),
+                baseline,
+                transaction: unit.transaction.clone(),
+                status: "not applied".into(),
+                error: Some(why.clone()),
+                seconds: 0.0,
+                statements: Vec::new(),
+                holds: Vec::new(),
+                reversibility: Reversibility::NotChecked {
+                    why: "not applied".into(),
+                },
+            });
+            continue;
+        }
+        (tracer.log)(&format!("applying {}", unit.id));
+        let ut = trace_unit(&mut tracer, unit, baseline, opts.reverse);
+        if ut.status != "applied" {
+            stopped = Some(format!("{} failed before it", unit.id));
+        } else if let Reversibility::UpAgainFailed { .. } = ut.reversibility {
+            stopped = Some(format!(
+                "{} could not be applied again after its down-migration",
+                unit.id
+            ));
+        }
+        out.units.push(ut);
+    }
+    if let Some(d) = drill_handle {
+        let error = out.units[first_new.min(out.units.len())..]
+            .iter()
+            .find_map(|u| u.error.clone().filter(|_| u.status == "failed"));
+        out.drill = Some(d.finish(error));
+    }
+    let s = &mut out.summary;
+    s.migrations = out.units.len();
+    for u in &out.units {
+        match u.status.as_str() {
+            "applied" => s.applied += 1,
+            "failed" => s.failed += 1,
+            _ => {}
+        }
+        s.statements += u.statements.iter().filter(|x| x.direction == "up").count();
+        for st in &u.statements {
+            for c in &st.checks {
+                match c.verdict {
+                    "confirmed" | "already held" => s.confirmed += 1,
+                    "mismatch" => s.mismatches += 1,
+                    "not predicted" => s.not_predicted += 1,
+                    _ => {}
+                }
+            }
+        }
+        match u.reversibility.is_reversible() {
+            Some(true) => s.reversible += 1,
+            Some(false) => s.not_reversible += 1,
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) -> UnitTrace {
+    let up: Vec<&StatementReport> = unit.statements.iter().filter(|s| s.direction == "up").collect();
+    let down: Vec<&StatementReport> =
+        unit.statements.iter().filter(|s| s.direction == "down").collect();
+    let has_down = unit.down.starts_with("present");
+    let snap_before = if reverse && has_down {
+        schema::take(&mut t.m).ok()
+    } else {
+        None
+    };
+    let started = Instant::now();
+    let run = t.run_part(&up, &unit.transaction);
+    let seconds = started.elapsed().as_secs_f64();
+    let mode = mode_of(&unit.transaction, &up);
+    let mut statements: Vec<StmtTrace> = Vec::new();
+    let mut holds: Vec<LockHold> = Vec::new();
+    // relations that existed before the unit
+    let unit_before: Option<Rels> = run.stmts.first().map(|(_, r)| r.before.clone());
+    for (i, s) in up.iter().enumerate() {
+        if let Some((_, why)) = run.skipped.iter().find(|(j, _)| *j == i) {
+            statements.push(skipped(s, why));
+            continue;
+        }
+        let Some((_, ran)) = run.stmts.iter().find(|(j, _)| *j == i) else {
+            continue;
+        };
+        let st = describe(s, ran, unit_before.as_ref());
+        if let Some(end) = run.ends.get(&i) {
+            for l in &st.locks {
+                let Some(mode) = LockMode::parse(l.mode) else { continue };
+                if !l.existed || !mode.blocks_writes() || !matches!(l.kind, "table" | "partitioned table" | "materialized view") {
+                    continue;
+                }
+                if holds.iter().any(|h| h.relation == l.relation && LockMode::parse(h.mode) >= Some(mode)) {
+                    continue;
+                }
+                holds.retain(|h| h.relation != l.relation);
+                holds.push(LockHold {
+                    relation: l.relation.clone(),
+                    mode: mode.sql_name(),
+                    blocks: mode.blocks().join(", "),
+                    seconds: end.duration_since(ran.started).as_secs_f64(),
+                    from_statement: i + 1,
+                });
+            }
+        }
+        statements.push(st);
+    }
+    let status = if run.error.is_some() { "failed" } else { "applied" };
+    let reversibility = if run.error.is_some() {
+        Reversibility::NotChecked {
+            why: "the up part failed".into(),
+        }
+    } else if !has_down {
+        Reversibility::NoDown {
+            why: unit.down.clone(),
+        }
+    } else if !reverse {
+        Reversibility::NotChecked {
+            why: "--no-reverse".into(),
+        }
+    } else {
+        prove_down(t, unit, &up, &down, snap_before, &mut statements)
+    };
+    let _ = mode;
+    UnitTrace {
+        id: unit.id.clone(),
+        baseline,
+        transaction: unit.transaction.clone(),
+        status: status.into(),
+        error: run.error,
+        seconds,
+        statements,
+        holds,
+        reversibility,
+    }
+}
+
+/// up has run: run down, compare the schema with the one before up, run up again.
+fn prove_down(
+    t: &mut Tracer,
+    unit: &UnitReport,
+    up: &[&StatementReport],
+    down: &[&StatementReport],
+    before: Option<schema::Snapshot>,
+    statements: &mut Vec<StmtTrace>,
+) -> Reversibility {
+    let Some(before) = before else {
+        return Reversibility::NotChecked {
+            why: "could not read the schema before the up part".into(),
+        };
+    };
+    let after_up = schema::take(&mut t.m).ok();
+    let started = Instant::now();
+    let run = t.run_part(down, &unit.transaction);
+    let down_seconds = started.elapsed().as_secs_f64();
+    for (i, s) in down.iter().enumerate() {
+        if let Some((_, why)) = run.skipped.iter().find(|(j, _)| *j == i) {
+            statements.push(skipped(s, why));
+        } else if let Some((_, ran)) = run.stmts.iter().find(|(j, _)| *j == i) {
+            statements.push(describe(s, ran, None));
+        }
+    }
+    if let Some(e) = run.error {
+        // a failed down in a transaction left the schema as up made it
+        let now = schema::take(&mut t.m).ok();
+        if now.is_some() && now == after_up {
+            return Reversibility::DownFailed { error: e };
+        }
+        return Reversibility::UpAgainFailed {
+            error: format!("the down part failed ({e}) and left the schema half-changed"),
+        };
+    }
+    let after_down = match schema::take(&mut t.m) {
+        Ok(s) => s,
+        Err(e) => {
+            return Reversibility::NotChecked {
+                why: format!("could not read the schema after down: {}", db_error(&e)),
+            };
+        }
+    };
+    let diffs = schema::differences(&before, &after_down);
+    let again = t.run_part(up, &unit.transaction);
+    if let Some(e) = again.error {
+        return Reversibility::UpAgainFailed { error: e };
+    }
+    if diffs.is_empty() {
+        Reversibility::Reversible { down_seconds }
+    } else {
+        Reversibility::Differences { differences: diffs }
+    }
+}
+
+fn skipped(s: &StatementReport, why: &str) -> StmtTrace {
+    StmtTrace {
+        direction: s.direction,
+        file: s.file.clone(),
+        line: s.line,
+        sql: s.sql.clone(),
+        status: "skipped",
+        error: Some(why.to_string()),
+        seconds: 0.0,
+        observed: "",
+        locks: Vec::new(),
+        rewritten: Vec::new(),
+        scanned: Vec::new(),
+        created: Vec::new(),
+        dropped: Vec::new(),
+        checks: Vec::new(),
+    }
+}
+
+/// Whether a predicted table name (`users`, `public.users`) names the relation.
+fn names(pred: &str, rel: &observe::Rel) -> bool {
+    match pred.rsplit_once('.') {
+        Some((schema, name)) => schema == rel.schema && name == rel.name,
+        None => pred == rel.name,
+    }
+}
+
+/// The statement's observations in words, checked against the prediction.
+fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtTrace {
+    let o = &ran.observed;
+    let rel = |oid: &u32| ran.after.get(oid).or_else(|| ran.before.get(oid));
+    let existed = |oid: &u32| unit_before.is_none_or(|b| b.contains_key(oid)) && ran.before.contains_key(oid);
+    let mut locks = Vec::new();
+    for (oid, modes) in &o.locks {
+        let Some(r) = rel(oid) else { continue };
+        let Some(mode) = modes.iter().max() else { continue };
+        locks.push(LockSeen {
+            relation: r.qualified(),
+            kind: r.kind_name(),
+            mode: mode.sql_name(),
+            existed: existed(oid),
+        });
+    }
+    locks.sort_by(|a, b| {
+        (b.kind == "table", b.existed, &a.relation).cmp(&(a.kind == "table", a.existed, &b.relation))
+    });
+    let name_of = |oids: &[u32]| -> Vec<String> {
+        oids.iter()
+            .filter_map(|o| rel(o))
+            .map(|r| format!("{} ({})", r.qualified(), r.kind_name()))
+            .collect()
+    };
+    let mut checks = Vec::new();
+    if ran.error.is_none() {
+        let mut covered: Vec<u32> = Vec::new();
+        for e in &s.effects {
+            let oids: Vec<u32> = ran
+                .before
+                .iter()
+                .chain(ran.after.iter())
+                .filter(|(_, r)| r.is_table() && names(&e.table, r))
+                .map(|(o, _)| *o)
+                .collect();
+            covered.extend(&oids);
+            if let Some(pred) = e.lock.as_deref().and_then(LockMode::parse) {
+                let seen = oids
+                    .iter()
+                    .filter_map(|oid| o.locks.get(oid))
+                    .filter_map(|m| m.iter().max().copied())
+                    .max();
+                let held = oids.iter().any(|oid| {
+                    o.held_before
+                        .get(oid)
+                        .is_some_and(|h| h.iter().any(|m| *m >= pred))
+                });
+                let (observed, verdict) = match seen {
+                    Some(m) if m == pred => (m.sql_name().to_string(), "confirmed"),
+                    Some(m) => (m.sql_name().to_string(), "mismatch"),
+                    None if held => ("held from an earlier statement".to_string(), "already held"),
+                    None if ran.sampled => (
+                        "none seen (sampled; the statement may have been faster than a sample)"
+                            .to_string(),
+                        "mismatch",
+                    ),
+                    None => ("none".to_string(), "mismatch"),
+                };
+                checks.push(Check {
+                    table: e.table.clone(),
+                    what: "lock",
+                    predicted: pred.sql_name().to_string(),
+                    observed,
+                    verdict,
+                });
+            }
+            let existing: Vec<&u32> = oids.iter().filter(|o| ran.before.contains_key(o)).collect();
+            if !existing.is_empty() && (e.rewrites || existing.iter().any(|x| o.rewritten.contains(x))) {
+                let seen = existing.iter().any(|x| o.rewritten.contains(x));
+                checks.push(Check {
+                    table: e.table.clone(),
+                    what: "rewrite",
+                    predicted: if e.rewrites { "rewrite" } else { "no rewrite" }.into(),
+                    observed: if seen { "rewrite" } else { "no rewrite" }.into(),
+                    verdict: if seen == e.rewrites { "confirmed" } else { "mismatch" },
+                });
+            }
+        }
+        for (oid, modes) in &o.locks {
+            let Some(r) = ran.before.get(oid) else { continue };
+            let Some(m) = modes.iter().max() else { continue };
+            if !r.is_table() || covered.contains(oid) || *m == LockMode::AccessShare {
+                continue;
+            }
+            checks.push(Check {
+                table: r.qualified(),
+                what: "lock",
+                predicted: "—".into(),
+                observed: m.sql_name().to_string(),
+                verdict: "not predicted",
+            });
+        }
+    }
+    StmtTrace {
+        direction: s.direction,
+        file: s.file.clone(),
+        line: s.line,
+        sql: s.sql.clone(),
+        status: if ran.error.is_some() { "error" } else { "ok" },
+        error: ran.error.clone(),
+        seconds: ran.seconds,
+        observed: if ran.sampled { "sampled" } else { "in transaction" },
+        locks,
+        rewritten: name_of(&o.rewritten),
+        scanned: name_of(&o.scanned),
+        created: name_of(&o.created),
+        dropped: name_of(&o.dropped),
+        checks,
+    }
+}

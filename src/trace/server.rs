@@ -1,0 +1,435 @@
+//! Where `migcheck trace` runs migrations: a temporary cluster (downloaded binaries of a major,
+//! or `--postgres-bin DIR`) on a loopback port in a temp directory, removed afterwards; or a
+//! database of its own (`migcheck_trace_<random>`) created on `--database-url` and dropped
+//! afterwards. migcheck never changes a database it did not create.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use postgres::{Client, Config, NoTls};
+
+/// A database to trace on, and how to get rid of it.
+pub struct Target {
+    /// Connection settings of the scratch database.
+    pub config: Config,
+    /// What it is, for the report (passwords never appear).
+    pub description: String,
+    /// `server_version` as the server reports it.
+    pub server_version: String,
+    pub major: u16,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Cluster(Cluster),
+    Database { admin: Config, name: String },
+}
+
+struct Cluster {
+    dir: PathBuf,
+    child: Child,
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        match &mut self.cleanup {
+            Cleanup::Cluster(c) => c.stop(),
+            Cleanup::Database { admin, name } => {
+                if let Ok(mut c) = admin.connect(NoTls) {
+                    let _ = c.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE datname = $1 AND pid <> pg_backend_pid()",
+                        &[&name.as_str()],
+                    );
+                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {}", ident(name)));
+                }
+            }
+        }
+    }
+}
+
+impl Cluster {
+    fn stop(&mut self) {
+        // SIGINT is PostgreSQL's "fast" shutdown: sessions are ended, no recovery needed
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        unsafe {
+            libc::kill(pid, libc::SIGINT);
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(_)) | Err(_) => break,
+                Ok(None) if Instant::now() > deadline => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    break;
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A PostgreSQL identifier, quoted.
+pub fn ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The URL with its password replaced by `***` (URL and key=value forms).
+pub fn redact(url: &str) -> String {
+    if let Some(scheme_end) = url.find("://") {
+        let rest = &url[scheme_end + 3..];
+        let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        if let Some(at) = rest[..auth_end].rfind('@') {
+            let userinfo = &rest[..at];
+            if let Some(colon) = userinfo.find(':') {
+                return format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &rest[at..]
+                );
+            }
+        }
+        // password=... as a query parameter
+        if let Some(q) = url.find('?') {
+            let params: Vec<String> = url[q + 1..]
+                .split('&')
+                .map(|p| {
+                    if p.to_ascii_lowercase().starts_with("password=") {
+                        "password=***".to_string()
+                    } else {
+                        p.to_string()
+                    }
+                })
+                .collect();
+            return format!("{}?{}", &url[..q], params.join("&"));
+        }
+        return url.to_string();
+    }
+    url.split_whitespace()
+        .map(|kv| {
+            if kv.to_ascii_lowercase().starts_with("password=") {
+                "password=***".to_string()
+            } else {
+                kv.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn random_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.write_u32(std::process::id());
+    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
+}
+
+/// A database of our own on a server the user gave.
+pub fn on_database(url: &str) -> Result<Target, String> {
+    let shown = redact(url);
+    let admin: Config = url
+        .parse()
+        .map_err(|e| format!("--database-url {shown}: {}", chain(&e)))?;
+    let mut c = admin
+        .connect(NoTls)
+        .map_err(|e| format!("cannot connect to {shown}: {}", chain(&e)))?;
+    let name = format!("migcheck_trace_{}", random_suffix());
+    c.batch_execute(&format!("CREATE DATABASE {}", ident(&name)))
+        .map_err(|e| {
+            format!(
+                "cannot create the scratch database {name} on {shown} (the role needs CREATEDB): {}",
+                chain(&e)
+            )
+        })?;
+    let (server_version, major) = version_of(&mut c)?;
+    let mut config = admin.clone();
+    config.dbname(&name);
+    Ok(Target {
+        config,
+        description: format!("database {name} created on {shown} (dropped afterwards)"),
+        server_version,
+        major,
+        cleanup: Cleanup::Database { admin, name },
+    })
+}
+
+fn version_of(c: &mut Client) -> Result<(String, u16), String> {
+    let row = c
+        .query_one(
+            "SELECT current_setting('server_version'), current_setting('server_version_num')::int",
+            &[],
+        )
+        .map_err(|e| chain(&e))?;
+    let v: String = row.get(0);
+    let num: i32 = row.get(1);
+    Ok((v, (num / 10000) as u16))
+}
+
+/// The user the server runs as when we are root (PostgreSQL refuses to run as root).
+struct RunAs {
+    name: String,
+    uid: u32,
+    gid: u32,
+}
+
+fn run_as() -> Result<Option<RunAs>, String> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(None);
+    }
+    let name = std::env::var("MIGCHECK_PG_USER").unwrap_or_else(|_| "nobody".to_string());
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    for line in passwd.lines() {
+        let f: Vec<&str> = line.split(':').collect();
+        if f.len() >= 4 && f[0] == name {
+            if let (Ok(uid), Ok(gid)) = (f[2].parse(), f[3].parse()) {
+                if uid == 0 {
+                    break;
+                }
+                return Ok(Some(RunAs { name, uid, gid }));
+            }
+        }
+    }
+    Err(format!(
+        "running as root, and PostgreSQL refuses to run as root: the scratch server needs an \
+         unprivileged user, but `{name}` is not in /etc/passwd (set MIGCHECK_PG_USER to one)"
+    ))
+}
+
+/// A temporary cluster from the binaries in `bindir`, on a free loopback port.
+pub fn temporary_cluster(bindir: &Path, log: &mut dyn FnMut(&str)) -> Result<Target, String> {
+    let bindir = bindir
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", bindir.display()))?;
+    for b in ["postgres", "initdb"] {
+        if !bindir.join(b).is_file() {
+            return Err(format!("{} has no `{b}` binary", bindir.display()));
+        }
+    }
+    let user = run_as()?;
+    let dir = std::env::temp_dir().join(format!("migcheck-trace-{}", random_suffix()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let result = start_in(&dir, &bindir, user.as_ref(), log);
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    result
+}
+
+fn start_in(
+    dir: &Path,
+    bindir: &Path,
+    user: Option<&RunAs>,
+    log: &mut dyn FnMut(&str),
+) -> Result<Target, String> {
+    use std::os::unix::fs::{PermissionsExt, chown};
+    use std::os::unix::process::CommandExt;
+    let mut bindir = bindir.to_path_buf();
+    if let Some(u) = user {
+        log(&format!(
+            "running as root: the scratch server runs as the unprivileged user `{}` (uid {})",
+            u.name, u.uid
+        ));
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711))
+            .map_err(|e| e.to_string())?;
+        if !reachable_by_others(&bindir) {
+            // e.g. a cache under /root (0700): give the server a linked copy instead of
+            // loosening the permissions of the user's home
+            let install = bindir.parent().unwrap_or(&bindir).to_path_buf();
+            let copy = dir.join("pg");
+            link_tree(&install, &copy)?;
+            bindir = copy.join(bindir.file_name().unwrap_or_default());
+        }
+    }
+    let data = dir.join("data");
+    std::fs::create_dir(&data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| e.to_string())?;
+    if let Some(u) = user {
+        chown(&data, Some(u.uid), Some(u.gid))
+            .map_err(|e| format!("cannot chown {}: {e}", data.display()))?;
+    }
+    let cmd = |prog: &str| {
+        let mut c = Command::new(bindir.join(prog));
+        c.current_dir("/")
+            .env("LC_ALL", "C")
+            .env("LANG", "C")
+            .env("TZ", "UTC")
+            .env_remove("PGDATA")
+            .stdin(Stdio::null());
+        if let Some(u) = user {
+            c.uid(u.uid).gid(u.gid);
+        }
+        c
+    };
+    let out = cmd("initdb")
+        .args(["-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "-D"])
+        .arg(&data)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", bindir.join("initdb").display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let port = free_port()?;
+    let conf = format!(
+        "\n# migcheck trace\nlisten_addresses = '127.0.0.1'\nport = {port}\n\
+         unix_socket_directories = ''\nfsync = off\nsynchronous_commit = off\n\
+         full_page_writes = off\nautovacuum = off\nTimeZone = 'UTC'\n"
+    );
+    let conf_path = data.join("postgresql.conf");
+    let mut text = std::fs::read_to_string(&conf_path).map_err(|e| e.to_string())?;
+    text.push_str(&conf);
+    std::fs::write(&conf_path, text).map_err(|e| e.to_string())?;
+    let log_path = dir.join("server.log");
+    let logf = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+    if let Some(u) = user {
+        let _ = chown(&log_path, Some(u.uid), Some(u.gid));
+    }
+    let child = cmd("postgres")
+        .arg("-D")
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(logf)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", bindir.join("postgres").display()))?;
+    let mut cluster = Cluster {
+        dir: dir.to_path_buf(),
+        child,
+    };
+    let mut config = Config::new();
+    config
+        .host("127.0.0.1")
+        .port(port)
+        .user("postgres")
+        .dbname("postgres")
+        .application_name("migcheck trace");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut client = loop {
+        match config.connect(NoTls) {
+            Ok(c) => break c,
+            Err(e) => {
+                if let Ok(Some(status)) = cluster.child.try_wait() {
+                    let tail = std::fs::read_to_string(&log_path).unwrap_or_default();
+                    let _ = std::fs::remove_dir_all(dir);
+                    return Err(format!(
+                        "the PostgreSQL server exited ({status}) before accepting connections:\n{}",
+                        tail.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+                    ));
+                }
+                if Instant::now() > deadline {
+                    cluster.stop();
+                    return Err(format!("the PostgreSQL server did not accept connections within 60 s: {}", chain(&e)));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    };
+    let (server_version, major) = version_of(&mut client).inspect_err(|_| cluster.stop())?;
+    drop(client);
+    Ok(Target {
+        config,
+        description: format!(
+            "temporary cluster of PostgreSQL {server_version} on 127.0.0.1:{port} (removed afterwards)"
+        ),
+        server_version,
+        major,
+        cleanup: Cleanup::Cluster(cluster),
+    })
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .map_err(|e| format!("no free loopback port: {e}"))?;
+    l.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| format!("no free loopback port: {e}"))
+}
+
+/// Whether every directory above `p` lets others through (x for "others").
+fn reachable_by_others(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    p.ancestors().all(|a| {
+        std::fs::metadata(a).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
+    })
+}
+
+/// Recreates `from` under `to` with hard links (copies across file systems), keeping symlinks.
+fn link_tree(from: &Path, to: &Path) -> Result<(), String> {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.map_err(|e| e.to_string())?;
+        let rel = e.path().strip_prefix(from).map_err(|e| e.to_string())?;
+        let dst = to.join(rel);
+        let ft = e.file_type();
+        let r = if ft.is_dir() {
+            std::fs::create_dir_all(&dst)
+        } else if ft.is_symlink() {
+            std::fs::read_link(e.path()).and_then(|t| std::os::unix::fs::symlink(t, &dst))
+        } else {
+            std::fs::hard_link(e.path(), &dst).or_else(|_| std::fs::copy(e.path(), &dst).map(|_| ()))
+        };
+        r.map_err(|err| format!("cannot prepare {}: {err}", dst.display()))?;
+    }
+    Ok(())
+}
+
+/// The major of the binaries in `bindir` (`postgres --version`).
+pub fn bin_major(bindir: &Path) -> Result<u16, String> {
+    let out = Command::new(bindir.join("postgres"))
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", bindir.join("postgres").display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.rsplit(' ')
+        .next()
+        .and_then(|v| v.trim().split('.').next())
+        .and_then(|m| m.parse().ok())
+        .ok_or_else(|| format!("cannot read the version from `postgres --version`: {}", text.trim()))
+}
+
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/app"),
+            "postgres://app:***@db:5432/app"
+        );
+        assert_eq!(redact("postgres://app@db/app"), "postgres://app@db/app");
+        assert_eq!(
+            redact("postgresql://db/app?user=x&password=s3cret"),
+            "postgresql://db/app?user=x&password=***"
+        );
+        assert_eq!(
+            redact("host=db user=app password=s3cret dbname=app"),
+            "host=db user=app password=*** dbname=app"
+        );
+        assert_eq!(redact("postgres://a:b:c@h/d"), "postgres://a:***@h/d");
+    }
+}
