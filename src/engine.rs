@@ -1084,7 +1084,36 @@ impl Runner<'_> {
                 found.extend(v.into_iter().map(|x| (&reg.meta, level, x)));
             }
             let mut held = Vec::new();
+            // per op: whether it rewrites its table when the catalog knows better than the
+            // generic fact (a type change between binary-coercible types does not)
+            let mut rewrites_known: Vec<Option<bool>> = Vec::with_capacity(stmt.ops.len());
             for op in &stmt.ops {
+                rewrites_known.push(match op {
+                    Op::AlterColumnType {
+                        table,
+                        column,
+                        ty,
+                        using,
+                        ..
+                    } if settings.collect_report => {
+                        let from = catalog
+                            .table(&table.name)
+                            .and_then(|tb| tb.columns.iter().find(|x| &x.name == column))
+                            .map(|x| crate::pg::types::normalize(&x.ty));
+                        let to = crate::pg::types::normalize(ty);
+                        Some(
+                            crate::pg::types::type_change_effect(
+                                from.as_ref(),
+                                &to,
+                                *using,
+                                settings.session_utc,
+                                settings.version,
+                            )
+                            .0,
+                        )
+                    }
+                    _ => None,
+                });
                 let ctx = OpCtx {
                     version: settings.version,
                     catalog,
@@ -1132,8 +1161,12 @@ impl Runner<'_> {
                 let effects = stmt
                     .ops
                     .iter()
-                    .filter_map(|op| classify::fact_row(op, settings.version))
-                    .map(|(row, table)| {
+                    .zip(&rewrites_known)
+                    .filter_map(|(op, known)| {
+                        classify::fact_row(op, settings.version).map(|(r, t)| (r, t, *known))
+                    })
+                    .map(|(row, table, known)| {
+                        let rewrites = known.unwrap_or(row.rewrites);
                         // created_here already holds what this statement creates
                         let existed = !created_here.contains(&table);
                         let estimate = settings
@@ -1141,7 +1174,7 @@ impl Runner<'_> {
                             .as_ref()
                             .and_then(|st| st.get(&table))
                             .and_then(|size| {
-                                (row.rewrites || row.scans)
+                                (rewrites || row.scans)
                                     .then(|| {
                                         crate::stats::estimate_seconds(row, size.rows)
                                             .map(crate::stats::human_seconds)
@@ -1152,7 +1185,7 @@ impl Runner<'_> {
                             table: table.to_string(),
                             lock: row.lock.map(|l| l.sql_name().to_string()),
                             blocks: row.lock.map(|l| l.blocks().join(", ")).unwrap_or_default(),
-                            rewrites: row.rewrites,
+                            rewrites,
                             scans: row.scans,
                             existed,
                             estimate,

@@ -1,7 +1,7 @@
 use super::{OpCtx, Rule, Violation, rule_doc};
 use crate::ir::Op;
 use crate::pg::facts;
-use crate::pg::types::{binary_coercible, normalize, type_change_fact};
+use crate::pg::types::{normalize, type_change_effect};
 
 pub struct AlterColumnTypeRewrite;
 
@@ -54,13 +54,8 @@ impl Rule for AlterColumnTypeRewrite {
             });
             return;
         }
-        let fact = type_change_fact(&from, &to, ctx.session_utc);
-        let row = fact.and_then(|id| facts::lookup_op(id, ctx.version));
-        let (rewrites, rebuilds, measured) = match row {
-            Some(r) => (r.rewrites, r.rebuilds_indexes, true),
-            None if binary_coercible(&from, &to) => (false, false, false),
-            None => (true, true, false),
-        };
+        let (rewrites, rebuilds, fact) =
+            type_change_effect(Some(&from), &to, false, ctx.session_utc, ctx.version);
         // without a rewrite, only the indexes on the column are rebuilt: none known, nothing to say
         if !rewrites && (!rebuilds || !ctx.catalog.maybe_indexed(&table.name, column)) {
             return;
@@ -68,8 +63,8 @@ impl Rule for AlterColumnTypeRewrite {
         let mut notes = vec![format!(
             "ACCESS EXCLUSIVE on `{t}` blocks every read and write until the transaction commits"
         )];
-        match (measured, fact) {
-            (true, Some(id)) => notes.push(format!(
+        match fact {
+            Some(id) => notes.push(format!(
                 "measured: this kind of change rewrites the table on PostgreSQL {}",
                 facts::majors_where_op(id, |r| r.rewrites)
             )),

@@ -181,10 +181,17 @@ impl Drill {
             .queued_at
             .map(|q| seen.unqueued_at.unwrap_or(end).duration_since(q).as_secs_f64());
         let lock_timeout = error.as_deref().is_some_and(|e| e.contains("55P03"));
+        // "AccessExclusiveLock on users" -> "ACCESS EXCLUSIVE on users"
         let what = seen
             .waited_for
             .as_ref()
-            .map(|(w, _)| w.clone())
+            .map(|(w, _)| match w.split_once(" on ") {
+                Some((mode, rel)) => match crate::pg::lock::LockMode::parse(mode) {
+                    Some(m) => format!("{} on {rel}", m.sql_name()),
+                    None => w.clone(),
+                },
+                None => w.clone(),
+            })
             .unwrap_or_default();
         let outcome = match (waited, &error) {
             (None, None) => "the migration never waited for the blocker (their locks do not conflict)".to_string(),
@@ -212,7 +219,7 @@ impl Drill {
             blocker: self.blocker,
             hold_seconds: self.hold.as_secs_f64(),
             queued_after: rel(seen.queued_at),
-            waited_for: seen.waited_for.map(|(w, _)| w),
+            waited_for: (!what.is_empty()).then(|| what.clone()),
             waited_seconds: waited,
             released_after: rel(seen.released_at),
             victim: seen.victim,

@@ -63,6 +63,8 @@ pub struct Summary {
     pub confirmed: usize,
     pub mismatches: usize,
     pub not_predicted: usize,
+    /// Predicted locks of statements too fast for the sampling session.
+    pub not_observed: usize,
     pub reversible: usize,
     pub not_reversible: usize,
 }
@@ -126,7 +128,7 @@ pub struct Check {
     pub what: &'static str,
     pub predicted: String,
     pub observed: String,
-    /// "confirmed", "mismatch", "not predicted", "already held"
+    /// "confirmed", "mismatch", "not predicted", "already held", "not observed"
     pub verdict: &'static str,
 }
 
@@ -145,8 +147,12 @@ pub struct LockHold {
 pub enum Reversibility {
     /// up, down, then the schema equals the one before up; up applies again.
     Reversible { down_seconds: f64 },
-    /// The schema after down differs from the one before up.
-    Differences { differences: Vec<String> },
+    /// The schema after down differs from the one before up (and up may not apply again).
+    Differences {
+        differences: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        up_again_error: Option<String>,
+    },
     DownFailed { error: String },
     UpAgainFailed { error: String },
     NoDown { why: String },
@@ -442,11 +448,15 @@ impl<'a> Tracer<'a> {
         // cannot run inside a transaction block: sample from the observer session
         let before = observe::rels(&mut self.m).unwrap_or_default();
         let stop = AtomicBool::new(false);
+        let ready = AtomicBool::new(false);
         let pid = self.pid;
         let observer = &mut self.observer;
         let m = &mut self.m;
         let (r, seconds, started, locks) = std::thread::scope(|sc| {
-            let h = sc.spawn(|| observe::sample_locks(observer, pid, &stop));
+            let h = sc.spawn(|| observe::sample_locks(observer, pid, &stop, &ready));
+            while !ready.load(std::sync::atomic::Ordering::Acquire) && !h.is_finished() {
+                std::thread::sleep(Duration::from_micros(200));
+            }
             let started = Instant::now();
             let r = m.batch_execute(sql);
             let seconds = started.elapsed().as_secs_f64();
@@ -568,7 +578,12 @@ pub fn trace(
         let ut = trace_unit(&mut tracer, unit, baseline, opts.reverse);
         if ut.status != "applied" {
             stopped = Some(format!("{} failed before it", unit.id));
-        } else if let Reversibility::UpAgainFailed { .. } = ut.reversibility {
+        } else if let Reversibility::UpAgainFailed { .. }
+        | Reversibility::Differences {
+            up_again_error: Some(_),
+            ..
+        } = ut.reversibility
+        {
             stopped = Some(format!(
                 "{} could not be applied again after its down-migration",
                 unit.id
@@ -597,6 +612,7 @@ pub fn trace(
                     "confirmed" | "already held" => s.confirmed += 1,
                     "mismatch" => s.mismatches += 1,
                     "not predicted" => s.not_predicted += 1,
+                    "not observed" => s.not_observed += 1,
                     _ => {}
                 }
             }
@@ -733,13 +749,13 @@ fn prove_down(
     };
     let diffs = schema::differences(&before, &after_down);
     let again = t.run_part(up, &unit.transaction);
-    if let Some(e) = again.error {
-        return Reversibility::UpAgainFailed { error: e };
-    }
-    if diffs.is_empty() {
-        Reversibility::Reversible { down_seconds }
-    } else {
-        Reversibility::Differences { differences: diffs }
+    match (diffs.is_empty(), again.error) {
+        (true, None) => Reversibility::Reversible { down_seconds },
+        (true, Some(error)) => Reversibility::UpAgainFailed { error },
+        (false, up_again_error) => Reversibility::Differences {
+            differences: diffs,
+            up_again_error,
+        },
     }
 }
 
@@ -823,9 +839,8 @@ fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtT
                     Some(m) => (m.sql_name().to_string(), "mismatch"),
                     None if held => ("held from an earlier statement".to_string(), "already held"),
                     None if ran.sampled => (
-                        "none seen (sampled; the statement may have been faster than a sample)"
-                            .to_string(),
-                        "mismatch",
+                        "none seen (sampled; the statement was faster than a sample)".to_string(),
+                        "not observed",
                     ),
                     None => ("none".to_string(), "mismatch"),
                 };

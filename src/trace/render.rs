@@ -40,10 +40,17 @@ pub fn reversibility(r: &Reversibility) -> String {
             "reversible: down restored the schema exactly (down took {}), up applied again",
             secs(*down_seconds)
         ),
-        Reversibility::Differences { differences } => format!(
-            "NOT reversible: after up and down the schema differs from before ({} difference{})",
+        Reversibility::Differences {
+            differences,
+            up_again_error,
+        } => format!(
+            "NOT reversible: after up and down the schema differs from before ({} difference{}){}",
             differences.len(),
-            if differences.len() == 1 { "" } else { "s" }
+            if differences.len() == 1 { "" } else { "s" },
+            match up_again_error {
+                Some(e) => format!("; up does not apply again after down: {e}"),
+                None => String::new(),
+            }
         ),
         Reversibility::DownFailed { error } => format!("NOT reversible: the down part failed: {error}"),
         Reversibility::UpAgainFailed { error } => {
@@ -54,15 +61,8 @@ pub fn reversibility(r: &Reversibility) -> String {
     }
 }
 
-fn statement_lines(out: &mut String, n: usize, s: &StmtTrace, indent: &str) {
-    let _ = writeln!(
-        out,
-        "{indent}{n:>2}  {}:{}{}  {}",
-        s.file,
-        s.line,
-        if s.direction == "down" { " (down)" } else { "" },
-        s.sql
-    );
+fn statement_lines(out: &mut String, n: &str, s: &StmtTrace, indent: &str) {
+    let _ = writeln!(out, "{indent}{n:>3}  {}:{}  {}", s.file, s.line, s.sql);
     let pad = format!("{indent}    ");
     match s.status {
         "skipped" => {
@@ -115,6 +115,23 @@ fn statement_lines(out: &mut String, n: usize, s: &StmtTrace, indent: &str) {
     }
 }
 
+/// Statement labels: `1`, `2`, ... for the up part, `d1`, `d2`, ... for the down part.
+fn numbered(stmts: &[StmtTrace]) -> Vec<(String, &StmtTrace)> {
+    let (mut up, mut down) = (0, 0);
+    stmts
+        .iter()
+        .map(|s| {
+            if s.direction == "down" {
+                down += 1;
+                (format!("d{down}"), s)
+            } else {
+                up += 1;
+                (up.to_string(), s)
+            }
+        })
+        .collect()
+}
+
 fn unit_text(out: &mut String, u: &UnitTrace) {
     let _ = writeln!(
         out,
@@ -127,10 +144,8 @@ fn unit_text(out: &mut String, u: &UnitTrace) {
     if let Some(e) = &u.error {
         let _ = writeln!(out, "  error: {e}");
     }
-    let mut n = 0;
-    for s in &u.statements {
-        n = if s.direction == "up" { n + 1 } else { n };
-        statement_lines(out, n, s, "  ");
+    for (n, s) in numbered(&u.statements) {
+        statement_lines(out, &n, s, "  ");
     }
     for h in &u.holds {
         let _ = writeln!(
@@ -144,7 +159,7 @@ fn unit_text(out: &mut String, u: &UnitTrace) {
         );
     }
     let _ = writeln!(out, "  rollback: {}", reversibility(&u.reversibility));
-    if let Reversibility::Differences { differences } = &u.reversibility {
+    if let Reversibility::Differences { differences, .. } = &u.reversibility {
         for d in differences {
             let _ = writeln!(out, "    - {d}");
         }
@@ -171,7 +186,7 @@ pub fn text(r: &TraceReport) -> String {
     for u in &r.units {
         if u.baseline && u.status == "applied" {
             let _ = writeln!(out, "baseline {} ({}): applied; rollback: {}", u.id, u.transaction, reversibility(&u.reversibility));
-            if let Reversibility::Differences { differences } = &u.reversibility {
+            if let Reversibility::Differences { differences, .. } = &u.reversibility {
                 for d in differences {
                     let _ = writeln!(out, "    - {d}");
                 }
@@ -246,9 +261,7 @@ pub fn markdown(r: &TraceReport) -> String {
         }
         if !u.baseline && !u.statements.is_empty() {
             let _ = writeln!(out, "| # | statement | time | locks | rewrote | prediction |\n|---|---|---:|---|---|---|");
-            let mut n = 0;
-            for st in &u.statements {
-                n = if st.direction == "up" { n + 1 } else { n };
+            for (n, st) in numbered(&u.statements) {
                 let locks: Vec<String> = st.locks.iter().map(|l| format!("{} `{}`", l.mode, l.relation)).collect();
                 let checks: Vec<String> = st
                     .checks
@@ -257,9 +270,8 @@ pub fn markdown(r: &TraceReport) -> String {
                     .collect();
                 let _ = writeln!(
                     out,
-                    "| {}{} | `{}` | {} | {} | {} | {} |",
+                    "| {} | `{}` | {} | {} | {} | {} |",
                     n,
-                    if st.direction == "down" { " (down)" } else { "" },
                     md_escape(&st.sql),
                     if st.status == "ok" { secs(st.seconds) } else { format!("{}: {}", st.status, md_escape(st.error.as_deref().unwrap_or(""))) },
                     locks.join("<br>"),
@@ -277,7 +289,7 @@ pub fn markdown(r: &TraceReport) -> String {
             }
         }
         let _ = writeln!(out, "- rollback: {}", reversibility(&u.reversibility));
-        if let Reversibility::Differences { differences } = &u.reversibility {
+        if let Reversibility::Differences { differences, .. } = &u.reversibility {
             for d in differences {
                 let _ = writeln!(out, "  - {}", md_escape(d));
             }
