@@ -230,7 +230,12 @@ pub struct TraceArgs {
 
     /// Run on this server instead: migcheck creates a database `migcheck_trace_<random>` there
     /// (the role needs CREATEDB), works only in it and drops it afterwards. TLS is not supported.
-    #[arg(long, value_name = "URL", env = "MIGCHECK_TRACE_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "MIGCHECK_TRACE_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 
     /// Fill every table that exists before the new migrations with this many synthetic rows

@@ -1208,7 +1208,10 @@ impl Runner<'_> {
                     line: source.line_col(stmt.span.start).0,
                     sql,
                     effects,
-                    exec: text.get(stmt.span.start..stmt.span.end).unwrap_or("").to_string(),
+                    exec: text
+                        .get(stmt.span.start..stmt.span.end)
+                        .unwrap_or("")
+                        .to_string(),
                     templated: stmt.templated || stmt.unterminated,
                 });
             }

@@ -16,5 +16,5 @@ pub mod signoff;
 pub mod source;
 pub mod stats;
 pub mod stats_db;
-pub mod trace;
 pub mod suppress;
+pub mod trace;

@@ -325,7 +325,9 @@ fn trace(args: &TraceArgs, out: &mut Vec<u8>) -> Result<u8, Fatal> {
     // read the migrations before fetching anything: a bad path or config stops here
     let (_, summary) = run_all(&args.run, true)?;
     if !(args.blocker_hold.is_finite() && args.blocker_hold >= 0.0) {
-        return Err(Fatal::Message("--blocker-hold: expected a number of seconds".into()));
+        return Err(Fatal::Message(
+            "--blocker-hold: expected a number of seconds".into(),
+        ));
     }
     let configured: PgRange = summary
         .pg_version
@@ -409,7 +411,9 @@ fn trace(args: &TraceArgs, out: &mut Vec<u8>) -> Result<u8, Fatal> {
         None => out.extend_from_slice(text.as_bytes()),
     }
     let s = &report.summary;
-    Ok(u8::from(s.failed > 0 || s.mismatches > 0 || s.not_reversible > 0))
+    Ok(u8::from(
+        s.failed > 0 || s.mismatches > 0 || s.not_reversible > 0,
+    ))
 }
 
 fn db_stats(url: &str, output: Option<&PathBuf>, out: &mut Vec<u8>) -> Result<(), Fatal> {

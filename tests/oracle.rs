@@ -10,8 +10,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use migcheck::pg::LockMode;
 use migcheck::pg::facts::{self, FactRow, InTxn};
 use postgres::error::SqlState;
@@ -76,22 +74,6 @@ CREATE FUNCTION trg_fn() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RETURN NE
 CREATE TRIGGER t_trg_existing BEFORE UPDATE ON t FOR EACH ROW EXECUTE PROCEDURE trg_fn();
 ANALYZE;
 "#;
-
-fn pg_sh(args: &[&str]) -> Result<String, String> {
-    let o = Command::new("bash")
-        .arg(common::root().join("scripts/pg.sh"))
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run scripts/pg.sh: {e}"))?;
-    if !o.status.success() {
-        return Err(format!(
-            "scripts/pg.sh {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&o.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
-}
 
 fn strongest_lock(c: &mut Client, oid: u32) -> Result<Option<LockMode>, postgres::Error> {
     let rows = c.query(
@@ -216,7 +198,8 @@ fn facts_hold_on_real_postgres() {
     for major in majors {
         let dir = std::env::temp_dir().join(format!("mco{}-{major}", std::process::id()));
         let port = (54400 + major).to_string();
-        let url = match pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port]) {
+        let url = match common::pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port])
+        {
             Ok(u) => u,
             Err(e) => {
                 panic!("the oracle needs a PostgreSQL {major} server (node + npm to fetch it): {e}")
@@ -287,7 +270,7 @@ fn facts_hold_on_real_postgres() {
             }
         }
         drop(c);
-        let _ = pg_sh(&["stop", &dir.to_string_lossy()]);
+        let _ = common::pg_sh(&["stop", &dir.to_string_lossy()]);
         let _ = std::fs::remove_dir_all(&dir);
     }
     eprintln!(
@@ -308,7 +291,7 @@ fn stats_are_read_from_a_live_catalog() {
     for major in [10u16, 16] {
         let dir = std::env::temp_dir().join(format!("mcs{}-{major}", std::process::id()));
         let port = (54500 + major).to_string();
-        let url = pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port])
+        let url = common::pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port])
             .unwrap_or_else(|e| panic!("stats test needs PostgreSQL {major}: {e}"));
         let mut c =
             Client::connect(&url, NoTls).unwrap_or_else(|e| panic!("connect to {url}: {e}"));
@@ -326,7 +309,7 @@ fn stats_are_read_from_a_live_catalog() {
              ANALYZE users; ANALYZE app.empty; ANALYZE events_2025; ANALYZE events_2026;",
         )
         .unwrap_or_else(|e| panic!("PostgreSQL {major}: set-up failed: {e}"));
-        let o = Command::new(env!("CARGO_BIN_EXE_migcheck"))
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_migcheck"))
             .args(["stats"])
             .env("DATABASE_URL", &url)
             .output()
@@ -366,7 +349,7 @@ fn stats_are_read_from_a_live_catalog() {
             "ALTER TABLE users ADD COLUMN x int DEFAULT 1;\n",
         )
         .expect("write migration");
-        let o = Command::new(env!("CARGO_BIN_EXE_migcheck"))
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_migcheck"))
             .args([
                 "check",
                 "--no-config",
@@ -389,7 +372,7 @@ fn stats_are_read_from_a_live_catalog() {
         assert_eq!(f["level"], "danger");
         assert!(f["notes"].to_string().contains("20000 rows"), "{f}");
         drop(c);
-        let _ = pg_sh(&["stop", &dir.to_string_lossy()]);
+        let _ = common::pg_sh(&["stop", &dir.to_string_lossy()]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

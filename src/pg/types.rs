@@ -135,6 +135,30 @@ pub fn binary_coercible(from: &PgType, to: &PgType) -> bool {
             && to.mods.is_empty()
 }
 
+/// What `ALTER COLUMN ... TYPE to` does to the table when the column is `from`: (rewrites,
+/// rebuilds the column's indexes, the fact id when measured). `USING` with another type always
+/// rewrites; an unknown current type is assumed to rewrite.
+pub fn type_change_effect(
+    from: Option<&PgType>,
+    to: &PgType,
+    using: bool,
+    utc: bool,
+    version: super::PgVersion,
+) -> (bool, bool, Option<&'static str>) {
+    let Some(from) = from else {
+        return (true, true, None);
+    };
+    if using && from != to {
+        return (true, true, None);
+    }
+    let fact = type_change_fact(from, to, utc);
+    match fact.and_then(|id| super::facts::lookup_op(id, version)) {
+        Some(r) => (r.rewrites, r.rebuilds_indexes, fact),
+        None if binary_coercible(from, to) => (false, false, None),
+        None => (true, true, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,29 +238,5 @@ mod tests {
         ] {
             assert!(!crate::pg::facts::rows_of(id).is_empty(), "{id}");
         }
-    }
-}
-
-/// What `ALTER COLUMN ... TYPE to` does to the table when the column is `from`: (rewrites,
-/// rebuilds the column's indexes, the fact id when measured). `USING` with another type always
-/// rewrites; an unknown current type is assumed to rewrite.
-pub fn type_change_effect(
-    from: Option<&PgType>,
-    to: &PgType,
-    using: bool,
-    utc: bool,
-    version: super::PgVersion,
-) -> (bool, bool, Option<&'static str>) {
-    let Some(from) = from else {
-        return (true, true, None);
-    };
-    if using && from != to {
-        return (true, true, None);
-    }
-    let fact = type_change_fact(from, to, utc);
-    match fact.and_then(|id| super::facts::lookup_op(id, version)) {
-        Some(r) => (r.rewrites, r.rebuilds_indexes, fact),
-        None if binary_coercible(from, to) => (false, false, None),
-        None => (true, true, None),
     }
 }

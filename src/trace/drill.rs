@@ -68,7 +68,12 @@ pub struct Drill {
 }
 
 impl Drill {
-    pub fn start(config: &Config, blocker: &str, migration_pid: i32, hold: Duration) -> Result<Drill, String> {
+    pub fn start(
+        config: &Config,
+        blocker: &str,
+        migration_pid: i32,
+        hold: Duration,
+    ) -> Result<Drill, String> {
         let connect = |name: &str| {
             let mut c = config.clone();
             c.application_name(name);
@@ -110,7 +115,9 @@ impl Drill {
                      FROM pg_stat_activity a WHERE a.pid = $1",
                     &[&migration_pid, &b_pid],
                 ) {
-                    let waiting = rows.first().is_some_and(|r| r.get::<_, Option<bool>>(0) == Some(true));
+                    let waiting = rows
+                        .first()
+                        .is_some_and(|r| r.get::<_, Option<bool>>(0) == Some(true));
                     if waiting && seen.queued_at.is_none() {
                         seen.queued_at = Some(Instant::now());
                         let what: Option<String> = rows[0].get(1);
@@ -137,28 +144,28 @@ impl Drill {
                         seen.unqueued_at = Some(Instant::now());
                     }
                 }
-                if let (Some(vp), false) = (victim_pid, victim_blocked) {
-                    if let Ok(r) = o.query_one(
+                if let (Some(vp), false) = (victim_pid, victim_blocked)
+                    && let Ok(r) = o.query_one(
                         "SELECT $2 = ANY (pg_blocking_pids($1))",
                         &[&vp, &migration_pid],
-                    ) {
-                        victim_blocked = r.get::<_, Option<bool>>(0) == Some(true);
-                    }
+                    )
+                {
+                    victim_blocked = r.get::<_, Option<bool>>(0) == Some(true);
                 }
                 if finished {
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(5));
             }
-            if let Some(h) = victim_handle {
-                if let Ok((query, seconds, error)) = h.join() {
-                    seen.victim = Some(Victim {
-                        query,
-                        seconds,
-                        blocked_by_migration: victim_blocked,
-                        error,
-                    });
-                }
+            if let Some(h) = victim_handle
+                && let Ok((query, seconds, error)) = h.join()
+            {
+                seen.victim = Some(Victim {
+                    query,
+                    seconds,
+                    blocked_by_migration: victim_blocked,
+                    error,
+                });
             }
             seen
         });
@@ -177,9 +184,12 @@ impl Drill {
         self.done.store(true, Ordering::Release);
         let seen = self.handle.join().unwrap_or_default();
         let rel = |t: Option<Instant>| t.map(|t| t.duration_since(self.started).as_secs_f64());
-        let waited = seen
-            .queued_at
-            .map(|q| seen.unqueued_at.unwrap_or(end).duration_since(q).as_secs_f64());
+        let waited = seen.queued_at.map(|q| {
+            seen.unqueued_at
+                .unwrap_or(end)
+                .duration_since(q)
+                .as_secs_f64()
+        });
         let lock_timeout = error.as_deref().is_some_and(|e| e.contains("55P03"));
         // "AccessExclusiveLock on users" -> "ACCESS EXCLUSIVE on users"
         let what = seen
@@ -194,13 +204,18 @@ impl Drill {
             })
             .unwrap_or_default();
         let outcome = match (waited, &error) {
-            (None, None) => "the migration never waited for the blocker (their locks do not conflict)".to_string(),
+            (None, None) => {
+                "the migration never waited for the blocker (their locks do not conflict)"
+                    .to_string()
+            }
             (None, Some(e)) => format!("the migration failed without waiting for the blocker: {e}"),
             (Some(w), Some(_)) if lock_timeout => format!(
                 "failed fast: the migration gave up after {w:.2} s waiting for {what} (lock_timeout), \
                  so the queue behind it cleared"
             ),
-            (Some(w), Some(e)) => format!("the migration waited {w:.2} s for {what}, then failed: {e}"),
+            (Some(w), Some(e)) => {
+                format!("the migration waited {w:.2} s for {what}, then failed: {e}")
+            }
             (Some(w), None) => {
                 let behind = match &seen.victim {
                     Some(v) if v.blocked_by_migration => format!(
@@ -231,7 +246,9 @@ impl Drill {
 
 /// `regclass` text output is already quoted where needed (`public."Users"` or `users`).
 fn quote_regclass(s: &str) -> String {
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '"') {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '"')
+    {
         s.to_string()
     } else {
         ident(s)

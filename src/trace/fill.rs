@@ -139,8 +139,17 @@ pub fn fill(
             .iter()
             .enumerate()
             .filter(|(_, t)| !done.contains(&t.oid))
-            .find(|(_, t)| t.parents.iter().all(|p| done.contains(p) || !tables.iter().any(|x| x.oid == *p)))
-            .or_else(|| tables.iter().enumerate().find(|(_, t)| !done.contains(&t.oid)))
+            .find(|(_, t)| {
+                t.parents
+                    .iter()
+                    .all(|p| done.contains(p) || !tables.iter().any(|x| x.oid == *p))
+            })
+            .or_else(|| {
+                tables
+                    .iter()
+                    .enumerate()
+                    .find(|(_, t)| !done.contains(&t.oid))
+            })
             .map(|(i, _)| i);
         let Some(i) = next else { break };
         done.insert(tables[i].oid);
@@ -188,7 +197,8 @@ pub fn fill(
         });
     }
     if !out.is_empty() {
-        c.batch_execute("ANALYZE").map_err(|e| format!("ANALYZE: {}", chain(&e)))?;
+        c.batch_execute("ANALYZE")
+            .map_err(|e| format!("ANALYZE: {}", chain(&e)))?;
     }
     Ok(out)
 }
@@ -205,7 +215,11 @@ fn insert_sql(t: &Table, n: u64, tables: &[Table], counts: &BTreeMap<u32, u64>) 
             // a foreign key points at a generated row of the parent (same expression of the
             // parent's column at a row number within the parent's count)
             if let Some((parent, pcol)) = &c.references {
-                let parent_rows = if *parent == t.oid { Some(n) } else { counts.get(parent).copied() };
+                let parent_rows = if *parent == t.oid {
+                    Some(n)
+                } else {
+                    counts.get(parent).copied()
+                };
                 let pc = tables
                     .iter()
                     .find(|x| x.oid == *parent)
@@ -245,7 +259,11 @@ fn value(c: &Column, g: &str) -> Option<String> {
     } else {
         match base.split('(').next().unwrap_or(base).trim() {
             "smallint" => {
-                if c.unique { format!("{g}") } else { format!("({g} % 30000)") }
+                if c.unique {
+                    g.to_string()
+                } else {
+                    format!("({g} % 30000)")
+                }
             }
             "integer" | "bigint" | "oid" => format!("({BASE} + {g})"),
             "numeric" => match numeric_digits(base) {

@@ -146,17 +146,27 @@ pub struct LockHold {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Reversibility {
     /// up, down, then the schema equals the one before up; up applies again.
-    Reversible { down_seconds: f64 },
+    Reversible {
+        down_seconds: f64,
+    },
     /// The schema after down differs from the one before up (and up may not apply again).
     Differences {
         differences: Vec<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         up_again_error: Option<String>,
     },
-    DownFailed { error: String },
-    UpAgainFailed { error: String },
-    NoDown { why: String },
-    NotChecked { why: String },
+    DownFailed {
+        error: String,
+    },
+    UpAgainFailed {
+        error: String,
+    },
+    NoDown {
+        why: String,
+    },
+    NotChecked {
+        why: String,
+    },
 }
 
 impl Reversibility {
@@ -212,7 +222,10 @@ fn strip_comments(sql: &str) -> String {
     }
     let t = out.trim_start();
     if let Some(rest) = t.strip_prefix("/*") {
-        return rest.split_once("*/").map(|x| x.1.to_string()).unwrap_or_default();
+        return rest
+            .split_once("*/")
+            .map(|x| x.1.to_string())
+            .unwrap_or_default();
     }
     t.to_string()
 }
@@ -280,7 +293,12 @@ impl<'a> Tracer<'a> {
             .query_one("SELECT pg_backend_pid()", &[])
             .map_err(|e| chain(&e))?
             .get(0);
-        Ok(Tracer { m, observer, pid, log })
+        Ok(Tracer {
+            m,
+            observer,
+            pid,
+            log,
+        })
     }
 
     fn run_part(&mut self, stmts: &[&StatementReport], transaction: &str) -> PartRun {
@@ -302,11 +320,15 @@ impl<'a> Tracer<'a> {
         }
         for (i, s) in stmts.iter().enumerate() {
             if s.templated {
-                run.skipped.push((i, "template syntax or an unterminated quote: cannot run as written".into()));
+                run.skipped.push((
+                    i,
+                    "template syntax or an unterminated quote: cannot run as written".into(),
+                ));
                 continue;
             }
             if is_copy_from_stdin(&s.exec) {
-                run.skipped.push((i, "COPY ... FROM stdin: the data is not replayed".into()));
+                run.skipped
+                    .push((i, "COPY ... FROM stdin: the data is not replayed".into()));
                 continue;
             }
             let control = tx_control(&s.exec);
@@ -510,7 +532,11 @@ pub fn trace(
             "{} earlier migration(s) applied first as the baseline; the new one(s) start at {}{}",
             first_new,
             units.get(first_new).map(|u| u.id.as_str()).unwrap_or("-"),
-            if opts.since.is_none() { " (the last one; choose with --since ID)" } else { "" }
+            if opts.since.is_none() {
+                " (the last one; choose with --since ID)"
+            } else {
+                ""
+            }
         ));
     }
     let mut tracer = Tracer::connect(target, log)?;
@@ -546,15 +572,15 @@ pub fn trace(
                     out.filled = fill::fill(&mut tracer.m, &rows_for, tracer.log)?;
                 }
             }
-            if let Some(sql) = &opts.blocker {
-                if stopped.is_none() {
-                    drill_handle = Some(drill::Drill::start(
-                        &target.config,
-                        sql,
-                        tracer.pid,
-                        opts.blocker_hold,
-                    )?);
-                }
+            if let Some(sql) = &opts.blocker
+                && stopped.is_none()
+            {
+                drill_handle = Some(drill::Drill::start(
+                    &target.config,
+                    sql,
+                    tracer.pid,
+                    opts.blocker_hold,
+                )?);
             }
         }
         let baseline = ui < first_new;
@@ -627,9 +653,16 @@ pub fn trace(
 }
 
 fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) -> UnitTrace {
-    let up: Vec<&StatementReport> = unit.statements.iter().filter(|s| s.direction == "up").collect();
-    let down: Vec<&StatementReport> =
-        unit.statements.iter().filter(|s| s.direction == "down").collect();
+    let up: Vec<&StatementReport> = unit
+        .statements
+        .iter()
+        .filter(|s| s.direction == "up")
+        .collect();
+    let down: Vec<&StatementReport> = unit
+        .statements
+        .iter()
+        .filter(|s| s.direction == "down")
+        .collect();
     let has_down = unit.down.starts_with("present");
     let snap_before = if reverse && has_down {
         schema::take(&mut t.m).ok()
@@ -655,11 +688,19 @@ fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) 
         let st = describe(s, ran, unit_before.as_ref());
         if let Some(end) = run.ends.get(&i) {
             for l in &st.locks {
-                let Some(mode) = LockMode::parse(l.mode) else { continue };
-                if !l.existed || !mode.blocks_writes() || !matches!(l.kind, "table" | "partitioned table" | "materialized view") {
+                let Some(mode) = LockMode::parse(l.mode) else {
+                    continue;
+                };
+                if !l.existed
+                    || !mode.blocks_writes()
+                    || !matches!(l.kind, "table" | "partitioned table" | "materialized view")
+                {
                     continue;
                 }
-                if holds.iter().any(|h| h.relation == l.relation && LockMode::parse(h.mode) >= Some(mode)) {
+                if holds
+                    .iter()
+                    .any(|h| h.relation == l.relation && LockMode::parse(h.mode) >= Some(mode))
+                {
                     continue;
                 }
                 holds.retain(|h| h.relation != l.relation);
@@ -674,7 +715,11 @@ fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) 
         }
         statements.push(st);
     }
-    let status = if run.error.is_some() { "failed" } else { "applied" };
+    let status = if run.error.is_some() {
+        "failed"
+    } else {
+        "applied"
+    };
     let reversibility = if run.error.is_some() {
         Reversibility::NotChecked {
             why: "the up part failed".into(),
@@ -790,11 +835,18 @@ fn names(pred: &str, rel: &observe::Rel) -> bool {
 fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtTrace {
     let o = &ran.observed;
     let rel = |oid: &u32| ran.after.get(oid).or_else(|| ran.before.get(oid));
-    let existed = |oid: &u32| unit_before.is_none_or(|b| b.contains_key(oid)) && ran.before.contains_key(oid);
+    let existed =
+        |oid: &u32| unit_before.is_none_or(|b| b.contains_key(oid)) && ran.before.contains_key(oid);
     let mut locks = Vec::new();
     for (oid, modes) in &o.locks {
         let Some(r) = rel(oid) else { continue };
-        let Some(mode) = modes.iter().max() else { continue };
+        let Some(mode) = modes.iter().max() else {
+            continue;
+        };
+        // a sample may or may not catch the statement's locks on what it creates
+        if ran.sampled && !ran.before.contains_key(oid) {
+            continue;
+        }
         locks.push(LockSeen {
             relation: r.qualified(),
             kind: r.kind_name(),
@@ -803,11 +855,15 @@ fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtT
         });
     }
     locks.sort_by(|a, b| {
-        (b.kind == "table", b.existed, &a.relation).cmp(&(a.kind == "table", a.existed, &b.relation))
+        (b.kind == "table", b.existed, &a.relation).cmp(&(
+            a.kind == "table",
+            a.existed,
+            &b.relation,
+        ))
     });
     let name_of = |oids: &[u32]| -> Vec<String> {
         oids.iter()
-            .filter_map(|o| rel(o))
+            .filter_map(&rel)
             .map(|r| format!("{} ({})", r.qualified(), r.kind_name()))
             .collect()
     };
@@ -853,20 +909,30 @@ fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtT
                 });
             }
             let existing: Vec<&u32> = oids.iter().filter(|o| ran.before.contains_key(o)).collect();
-            if !existing.is_empty() && (e.rewrites || existing.iter().any(|x| o.rewritten.contains(x))) {
+            if !existing.is_empty()
+                && (e.rewrites || existing.iter().any(|x| o.rewritten.contains(x)))
+            {
                 let seen = existing.iter().any(|x| o.rewritten.contains(x));
                 checks.push(Check {
                     table: e.table.clone(),
                     what: "rewrite",
                     predicted: if e.rewrites { "rewrite" } else { "no rewrite" }.into(),
                     observed: if seen { "rewrite" } else { "no rewrite" }.into(),
-                    verdict: if seen == e.rewrites { "confirmed" } else { "mismatch" },
+                    verdict: if seen == e.rewrites {
+                        "confirmed"
+                    } else {
+                        "mismatch"
+                    },
                 });
             }
         }
         for (oid, modes) in &o.locks {
-            let Some(r) = ran.before.get(oid) else { continue };
-            let Some(m) = modes.iter().max() else { continue };
+            let Some(r) = ran.before.get(oid) else {
+                continue;
+            };
+            let Some(m) = modes.iter().max() else {
+                continue;
+            };
             if !r.is_table() || covered.contains(oid) || *m == LockMode::AccessShare {
                 continue;
             }
@@ -887,7 +953,11 @@ fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtT
         status: if ran.error.is_some() { "error" } else { "ok" },
         error: ran.error.clone(),
         seconds: ran.seconds,
-        observed: if ran.sampled { "sampled" } else { "in transaction" },
+        observed: if ran.sampled {
+            "sampled"
+        } else {
+            "in transaction"
+        },
         locks,
         rewritten: name_of(&o.rewritten),
         scanned: name_of(&o.scanned),

@@ -98,10 +98,12 @@ pub fn locks_of(c: &mut Client, pid: i32) -> Result<Locks, postgres::Error> {
 
 /// Sequential scans per table counted in the current transaction.
 pub fn scans(c: &mut Client) -> Result<BTreeMap<u32, i64>, postgres::Error> {
-    Ok(c.query("SELECT relid, seq_scan FROM pg_stat_xact_user_tables", &[])?
-        .iter()
-        .map(|r| (r.get::<_, u32>(0), r.get::<_, i64>(1)))
-        .collect())
+    Ok(
+        c.query("SELECT relid, seq_scan FROM pg_stat_xact_user_tables", &[])?
+            .iter()
+            .map(|r| (r.get::<_, u32>(0), r.get::<_, i64>(1)))
+            .collect(),
+    )
 }
 
 /// The state before a statement.
@@ -114,7 +116,11 @@ pub struct Before {
 pub fn before(c: &mut Client, pid: i32, in_txn: bool) -> Result<Before, postgres::Error> {
     Ok(Before {
         rels: rels(c)?,
-        locks: if in_txn { locks_of(c, pid)? } else { Locks::new() },
+        locks: if in_txn {
+            locks_of(c, pid)?
+        } else {
+            Locks::new()
+        },
         scans: if in_txn { scans(c)? } else { BTreeMap::new() },
     })
 }
@@ -133,7 +139,12 @@ pub struct Observed {
     pub scanned: Vec<u32>,
 }
 
-pub fn diff(b: &Before, after_rels: &Rels, after_locks: &Locks, after_scans: &BTreeMap<u32, i64>) -> Observed {
+pub fn diff(
+    b: &Before,
+    after_rels: &Rels,
+    after_locks: &Locks,
+    after_scans: &BTreeMap<u32, i64>,
+) -> Observed {
     let mut o = Observed::default();
     for (oid, modes) in after_locks {
         let had = b.locks.get(oid);
@@ -156,7 +167,12 @@ pub fn diff(b: &Before, after_rels: &Rels, after_locks: &Locks, after_scans: &BT
             Some(_) => {}
         }
     }
-    o.dropped = b.rels.keys().filter(|k| !after_rels.contains_key(k)).copied().collect();
+    o.dropped = b
+        .rels
+        .keys()
+        .filter(|k| !after_rels.contains_key(k))
+        .copied()
+        .collect();
     for (oid, n) in after_scans {
         if *n > b.scans.get(oid).copied().unwrap_or(0) {
             o.scanned.push(*oid);
@@ -172,7 +188,12 @@ pub fn diff(b: &Before, after_rels: &Rels, after_locks: &Locks, after_scans: &BT
 /// kin wait for older snapshots to end, so they cannot finish between two samples. `ready` is
 /// set once that snapshot exists. A statement that waits for nothing (VACUUM, say) can still
 /// be faster than one sample.
-pub fn sample_locks(observer: &mut Client, pid: i32, stop: &AtomicBool, ready: &AtomicBool) -> Locks {
+pub fn sample_locks(
+    observer: &mut Client,
+    pid: i32,
+    stop: &AtomicBool,
+    ready: &AtomicBool,
+) -> Locks {
     let mut seen = Locks::new();
     let mut holding = observer
         .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1")

@@ -48,8 +48,14 @@ pub fn cache_root() -> Result<PathBuf, String> {
         return Ok(PathBuf::from(x).join("migcheck").join("postgres"));
     }
     match std::env::var_os("HOME").filter(|p| !p.is_empty()) {
-        Some(h) => Ok(PathBuf::from(h).join(".cache").join("migcheck").join("postgres")),
-        None => Err("neither MIGCHECK_PG_CACHE nor HOME is set: no place for the PostgreSQL binaries cache".into()),
+        Some(h) => Ok(PathBuf::from(h)
+            .join(".cache")
+            .join("migcheck")
+            .join("postgres")),
+        None => Err(
+            "neither MIGCHECK_PG_CACHE nor HOME is set: no place for the PostgreSQL binaries cache"
+                .into(),
+        ),
     }
 }
 
@@ -131,8 +137,8 @@ fn install(
         .body_mut()
         .read_to_string()
         .map_err(|e| format!("cannot read {meta_url}: {e}"))?;
-    let meta: serde_json::Value = serde_json::from_str(&meta_text)
-        .map_err(|e| format!("{meta_url} is not JSON: {e}"))?;
+    let meta: serde_json::Value =
+        serde_json::from_str(&meta_text).map_err(|e| format!("{meta_url} is not JSON: {e}"))?;
     let tarball = meta["dist"]["tarball"]
         .as_str()
         .ok_or_else(|| format!("{meta_url} names no dist.tarball"))?
@@ -159,7 +165,8 @@ fn install(
         ));
     }
     log(&format!("integrity ok ({} MB)", bytes.len() / 1_000_000));
-    std::fs::create_dir_all(stage).map_err(|e| format!("cannot create {}: {e}", stage.display()))?;
+    std::fs::create_dir_all(stage)
+        .map_err(|e| format!("cannot create {}: {e}", stage.display()))?;
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_slice()));
     archive.set_preserve_permissions(true);
     archive
@@ -181,14 +188,20 @@ fn install(
         if installed(dest, version) {
             return Ok(());
         }
-        return Err(format!("cannot move the binaries to {}: {e}", dest.display()));
+        return Err(format!(
+            "cannot move the binaries to {}: {e}",
+            dest.display()
+        ));
     }
     std::fs::write(
         dest.join(MARKER),
         format!("version={version}\nintegrity={integrity}\n"),
     )
     .map_err(|e| format!("cannot write {}: {e}", dest.join(MARKER).display()))?;
-    log(&format!("installed PostgreSQL {major} in {}", dest.display()));
+    log(&format!(
+        "installed PostgreSQL {major} in {}",
+        dest.display()
+    ));
     Ok(())
 }
 
@@ -210,7 +223,10 @@ fn hydrate_symlinks(native: &Path) -> Result<(), String> {
         let (src, dst) = (Path::new(source), Path::new(target));
         if src.is_absolute() || dst.is_absolute() || source.contains("..") || target.contains("..")
         {
-            return Err(format!("{}: refusing link {target} -> {source}", list.display()));
+            return Err(format!(
+                "{}: refusing link {target} -> {source}",
+                list.display()
+            ));
         }
         let rel = match (src.parent(), dst.parent()) {
             (Some(a), Some(b)) if a == b => PathBuf::from(src.file_name().unwrap_or_default()),
@@ -234,7 +250,11 @@ fn make_world_readable(dir: &Path) {
         }
         if let Ok(m) = e.metadata() {
             let mode = m.permissions().mode();
-            let add = if m.is_dir() || mode & 0o100 != 0 { 0o055 } else { 0o044 };
+            let add = if m.is_dir() || mode & 0o100 != 0 {
+                0o055
+            } else {
+                0o044
+            };
             let _ = std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(mode | add));
         }
     }
@@ -253,8 +273,16 @@ fn base64(bytes: &[u8]) -> String {
             | u32::from(*c.get(2).unwrap_or(&0));
         out.push(A[(n >> 18) as usize & 63] as char);
         out.push(A[(n >> 12) as usize & 63] as char);
-        out.push(if c.len() > 1 { A[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if c.len() > 2 { A[n as usize & 63] as char } else { '=' });
+        out.push(if c.len() > 1 {
+            A[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if c.len() > 2 {
+            A[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }

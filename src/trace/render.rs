@@ -18,7 +18,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -52,7 +52,9 @@ pub fn reversibility(r: &Reversibility) -> String {
                 None => String::new(),
             }
         ),
-        Reversibility::DownFailed { error } => format!("NOT reversible: the down part failed: {error}"),
+        Reversibility::DownFailed { error } => {
+            format!("NOT reversible: the down part failed: {error}")
+        }
         Reversibility::UpAgainFailed { error } => {
             format!("NOT reversible: up does not apply again after down: {error}")
         }
@@ -70,16 +72,26 @@ fn statement_lines(out: &mut String, n: &str, s: &StmtTrace, indent: &str) {
             return;
         }
         "error" => {
-            let _ = writeln!(out, "{pad}FAILED after {}: {}", secs(s.seconds), s.error.as_deref().unwrap_or(""));
+            let _ = writeln!(
+                out,
+                "{pad}FAILED after {}: {}",
+                secs(s.seconds),
+                s.error.as_deref().unwrap_or("")
+            );
             return;
         }
         _ => {}
     }
-    let _ = writeln!(out, "{pad}{} ({})", secs(s.seconds), if s.observed == "sampled" {
-        "cannot run in a transaction: locks sampled from a second session"
-    } else {
-        "locks read from pg_locks before COMMIT"
-    });
+    let _ = writeln!(
+        out,
+        "{pad}{} ({})",
+        secs(s.seconds),
+        if s.observed == "sampled" {
+            "cannot run in a transaction: locks sampled from a second session"
+        } else {
+            "locks read from pg_locks before COMMIT"
+        }
+    );
     if !s.locks.is_empty() {
         let l: Vec<String> = s
             .locks
@@ -89,14 +101,23 @@ fn statement_lines(out: &mut String, n: &str, s: &StmtTrace, indent: &str) {
                     "{} {}{}{}",
                     l.mode,
                     l.relation,
-                    if l.kind == "table" { String::new() } else { format!(" ({})", l.kind) },
+                    if l.kind == "table" {
+                        String::new()
+                    } else {
+                        format!(" ({})", l.kind)
+                    },
                     if l.existed { "" } else { " [new]" }
                 )
             })
             .collect();
         let _ = writeln!(out, "{pad}locks: {}", l.join("; "));
     }
-    for (what, list) in [("rewrote", &s.rewritten), ("scanned", &s.scanned), ("created", &s.created), ("dropped", &s.dropped)] {
+    for (what, list) in [
+        ("rewrote", &s.rewritten),
+        ("scanned", &s.scanned),
+        ("created", &s.created),
+        ("dropped", &s.dropped),
+    ] {
         if !list.is_empty() {
             let _ = writeln!(out, "{pad}{what}: {}", list.join(", "));
         }
@@ -139,7 +160,11 @@ fn unit_text(out: &mut String, u: &UnitTrace) {
         u.id,
         u.transaction,
         u.status,
-        if u.status == "applied" { format!(" in {}", secs(u.seconds)) } else { String::new() }
+        if u.status == "applied" {
+            format!(" in {}", secs(u.seconds))
+        } else {
+            String::new()
+        }
     );
     if let Some(e) = &u.error {
         let _ = writeln!(out, "  error: {e}");
@@ -176,7 +201,13 @@ pub fn text(r: &TraceReport) -> String {
     for f in &r.filled {
         match &f.error {
             None => {
-                let _ = writeln!(out, "filled {} with {} rows in {}", f.table, thousands(f.rows), secs(f.seconds));
+                let _ = writeln!(
+                    out,
+                    "filled {} with {} rows in {}",
+                    f.table,
+                    thousands(f.rows),
+                    secs(f.seconds)
+                );
             }
             Some(e) => {
                 let _ = writeln!(out, "could not fill {}: {e}", f.table);
@@ -185,7 +216,13 @@ pub fn text(r: &TraceReport) -> String {
     }
     for u in &r.units {
         if u.baseline && u.status == "applied" {
-            let _ = writeln!(out, "baseline {} ({}): applied; rollback: {}", u.id, u.transaction, reversibility(&u.reversibility));
+            let _ = writeln!(
+                out,
+                "baseline {} ({}): applied; rollback: {}",
+                u.id,
+                u.transaction,
+                reversibility(&u.reversibility)
+            );
             if let Reversibility::Differences { differences, .. } = &u.reversibility {
                 for d in differences {
                     let _ = writeln!(out, "    - {d}");
@@ -196,7 +233,12 @@ pub fn text(r: &TraceReport) -> String {
         }
     }
     if let Some(d) = &r.drill {
-        let _ = writeln!(out, "\nlock drill: `{}` held open for up to {}", d.blocker, secs(d.hold_seconds));
+        let _ = writeln!(
+            out,
+            "\nlock drill: `{}` held open for up to {}",
+            d.blocker,
+            secs(d.hold_seconds)
+        );
         let _ = writeln!(out, "  {}", d.outcome);
         if let Some(v) = &d.victim {
             let _ = writeln!(
@@ -204,7 +246,11 @@ pub fn text(r: &TraceReport) -> String {
                 "  `{}` took {}{}",
                 v.query,
                 secs(v.seconds),
-                if v.blocked_by_migration { " (blocked by the migration's queued lock)" } else { "" }
+                if v.blocked_by_migration {
+                    " (blocked by the migration's queued lock)"
+                } else {
+                    ""
+                }
             );
         }
     }
@@ -212,7 +258,14 @@ pub fn text(r: &TraceReport) -> String {
     let _ = writeln!(
         out,
         "\nsummary: {} of {} migration(s) applied, {} failed; predictions: {} confirmed, {} mismatched, {} lock(s) not predicted; rollback: {} reversible, {} not",
-        s.applied, s.migrations, s.failed, s.confirmed, s.mismatches, s.not_predicted, s.reversible, s.not_reversible
+        s.applied,
+        s.migrations,
+        s.failed,
+        s.confirmed,
+        s.mismatches,
+        s.not_predicted,
+        s.reversible,
+        s.not_reversible
     );
     out
 }
@@ -225,11 +278,22 @@ pub fn markdown(r: &TraceReport) -> String {
     let mut out = String::new();
     let s = &r.summary;
     let _ = writeln!(out, "## migcheck trace\n");
-    let _ = writeln!(out, "Server: {} · predictions for PostgreSQL {}\n", r.server, r.predicted_for);
+    let _ = writeln!(
+        out,
+        "Server: {} · predictions for PostgreSQL {}\n",
+        r.server, r.predicted_for
+    );
     let _ = writeln!(
         out,
         "**{} of {} applied, {} failed · predictions: {} confirmed, {} mismatched, {} not predicted · rollback: {} reversible, {} not**\n",
-        s.applied, s.migrations, s.failed, s.confirmed, s.mismatches, s.not_predicted, s.reversible, s.not_reversible
+        s.applied,
+        s.migrations,
+        s.failed,
+        s.confirmed,
+        s.mismatches,
+        s.not_predicted,
+        s.reversible,
+        s.not_reversible
     );
     for n in &r.notes {
         let _ = writeln!(out, "> {n}\n");
@@ -242,7 +306,10 @@ pub fn markdown(r: &TraceReport) -> String {
                 "| `{}` | {} | {} |",
                 f.table,
                 thousands(f.rows),
-                f.error.as_deref().map(md_escape).unwrap_or_else(|| secs(f.seconds))
+                f.error
+                    .as_deref()
+                    .map(md_escape)
+                    .unwrap_or_else(|| secs(f.seconds))
             );
         }
         out.push('\n');
@@ -255,14 +322,26 @@ pub fn markdown(r: &TraceReport) -> String {
             if u.baseline { " (baseline)" } else { "" },
             u.status
         );
-        let _ = writeln!(out, "Transaction: {} · {}\n", u.transaction, secs(u.seconds));
+        let _ = writeln!(
+            out,
+            "Transaction: {} · {}\n",
+            u.transaction,
+            secs(u.seconds)
+        );
         if let Some(e) = &u.error {
             let _ = writeln!(out, "Error: {}\n", md_escape(e));
         }
         if !u.baseline && !u.statements.is_empty() {
-            let _ = writeln!(out, "| # | statement | time | locks | rewrote | prediction |\n|---|---|---:|---|---|---|");
+            let _ = writeln!(
+                out,
+                "| # | statement | time | locks | rewrote | prediction |\n|---|---|---:|---|---|---|"
+            );
             for (n, st) in numbered(&u.statements) {
-                let locks: Vec<String> = st.locks.iter().map(|l| format!("{} `{}`", l.mode, l.relation)).collect();
+                let locks: Vec<String> = st
+                    .locks
+                    .iter()
+                    .map(|l| format!("{} `{}`", l.mode, l.relation))
+                    .collect();
                 let checks: Vec<String> = st
                     .checks
                     .iter()
@@ -273,7 +352,15 @@ pub fn markdown(r: &TraceReport) -> String {
                     "| {} | `{}` | {} | {} | {} | {} |",
                     n,
                     md_escape(&st.sql),
-                    if st.status == "ok" { secs(st.seconds) } else { format!("{}: {}", st.status, md_escape(st.error.as_deref().unwrap_or(""))) },
+                    if st.status == "ok" {
+                        secs(st.seconds)
+                    } else {
+                        format!(
+                            "{}: {}",
+                            st.status,
+                            md_escape(st.error.as_deref().unwrap_or(""))
+                        )
+                    },
                     locks.join("<br>"),
                     st.rewritten.join("<br>"),
                     checks.join("<br>")
@@ -284,7 +371,11 @@ pub fn markdown(r: &TraceReport) -> String {
                 let _ = writeln!(
                     out,
                     "- held **{}** on `{}` for **{}** (statement {} to the end of its transaction): blocks {}",
-                    h.mode, h.relation, secs(h.seconds), h.from_statement, h.blocks
+                    h.mode,
+                    h.relation,
+                    secs(h.seconds),
+                    h.from_statement,
+                    h.blocks
                 );
             }
         }
@@ -297,7 +388,13 @@ pub fn markdown(r: &TraceReport) -> String {
         out.push('\n');
     }
     if let Some(d) = &r.drill {
-        let _ = writeln!(out, "### Lock drill\n\nBlocker `{}` held open for up to {}: {}\n", d.blocker, secs(d.hold_seconds), d.outcome);
+        let _ = writeln!(
+            out,
+            "### Lock drill\n\nBlocker `{}` held open for up to {}: {}\n",
+            d.blocker,
+            secs(d.hold_seconds),
+            d.outcome
+        );
     }
     out
 }

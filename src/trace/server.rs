@@ -23,7 +23,7 @@ pub struct Target {
 
 enum Cleanup {
     Cluster(Cluster),
-    Database { admin: Config, name: String },
+    Database { admin: Box<Config>, name: String },
 }
 
 struct Cluster {
@@ -160,7 +160,10 @@ pub fn on_database(url: &str) -> Result<Target, String> {
         description: format!("database {name} created on {shown} (dropped afterwards)"),
         server_version,
         major,
-        cleanup: Cleanup::Database { admin, name },
+        cleanup: Cleanup::Database {
+            admin: Box::new(admin),
+            name,
+        },
     })
 }
 
@@ -192,13 +195,14 @@ fn run_as() -> Result<Option<RunAs>, String> {
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
     for line in passwd.lines() {
         let f: Vec<&str> = line.split(':').collect();
-        if f.len() >= 4 && f[0] == name {
-            if let (Ok(uid), Ok(gid)) = (f[2].parse(), f[3].parse()) {
-                if uid == 0 {
-                    break;
-                }
-                return Ok(Some(RunAs { name, uid, gid }));
+        if f.len() >= 4
+            && f[0] == name
+            && let (Ok(uid), Ok(gid)) = (f[2].parse::<u32>(), f[3].parse::<u32>())
+        {
+            if uid == 0 {
+                break;
             }
+            return Ok(Some(RunAs { name, uid, gid }));
         }
     }
     Err(format!(
@@ -274,7 +278,15 @@ fn start_in(
         c
     };
     let out = cmd("initdb")
-        .args(["-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "-D"])
+        .args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
+            "-D",
+        ])
         .arg(&data)
         .output()
         .map_err(|e| format!("cannot run {}: {e}", bindir.join("initdb").display()))?;
@@ -327,12 +339,22 @@ fn start_in(
                     let _ = std::fs::remove_dir_all(dir);
                     return Err(format!(
                         "the PostgreSQL server exited ({status}) before accepting connections:\n{}",
-                        tail.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+                        tail.lines()
+                            .rev()
+                            .take(15)
+                            .collect::<Vec<_>>()
+                            .into_iter()
+                            .rev()
+                            .collect::<Vec<_>>()
+                            .join("\n")
                     ));
                 }
                 if Instant::now() > deadline {
                     cluster.stop();
-                    return Err(format!("the PostgreSQL server did not accept connections within 60 s: {}", chain(&e)));
+                    return Err(format!(
+                        "the PostgreSQL server did not accept connections within 60 s: {}",
+                        chain(&e)
+                    ));
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -362,9 +384,8 @@ fn free_port() -> Result<u16, String> {
 /// Whether every directory above `p` lets others through (x for "others").
 fn reachable_by_others(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    p.ancestors().all(|a| {
-        std::fs::metadata(a).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
-    })
+    p.ancestors()
+        .all(|a| std::fs::metadata(a).is_ok_and(|m| m.permissions().mode() & 0o001 != 0))
 }
 
 /// Recreates `from` under `to` with hard links (copies across file systems), keeping symlinks.
@@ -379,7 +400,8 @@ fn link_tree(from: &Path, to: &Path) -> Result<(), String> {
         } else if ft.is_symlink() {
             std::fs::read_link(e.path()).and_then(|t| std::os::unix::fs::symlink(t, &dst))
         } else {
-            std::fs::hard_link(e.path(), &dst).or_else(|_| std::fs::copy(e.path(), &dst).map(|_| ()))
+            std::fs::hard_link(e.path(), &dst)
+                .or_else(|_| std::fs::copy(e.path(), &dst).map(|_| ()))
         };
         r.map_err(|err| format!("cannot prepare {}: {err}", dst.display()))?;
     }
@@ -397,7 +419,12 @@ pub fn bin_major(bindir: &Path) -> Result<u16, String> {
         .next()
         .and_then(|v| v.trim().split('.').next())
         .and_then(|m| m.parse().ok())
-        .ok_or_else(|| format!("cannot read the version from `postgres --version`: {}", text.trim()))
+        .ok_or_else(|| {
+            format!(
+                "cannot read the version from `postgres --version`: {}",
+                text.trim()
+            )
+        })
 }
 
 pub fn chain(e: &dyn std::error::Error) -> String {

@@ -53,3 +53,20 @@ pub fn render(r: &RunResult, settings: &Settings) -> String {
         .expect("writes to memory");
     String::from_utf8(out).expect("utf-8 output")
 }
+
+/// Runs `scripts/pg.sh` (real PostgreSQL servers 10-18, cached); its stdout, trimmed.
+pub fn pg_sh(args: &[&str]) -> Result<String, String> {
+    let o = std::process::Command::new("bash")
+        .arg(root().join("scripts/pg.sh"))
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run scripts/pg.sh: {e}"))?;
+    if !o.status.success() {
+        return Err(format!(
+            "scripts/pg.sh {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&o.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
+}

@@ -1,0 +1,416 @@
+//! `migcheck trace` on real PostgreSQL: the incident fixture on 10 (rewrite under ACCESS
+//! EXCLUSIVE) and 11 (none), lock time growing with `--rows`, `--postgres-bin`, down-migrations
+//! proven or caught, the lock drill (queued vs lock_timeout), `--database-url` (own database,
+//! dropped, password redacted) and the binaries download into an empty cache.
+//!
+//! Binaries: `scripts/pg.sh` fills the same cache `migcheck trace --postgres N` reads
+//! (`MIGCHECK_PG_CACHE` or ~/.cache/migcheck/postgres), so only the download test fetches.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Makes sure `major` is in the shared cache and returns its bin dir.
+fn bindir(major: u16) -> PathBuf {
+    PathBuf::from(
+        common::pg_sh(&["bindir", &major.to_string()])
+            .unwrap_or_else(|e| panic!("trace tests need PostgreSQL {major}: {e}")),
+    )
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn migcheck(args: &[&str], envs: &[(&str, &str)]) -> Out {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_migcheck"));
+    c.current_dir(common::root()).args(args);
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    let o = c.output().expect("migcheck runs");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+fn trace_json(args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["trace", "--format", "json"];
+    all.extend_from_slice(args);
+    let o = migcheck(&all, &[]);
+    let v: Value = serde_json::from_str(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "trace {args:?}: not JSON ({e}):\n{}\n{}",
+            o.stdout, o.stderr
+        )
+    });
+    (o.code, v)
+}
+
+fn unit<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["units"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["id"] == id))
+        .unwrap_or_else(|| panic!("no unit {id} in {v:#}"))
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn has_lock(stmt: &Value, relation: &str, mode: &str) -> bool {
+    stmt["locks"].as_array().is_some_and(|l| {
+        l.iter()
+            .any(|l| l["relation"] == relation && l["mode"] == mode)
+    })
+}
+
+const BF: &str = "fixtures/projects/black-friday";
+
+#[test]
+fn black_friday_on_10_rewrites_users_under_access_exclusive_and_has_no_down() {
+    bindir(10);
+    let (code, v) = trace_json(&[BF, "--postgres", "10"]);
+    assert_eq!(code, 1, "no down-migration: exit 1\n{v:#}");
+    assert!(
+        v["server_version"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("10.")
+    );
+    let base = unit(&v, "001_create_users");
+    assert_eq!(base["baseline"], true);
+    assert_eq!(base["reversibility"]["status"], "reversible", "{base:#}");
+    let u = unit(&v, "002_v2_1");
+    assert_eq!(u["status"], "applied");
+    let s = &u["statements"][0];
+    assert!(has_lock(s, "public.users", "ACCESS EXCLUSIVE"), "{s:#}");
+    assert!(
+        strings(&s["rewritten"]).contains(&"public.users (table)".to_string()),
+        "{s:#}"
+    );
+    let verdicts: Vec<(String, String)> = s["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            (
+                c["what"].as_str().unwrap_or("").into(),
+                c["verdict"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        vec![
+            ("lock".into(), "confirmed".into()),
+            ("rewrite".into(), "confirmed".into())
+        ]
+    );
+    assert_eq!(u["holds"][0]["relation"], "public.users");
+    assert_eq!(u["holds"][0]["mode"], "ACCESS EXCLUSIVE");
+    assert_eq!(u["reversibility"]["status"], "no_down", "{u:#}");
+    assert_eq!(v["summary"]["mismatches"], 0);
+}
+
+#[test]
+fn black_friday_on_11_takes_the_lock_without_a_rewrite() {
+    bindir(11);
+    let (_, v) = trace_json(&[BF, "--postgres", "11"]);
+    let s = &unit(&v, "002_v2_1")["statements"][0];
+    assert!(has_lock(s, "public.users", "ACCESS EXCLUSIVE"), "{s:#}");
+    assert_eq!(strings(&s["rewritten"]), Vec::<String>::new(), "{s:#}");
+    assert_eq!(v["summary"]["mismatches"], 0, "{v:#}");
+}
+
+/// The seed's root cause: the same migration on 1,000,000 rows holds the lock far longer.
+#[test]
+fn rows_make_the_lock_time_grow() {
+    bindir(10);
+    let hold = |v: &Value| {
+        unit(v, "002_v2_1")["holds"][0]["seconds"]
+            .as_f64()
+            .unwrap_or(0.0)
+    };
+    let (_, empty) = trace_json(&[BF, "--postgres", "10"]);
+    let (_, full) = trace_json(&[BF, "--postgres", "10", "--rows", "1000000"]);
+    assert_eq!(full["filled"][0]["table"], "public.users");
+    assert_eq!(full["filled"][0]["rows"], 1_000_000);
+    let (a, b) = (hold(&empty), hold(&full));
+    // measured here: ~5 ms empty, ~2.5 s filled; a 20x margin keeps this far from noise
+    assert!(
+        b > 20.0 * a && b > 0.2,
+        "lock time empty {a} s, 1M rows {b} s"
+    );
+}
+
+#[test]
+fn postgres_bin_runs_the_given_binaries() {
+    let bin = bindir(10);
+    let (_, v) = trace_json(&[BF, "--postgres-bin", &bin.to_string_lossy()]);
+    assert!(
+        v["server_version"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("10.")
+    );
+    let s = &unit(&v, "002_v2_1")["statements"][0];
+    assert!(
+        strings(&s["rewritten"]).contains(&"public.users (table)".to_string()),
+        "{s:#}"
+    );
+}
+
+/// Durations, ports and the root note vary; the rest of the text is what users read.
+fn stable_text(s: &str) -> String {
+    let mut out = Vec::new();
+    for line in s.lines() {
+        if line.starts_with("note: running as root") {
+            continue;
+        }
+        let mut l = String::new();
+        let words: Vec<&str> = line.split(' ').collect();
+        let mut i = 0;
+        while i < words.len() {
+            let w = words[i];
+            let unit = words.get(i + 1).copied().unwrap_or("");
+            let unit_core = unit.trim_end_matches([')', ',', ';', ':']);
+            if w.trim_start_matches('(').parse::<f64>().is_ok()
+                && (unit_core == "ms" || unit_core == "s")
+            {
+                l.push_str(if w.starts_with('(') { "(<t>" } else { "<t>" });
+                l.push_str(&unit[unit_core.len()..]);
+                i += 2;
+            } else {
+                l.push_str(w);
+                i += 1;
+            }
+            l.push(' ');
+        }
+        let l = l.trim_end().to_string();
+        let l = match l.find("127.0.0.1:") {
+            Some(p) => {
+                let end = l[p + 10..].find(' ').map_or(l.len(), |e| p + 10 + e);
+                format!("{}127.0.0.1:<port>{}", &l[..p], &l[end..])
+            }
+            None => l,
+        };
+        out.push(l);
+    }
+    out.join("\n")
+}
+
+#[test]
+fn faulty_downs_are_caught() {
+    bindir(16);
+    let o = migcheck(
+        &[
+            "trace",
+            "fixtures/projects/faulty-down",
+            "--since",
+            "002",
+            "--color",
+            "never",
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    insta::assert_snapshot!(stable_text(&o.stdout));
+    let (_, v) = trace_json(&["fixtures/projects/faulty-down", "--since", "002"]);
+    assert_eq!(
+        unit(&v, "001_create_orders")["reversibility"]["status"],
+        "reversible"
+    );
+    let r = &unit(&v, "002_order_status")["reversibility"];
+    assert_eq!(r["status"], "differences");
+    assert!(
+        strings(&r["differences"])[0]
+            .contains("index public.orders_created_at_idx was left behind"),
+        "{r:#}"
+    );
+    let r = &unit(&v, "003_wider_total")["reversibility"];
+    assert_eq!(
+        strings(&r["differences"]),
+        vec!["column public.orders.total changed: numeric(10,2) NOT NULL → numeric(12,2) NOT NULL"]
+    );
+    let r = &unit(&v, "004_customer_index")["reversibility"];
+    assert_eq!(r["status"], "down_failed");
+    assert!(r["error"].as_str().unwrap_or("").contains("42704"), "{r:#}");
+    // CREATE INDEX CONCURRENTLY cannot run in a transaction: its lock is seen by the sampler
+    let s = &unit(&v, "004_customer_index")["statements"][0];
+    assert_eq!(s["observed"], "sampled");
+    assert!(
+        has_lock(s, "public.orders", "SHARE UPDATE EXCLUSIVE"),
+        "{s:#}"
+    );
+    assert_eq!(v["summary"]["mismatches"], 0, "{v:#}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read fixture") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+    }
+}
+
+#[test]
+fn lock_drill_shows_the_queue_and_lock_timeout_failing_fast() {
+    bindir(10);
+    let (_, v) = trace_json(&[
+        BF,
+        "--postgres",
+        "10",
+        "--blocker",
+        "SELECT * FROM users",
+        "--blocker-hold",
+        "1",
+    ]);
+    let d = &v["drill"];
+    let waited = d["waited_seconds"].as_f64().unwrap_or(0.0);
+    assert!((0.8..5.0).contains(&waited), "{d:#}");
+    assert_eq!(d["waited_for"], "ACCESS EXCLUSIVE on users");
+    assert_eq!(d["victim"]["blocked_by_migration"], true, "{d:#}");
+    assert!(
+        d["outcome"].as_str().unwrap_or("").starts_with("queued"),
+        "{d:#}"
+    );
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let project = tmp.path().join("bf");
+    copy_dir(&common::root().join(BF), &project);
+    std::fs::write(
+        project.join("002_v2_1.up.sql"),
+        "SET lock_timeout = '200ms';\nALTER TABLE users ADD COLUMN loyalty_tier text NOT NULL DEFAULT 'bronze';\n",
+    )
+    .expect("write");
+    let (code, v) = trace_json(&[
+        &project.to_string_lossy(),
+        "--postgres",
+        "10",
+        "--blocker",
+        "SELECT * FROM users",
+        "--blocker-hold",
+        "3",
+    ]);
+    assert_eq!(code, 1);
+    let d = &v["drill"];
+    assert!(
+        d["migration_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("55P03"),
+        "{d:#}"
+    );
+    assert!(
+        d["outcome"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("failed fast"),
+        "{d:#}"
+    );
+    let waited = d["waited_seconds"].as_f64().unwrap_or(9.0);
+    assert!(waited < 1.5, "lock_timeout 200ms, waited {waited} s");
+    assert_eq!(unit(&v, "002_v2_1")["status"], "failed");
+}
+
+#[test]
+fn database_url_gets_its_own_database_and_redacts_the_password() {
+    let major = 16u16;
+    let dir = std::env::temp_dir().join(format!("mct{}-{major}", std::process::id()));
+    let port = (54600 + major).to_string();
+    let url = common::pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port])
+        .unwrap_or_else(|e| panic!("needs PostgreSQL {major}: {e}"));
+    // trust authentication ignores the password; it must still never be printed
+    let with_password = url.replace("postgres@", "postgres:s3cret-pw@");
+    let o = migcheck(
+        &[
+            "trace",
+            BF,
+            "--database-url",
+            &with_password,
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let left: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'migcheck_trace_%'",
+            &[],
+        )
+        .expect("query")
+        .get(0);
+    let users: i64 = c
+        .query_one("SELECT count(*) FROM pg_class WHERE relname = 'users'", &[])
+        .expect("query")
+        .get(0);
+    drop(c);
+    let _ = common::pg_sh(&["stop", &dir.to_string_lossy()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        !o.stdout.contains("s3cret") && !o.stderr.contains("s3cret"),
+        "{}\n{}",
+        o.stdout,
+        o.stderr
+    );
+    let v: Value = serde_json::from_str(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", o.stdout, o.stderr));
+    let server = v["server"].as_str().unwrap_or("");
+    assert!(
+        server.starts_with("database migcheck_trace_") && server.contains("postgres:***@"),
+        "{server}"
+    );
+    assert_eq!(left, 0, "the scratch database was not dropped");
+    assert_eq!(users, 0, "the given database was changed");
+    assert!(
+        unit(&v, "002_v2_1")["statements"][0]["rewritten"]
+            .as_array()
+            .is_some_and(|r| r.is_empty())
+    );
+}
+
+/// Zero set-up: an empty cache is filled from the npm registry, integrity-checked.
+#[test]
+fn binaries_are_downloaded_into_an_empty_cache() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let c = cache.path().to_string_lossy().to_string();
+    let o = migcheck(
+        &["trace", BF, "--postgres", "13", "--format", "json"],
+        &[("MIGCHECK_PG_CACHE", &c)],
+    );
+    assert!(o.stderr.contains("integrity ok"), "{}", o.stderr);
+    let marker =
+        std::fs::read_to_string(cache.path().join("13/.migcheck-complete")).expect("marker");
+    assert!(
+        marker.contains("version=13.23.0-beta.16") && marker.contains("integrity=sha512-"),
+        "{marker}"
+    );
+    let v: Value = serde_json::from_str(&o.stdout).expect("json");
+    assert!(
+        v["server_version"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("13.")
+    );
+    // a second run reuses the cache
+    let o = migcheck(
+        &["trace", BF, "--postgres", "13", "--format", "json"],
+        &[("MIGCHECK_PG_CACHE", &c)],
+    );
+    assert!(!o.stderr.contains("fetching"), "{}", o.stderr);
+}
