@@ -21,6 +21,33 @@ pub struct Table {
     pub checks: Vec<Check>,
     /// Indexes by name with the columns they list (expressions are not resolved).
     pub indexes: Vec<(String, Vec<String>)>,
+    /// Foreign keys this table holds (to the tables they reference).
+    pub fks: Vec<Fk>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Fk {
+    /// The constraint name (PostgreSQL's default `<table>_<columns>_fkey` when unnamed).
+    pub name: String,
+    pub columns: Vec<String>,
+    pub references: ObjName,
+}
+
+impl Fk {
+    fn new(
+        table: &ObjName,
+        name: Option<&String>,
+        columns: Vec<String>,
+        references: &ObjName,
+    ) -> Fk {
+        Fk {
+            name: name
+                .cloned()
+                .unwrap_or_else(|| format!("{}_{}_fkey", table.name, columns.join("_"))),
+            columns,
+            references: references.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +87,7 @@ impl Catalog {
             columns: Vec::new(),
             checks: Vec::new(),
             indexes: Vec::new(),
+            fks: Vec::new(),
         }))
     }
 
@@ -102,13 +130,29 @@ impl Catalog {
                     return;
                 }
                 let mut checks = Vec::new();
+                let mut fks = Vec::new();
                 for c in constraints {
-                    if let ConstraintKind::Check { not_null_of } = &c.kind {
-                        checks.push(Check {
+                    match &c.kind {
+                        ConstraintKind::Check { not_null_of } => checks.push(Check {
                             name: c.name.clone(),
                             not_null_of: not_null_of.clone(),
                             validated: true,
-                        });
+                        }),
+                        ConstraintKind::ForeignKey {
+                            columns,
+                            references,
+                        } => fks.push(Fk::new(
+                            &table.name,
+                            c.name.as_ref(),
+                            columns.clone(),
+                            &references.name,
+                        )),
+                        _ => {}
+                    }
+                }
+                for col in columns {
+                    if let Some(r) = &col.references {
+                        fks.push(Fk::new(&table.name, None, vec![col.name.clone()], &r.name));
                     }
                 }
                 let t = Table {
@@ -125,18 +169,31 @@ impl Catalog {
                         .collect(),
                     checks,
                     indexes: Vec::new(),
+                    fks,
                 };
                 self.tables.insert(key(&table.name), t);
             }
             Op::DropTable { tables, .. } => {
                 for t in tables {
                     self.tables.remove(&key(&t.name));
+                    // CASCADE drops the foreign keys pointing at it
+                    for other in self.tables.values_mut() {
+                        other.fks.retain(|f| key(&f.references) != key(&t.name));
+                    }
                 }
             }
             Op::RenameTable { table, to, .. } => {
                 if let Some(mut t) = self.tables.remove(&key(&table.name)) {
                     t.name.name = to.clone();
+                    let new = t.name.clone();
                     self.tables.insert(key(&t.name), t);
+                    for other in self.tables.values_mut() {
+                        for f in &mut other.fks {
+                            if key(&f.references) == key(&table.name) {
+                                f.references = new.clone();
+                            }
+                        }
+                    }
                 }
             }
             Op::AddColumn { table, column, .. } => {
@@ -146,6 +203,14 @@ impl Catalog {
                         ty: column.ty.clone(),
                         not_null: column.not_null,
                     });
+                    if let Some(r) = &column.references {
+                        t.fks.push(Fk::new(
+                            &table.name,
+                            None,
+                            vec![column.name.clone()],
+                            &r.name,
+                        ));
+                    }
                 }
             }
             Op::DropColumn { table, column, .. } => {
@@ -153,6 +218,7 @@ impl Catalog {
                     t.columns.retain(|c| &c.name != column);
                     t.checks
                         .retain(|c| c.not_null_of.as_deref() != Some(column));
+                    t.fks.retain(|f| !f.columns.contains(column));
                 }
             }
             Op::RenameColumn {
@@ -191,14 +257,25 @@ impl Catalog {
                 }
             }
             Op::AddConstraint { table, constraint } => {
-                if let (Some(t), ConstraintKind::Check { not_null_of }) =
-                    (self.table_mut(&table.name), &constraint.kind)
-                {
-                    t.checks.push(Check {
+                let Some(t) = self.table_mut(&table.name) else {
+                    return;
+                };
+                match &constraint.kind {
+                    ConstraintKind::Check { not_null_of } => t.checks.push(Check {
                         name: constraint.name.clone(),
                         not_null_of: not_null_of.clone(),
                         validated: !constraint.not_valid,
-                    });
+                    }),
+                    ConstraintKind::ForeignKey {
+                        columns,
+                        references,
+                    } => t.fks.push(Fk::new(
+                        &table.name,
+                        constraint.name.as_ref(),
+                        columns.clone(),
+                        &references.name,
+                    )),
+                    _ => {}
                 }
             }
             Op::ValidateConstraint { table, name, .. } => {
@@ -214,6 +291,7 @@ impl Catalog {
                 if let Some(t) = self.table_mut(&table.name) {
                     t.checks
                         .retain(|c| c.name.as_deref() != Some(name.as_str()));
+                    t.fks.retain(|f| &f.name != name);
                 }
             }
             Op::CreateView {
@@ -228,6 +306,7 @@ impl Catalog {
                     columns: Vec::new(),
                     checks: Vec::new(),
                     indexes: Vec::new(),
+                    fks: Vec::new(),
                 };
                 self.tables.insert(key(name), t);
             }

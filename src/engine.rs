@@ -313,35 +313,63 @@ pub struct Prepared {
     root: PathBuf,
     disc: discover::Discovery,
     /// Each file's text, or why it could not be used.
-    sources: HashMap<PathBuf, Result<Arc<SourceText>, String>>,
+    sources: HashMap<PathBuf, Result<Arc<SourceText>, Unreadable>>,
     /// Per unit: the parsed up and down parts.
     parsed: Vec<(Option<ParsedFile>, Option<ParsedFile>)>,
     /// Per unit: SHA-256 of its files (normalised), sidecars and transaction mode.
     unit_hashes: Vec<String>,
 }
 
-/// Reads and decodes one file; the error is the message of an `unreadable-file` finding.
-fn load_source(path: &Path) -> Result<Arc<SourceText>, String> {
+/// Why a file could not be used: the message of an `unreadable-file` finding and, for invalid
+/// UTF-8, a lossy copy of the text with the span of the first bad byte, so the finding points
+/// at its line and column.
+type Unreadable = (String, Option<(Arc<SourceText>, Span)>);
+
+/// Reads and decodes one file.
+fn load_source(path: &Path) -> Result<Arc<SourceText>, Unreadable> {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     if size > MAX_FILE_BYTES {
-        return Err(format!(
-            "`{}` is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for a migration file",
-            display_path(path)
+        return Err((
+            format!(
+                "`{}` is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for a migration file",
+                display_path(path)
+            ),
+            None,
         ));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("cannot read `{}`: {}", display_path(path), io_reason(&e)))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        (
+            format!("cannot read `{}`: {}", display_path(path), io_reason(&e)),
+            None,
+        )
+    })?;
     SourceText::from_bytes(bytes)
         .map(Arc::new)
         .map_err(|e| match e {
-            DecodeError::Binary { offset } => format!(
-                "`{}` is a binary file (NUL byte at offset {offset}), not SQL",
-                display_path(path)
-            ),
-            DecodeError::InvalidUtf8 { line, column, .. } => {
+            DecodeError::Binary { offset } => (
                 format!(
-                    "`{}` is not valid UTF-8 (first bad byte at line {line}, column {column})",
+                    "`{}` is a binary file (NUL byte at offset {offset}), not SQL",
                     display_path(path)
+                ),
+                None,
+            ),
+            DecodeError::InvalidUtf8 {
+                offset,
+                line,
+                column,
+            } => {
+                // the valid prefix is the same in a lossy copy, so `offset` is the bad byte there
+                let at = std::fs::read(path).ok().map(|b| {
+                    let lossy = SourceText::new(String::from_utf8_lossy(&b).into_owned());
+                    let span = Span::new(offset, offset + '\u{fffd}'.len_utf8());
+                    (Arc::new(lossy), span)
+                });
+                (
+                    format!(
+                        "`{}` is not valid UTF-8 (first bad byte at line {line}, column {column})",
+                        display_path(path)
+                    ),
+                    at,
                 )
             }
         })
@@ -369,7 +397,7 @@ pub fn prepare(root: &Path, settings: &Settings) -> Result<Prepared, String> {
             }
         }
     }
-    let sources: HashMap<PathBuf, Result<Arc<SourceText>, String>> = files
+    let sources: HashMap<PathBuf, Result<Arc<SourceText>, Unreadable>> = files
         .par_iter()
         .map(|p| ((*p).clone(), load_source(p)))
         .collect();
@@ -945,9 +973,9 @@ impl Runner<'_> {
         }
         match self.prepared.sources.get(path) {
             Some(Ok(src)) => self.add_file(path, Some(Arc::clone(src))),
-            Some(Err(message)) => {
-                let idx = self.add_file(path, None);
-                self.unreadable(idx, message.clone(), None);
+            Some(Err((message, at))) => {
+                let idx = self.add_file(path, at.as_ref().map(|(src, _)| Arc::clone(src)));
+                self.unreadable(idx, message.clone(), at.as_ref().map(|(_, span)| *span));
                 idx
             }
             None => {
@@ -1087,7 +1115,12 @@ impl Runner<'_> {
             // per op: whether it rewrites its table when the catalog knows better than the
             // generic fact (a type change between binary-coercible types does not)
             let mut rewrites_known: Vec<Option<bool>> = Vec::with_capacity(stmt.ops.len());
+            // per op: locks on other tables (referenced tables, a dropped index's table)
+            let mut related: Vec<(ObjName, crate::pg::LockMode)> = Vec::new();
             for op in &stmt.ops {
+                if settings.collect_report {
+                    related.extend(classify::related_locks(op, catalog, settings.version));
+                }
                 rewrites_known.push(match op {
                     Op::AlterColumnType {
                         table,
@@ -1191,6 +1224,15 @@ impl Runner<'_> {
                             estimate,
                         }
                     })
+                    .chain(related.iter().map(|(table, mode)| Effect {
+                        table: table.to_string(),
+                        lock: Some(mode.sql_name().to_string()),
+                        blocks: mode.blocks().join(", "),
+                        rewrites: false,
+                        scans: false,
+                        existed: !created_here.contains(table),
+                        estimate: None,
+                    }))
                     .collect();
                 let sql: String = source
                     .slice(stmt.span)

@@ -307,6 +307,15 @@ pub enum Op {
     CreateStatistics {
         table: Option<TableRef>,
     },
+    /// `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER ... ON table`
+    CreateTrigger {
+        table: TableRef,
+        or_replace: bool,
+    },
+    /// `DROP TRIGGER [IF EXISTS] name ON table`
+    DropTrigger {
+        table: TableRef,
+    },
     CreateEventTrigger {
         name: String,
     },
@@ -395,6 +404,8 @@ impl Op {
             | Op::RenameTable { table, .. }
             | Op::AlterTableOther { table, .. }
             | Op::CreateIndex { table, .. }
+            | Op::CreateTrigger { table, .. }
+            | Op::DropTrigger { table }
             | Op::Insert { table }
             | Op::Update { table, .. }
             | Op::Delete { table, .. } => Some(table),

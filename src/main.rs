@@ -260,6 +260,16 @@ fn version_flag(flag: Option<&String>) -> Result<Option<PgRange>, Fatal> {
 
 /// Runs the engine over every target of `args`; returns the merged result and its summary.
 fn run_all(args: &RunArgs, collect_report: bool) -> Result<(RunResult, report::Summary), Fatal> {
+    run_all_with(args, collect_report, None)
+}
+
+/// `run_all`, with the migration session's time zone known to be UTC or not (`trace` knows the
+/// scratch server's).
+fn run_all_with(
+    args: &RunArgs,
+    collect_report: bool,
+    session_utc: Option<bool>,
+) -> Result<(RunResult, report::Summary), Fatal> {
     let version_flag = version_flag(args.pg_version.as_ref())?;
     let forced = layout_flag(&args.layout)?;
     let only = match &args.changed_since {
@@ -285,6 +295,9 @@ fn run_all(args: &RunArgs, collect_report: bool) -> Result<(RunResult, report::S
         settings.only_files = only.clone();
         settings.stats = stats.clone();
         settings.collect_report = collect_report;
+        if let Some(utc) = session_utc {
+            settings.session_utc = utc;
+        }
         version = Some(version.unwrap_or(settings.range));
         assumed |= settings.version_assumed;
         let r = engine::run(path, &settings).map_err(Fatal::Message)?;
@@ -349,14 +362,30 @@ fn trace(args: &TraceArgs, out: &mut Vec<u8>) -> Result<u8, Fatal> {
                 pgbin::ensure(major, &mut log).map_err(Fatal::Message)?
             }
         };
-        server::temporary_cluster(&bindir, &mut log).map_err(Fatal::Message)?
+        let zone = targets(
+            &args.run.paths,
+            args.run.config.as_ref(),
+            args.run.no_config,
+        )?
+        .first()
+        .and_then(|(_, cfg)| cfg.session_timezone.clone())
+        .unwrap_or_else(|| "UTC".to_string());
+        server::temporary_cluster(&bindir, &zone, &mut log).map_err(Fatal::Message)?
     };
     // predictions for the server's major (keeping a configured minor of the same major)
     let mut run = args.run.clone();
     if configured.from.major != target.major || configured.from != configured.to {
         run.pg_version = Some(target.major.to_string());
     }
-    let (all, summary) = run_all(&run, true)?;
+    let utc = matches!(
+        target.timezone.to_ascii_uppercase().as_str(),
+        "UTC" | "ETC/UTC" | "GMT" | "ETC/GMT" | "UCT" | "ZULU"
+    );
+    notes.push(format!(
+        "the migration session's TimeZone is {} (timestamp <-> timestamptz changes rewrite unless it is UTC; `session-timezone` in migcheck.toml sets the scratch server's)",
+        target.timezone
+    ));
+    let (all, summary) = run_all_with(&run, true, Some(utc))?;
     // SAFETY: geteuid has no preconditions.
     if args.database_url.is_none() && unsafe { libc::geteuid() } == 0 {
         notes.push(format!(

@@ -130,6 +130,9 @@ const KIND_ONLY: &[&[&str]] = &[
 ];
 
 pub fn understand(toks: &[Tok]) -> Option<Vec<Op>> {
+    if let Some(op) = trigger_op(toks) {
+        return Some(vec![op]);
+    }
     let w = |k: usize, s: &str| toks.get(k).is_some_and(|t| t.is_word(s));
     let whole = toks.first()?.span.cover(toks[toks.len() - 1].span);
 

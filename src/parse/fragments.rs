@@ -628,8 +628,18 @@ fn alter_action(t: &[Tok], table: &TableRef) -> Op {
             let end = (ty_at..t.len())
                 .find(|&e| t[e].is_word("using") || t[e].is_word("collate"))
                 .unwrap_or(t.len());
-            let using = end < t.len() && t[end].is_word("using");
             let ty = text_of(t.get(ty_at..end).unwrap_or(&[]));
+            // `USING col` and `USING col::<the new type>` are the conversion PostgreSQL would
+            // do anyway: it treats them like no USING clause (no forced rewrite)
+            let using = end < t.len() && t[end].is_word("using") && {
+                let rest = t.get(end + 1..).unwrap_or(&[]);
+                let is_col =
+                    rest.first().and_then(|x| x.ident()).as_deref() == Some(column.as_str());
+                let cast_to_ty = rest.len() > 2
+                    && matches!(rest[1].token, sqlparser::tokenizer::Token::DoubleColon)
+                    && text_of(&rest[2..]) == ty;
+                !(is_col && (rest.len() == 1 || cast_to_ty))
+            };
             return Op::AlterColumnType {
                 table,
                 column,
@@ -668,6 +678,29 @@ fn alter_action(t: &[Tok], table: &TableRef) -> Op {
         }
     }
     other(table)
+}
+
+/// `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER name ... ON table ...` and
+/// `DROP TRIGGER [IF EXISTS] name ON table`: the table is what they lock.
+pub fn trigger_op(toks: &[Tok]) -> Option<Op> {
+    let w = |i: usize, s: &str| toks.get(i).is_some_and(|t| t.is_word(s));
+    if w(0, "create") {
+        let or_replace = w(1, "or") && w(2, "replace");
+        let k = skip_words(toks, if or_replace { 3 } else { 1 }, &["constraint"]);
+        if !w(k, "trigger") {
+            return None;
+        }
+        // the first ON after the event list (`ON table`; `ON` cannot appear earlier)
+        let on = (k + 2..toks.len()).find(|&i| toks[i].is_word("on"))?;
+        let (table, _) = table_at(toks, on + 1)?;
+        return Some(Op::CreateTrigger { table, or_replace });
+    }
+    if w(0, "drop") && w(1, "trigger") {
+        let on = (2..toks.len()).find(|&i| toks[i].is_word("on"))?;
+        let (table, _) = table_at(toks, on + 1)?;
+        return Some(Op::DropTrigger { table });
+    }
+    None
 }
 
 #[cfg(test)]

@@ -80,6 +80,11 @@ pub fn lower(stmt: &Statement, toks: &[Tok]) -> Vec<Op> {
         Statement::Analyze(_) => vec![Op::Analyze {
             tables: tables_after(toks, 1),
         }],
+        Statement::CreateTrigger(_) | Statement::DropTrigger(_) => {
+            vec![trigger_op(toks).unwrap_or_else(|| Op::Other {
+                kind: statement_kind(toks),
+            })]
+        }
         _ => vec![Op::Other {
             kind: statement_kind(toks),
         }],

@@ -135,6 +135,9 @@ pub fn tokenize(stmt_text: &str, base: usize, map: &LineMap<'_>) -> Result<Token
             span,
         });
     }
+    // sqlparser emits `COPY ... FROM STDIN;` data before the `;`: keep `toks` in file order
+    // (`index_at` relies on it)
+    toks.sort_by_key(|t| t.span.start);
     let _ = Whitespace::Space;
     Ok(Tokens { toks, raw })
 }

@@ -129,6 +129,29 @@ pub fn fact_op(op: &Op) -> Option<(&'static str, ObjName)> {
         Op::Update { table, .. } => ("update_all_rows", t(table)),
         Op::Delete { table, .. } => ("delete_all_rows", t(table)),
         Op::Insert { table } => ("insert_row", t(table)),
+        Op::Reindex {
+            target_kind,
+            name,
+            concurrently,
+            ..
+        } if target_kind == "TABLE" => (
+            if *concurrently {
+                "reindex_table_concurrently"
+            } else {
+                "reindex_table"
+            },
+            name.clone(),
+        ),
+        Op::CreateTrigger { table, or_replace } => (
+            if *or_replace {
+                "create_or_replace_trigger"
+            } else {
+                "create_trigger"
+            },
+            t(table),
+        ),
+        Op::DropTrigger { table } => ("drop_trigger", t(table)),
+        Op::CreateStatistics { table: Some(table) } => ("create_statistics", t(table)),
         _ => return None,
     })
 }
@@ -194,6 +217,143 @@ fn alter_other(action: &str) -> Option<&'static str> {
 pub fn fact_row(op: &Op, version: PgVersion) -> Option<(&'static FactRow, ObjName)> {
     let (id, target) = fact_op(op)?;
     Some((facts::lookup_op(id, version)?, target))
+}
+
+/// Locks `op` takes on tables other than its target, from the measured facts (the oracle's
+/// `parent` is the table a foreign key references) and the replayed catalog: the referenced
+/// tables of foreign keys added, created or dropped, and the table of a dropped or reindexed
+/// index. (An INSERT's foreign-key checks take ROW SHARE on the referenced tables only when
+/// rows are inserted: data-dependent and harmless, so not predicted.) Tables the migrations did not show are not known here.
+pub fn related_locks(
+    op: &Op,
+    catalog: &crate::catalog::Catalog,
+    version: PgVersion,
+) -> Vec<(ObjName, LockMode)> {
+    let parent_mode = |id: &str| {
+        facts::lookup_op(id, version).and_then(|r| {
+            r.other_locks
+                .iter()
+                .find(|(rel, _)| rel == "parent")
+                .map(|(_, m)| *m)
+        })
+    };
+    let mut out: Vec<(ObjName, LockMode)> = Vec::new();
+    let mut push = |t: &ObjName, m: Option<LockMode>| {
+        if let Some(m) = m
+            && !out.iter().any(|(x, _)| x == t)
+        {
+            out.push((t.clone(), m));
+        }
+    };
+    match op {
+        Op::AddConstraint { constraint, .. } => {
+            if let ConstraintKind::ForeignKey { references, .. } = &constraint.kind {
+                let id = if constraint.not_valid {
+                    "add_fk_not_valid"
+                } else {
+                    "add_fk"
+                };
+                push(&references.name, parent_mode(id));
+            }
+        }
+        Op::AddColumn { column, .. } => {
+            if let Some(r) = &column.references {
+                push(&r.name, parent_mode("add_col_fk"));
+            }
+        }
+        Op::CreateTable {
+            table,
+            columns,
+            constraints,
+            ..
+        } => {
+            let mut push = |t: &ObjName, m| {
+                // a self-reference locks the table being created, which nobody else sees yet
+                if t != &table.name {
+                    push(t, m);
+                }
+            };
+            // creating the table's foreign keys installs triggers on the referenced tables,
+            // as ADD FOREIGN KEY does
+            for c in constraints {
+                if let ConstraintKind::ForeignKey { references, .. } = &c.kind {
+                    push(&references.name, parent_mode("add_fk"));
+                }
+            }
+            for c in columns {
+                if let Some(r) = &c.references {
+                    push(&r.name, parent_mode("add_fk"));
+                }
+            }
+        }
+        Op::DropTable { tables, .. } => {
+            for t in tables {
+                for f in catalog
+                    .table(&t.name)
+                    .map(|x| x.fks.as_slice())
+                    .unwrap_or(&[])
+                {
+                    push(&f.references, parent_mode("drop_table"));
+                }
+            }
+        }
+        Op::DropColumn { table, column, .. } => {
+            for f in catalog
+                .table(&table.name)
+                .map(|x| x.fks.as_slice())
+                .unwrap_or(&[])
+            {
+                if f.columns.contains(column) {
+                    push(&f.references, parent_mode("drop_col_fk"));
+                }
+            }
+        }
+        Op::DropConstraint { table, name, .. } => {
+            for f in catalog
+                .table(&table.name)
+                .map(|x| x.fks.as_slice())
+                .unwrap_or(&[])
+            {
+                if &f.name == name {
+                    push(&f.references, parent_mode("drop_fk"));
+                }
+            }
+        }
+        Op::Reindex {
+            target_kind,
+            name,
+            concurrently,
+            ..
+        } if target_kind == "INDEX" => {
+            let id = if *concurrently {
+                "reindex_index_concurrently"
+            } else {
+                "reindex_index"
+            };
+            if let Some(t) = catalog.table_of_index(&name.name) {
+                push(&t.name, facts::lookup_op(id, version).and_then(|r| r.lock));
+            }
+        }
+        Op::DropIndex {
+            names,
+            concurrently,
+            ..
+        } => {
+            let id = if *concurrently {
+                "drop_index_concurrently"
+            } else {
+                "drop_index"
+            };
+            let mode = facts::lookup_op(id, version).and_then(|r| r.lock);
+            for n in names {
+                if let Some(t) = catalog.table_of_index(&n.name) {
+                    push(&t.name, mode);
+                }
+            }
+        }
+        _ => {}
+    }
+    out
 }
 
 /// The strongest lock `op` takes on its target table on `version`, when measured.

@@ -136,8 +136,9 @@ pub fn binary_coercible(from: &PgType, to: &PgType) -> bool {
 }
 
 /// What `ALTER COLUMN ... TYPE to` does to the table when the column is `from`: (rewrites,
-/// rebuilds the column's indexes, the fact id when measured). `USING` with another type always
-/// rewrites; an unknown current type is assumed to rewrite.
+/// rebuilds the column's indexes, the fact id when measured). A `USING` expression (other than
+/// the plain column, which the parser does not count) always rewrites; an unknown current type
+/// is assumed to rewrite.
 pub fn type_change_effect(
     from: Option<&PgType>,
     to: &PgType,
@@ -145,12 +146,11 @@ pub fn type_change_effect(
     utc: bool,
     version: super::PgVersion,
 ) -> (bool, bool, Option<&'static str>) {
-    let Some(from) = from else {
+    // a USING expression other than the column itself is computed for every row, even when
+    // the type does not change (`USING col::text::new_enum` after an enum swap)
+    let Some(from) = from.filter(|_| !using) else {
         return (true, true, None);
     };
-    if using && from != to {
-        return (true, true, None);
-    }
     let fact = type_change_fact(from, to, utc);
     match fact.and_then(|id| super::facts::lookup_op(id, version)) {
         Some(r) => (r.rewrites, r.rebuilds_indexes, fact),

@@ -43,10 +43,20 @@ impl Rule for AlterColumnTypeRewrite {
             });
             return;
         };
-        if *using && from != to {
+        if *using {
+            let message = if from == to {
+                // e.g. an enum swapped for a new one of the same name: `USING c::text::new_enum`
+                format!(
+                    "recomputing `{t}.{c}` (`{to}`) with USING rewrites `{t}` under an ACCESS EXCLUSIVE lock"
+                )
+            } else {
+                format!(
+                    "changing `{t}.{c}` from `{from}` to `{to}` with USING rewrites `{t}` under an ACCESS EXCLUSIVE lock"
+                )
+            };
             out.push(Violation {
                 span: Some(*span),
-                message: format!("changing `{t}.{c}` from `{from}` to `{to}` with USING rewrites `{t}` under an ACCESS EXCLUSIVE lock"),
+                message,
                 label: "USING recomputes every row".into(),
                 help,
                 notes: vec!["ACCESS EXCLUSIVE blocks every read and write until the transaction commits; every index is rebuilt".into()],

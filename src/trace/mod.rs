@@ -86,6 +86,10 @@ pub struct UnitTrace {
     /// the end of the transaction.
     pub holds: Vec<LockHold>,
     pub reversibility: Reversibility,
+    /// The rollback proof left the schema in another state than up made it (the migrations
+    /// after this one cannot be applied meaningfully).
+    #[serde(skip)]
+    pub derailed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -177,6 +181,13 @@ impl Reversibility {
             _ => Some(false),
         }
     }
+}
+
+/// Who owns the transaction a part runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    Own,
+    Inside,
 }
 
 /// How a part's statements are sent.
@@ -301,7 +312,9 @@ impl<'a> Tracer<'a> {
         })
     }
 
-    fn run_part(&mut self, stmts: &[&StatementReport], transaction: &str) -> PartRun {
+    /// Runs a part as its transaction mode says (`Open::Own`), or inside the caller's open
+    /// transaction (`Inside`: no BEGIN, no COMMIT, no ROLLBACK on error).
+    fn run_part(&mut self, stmts: &[&StatementReport], transaction: &str, how: Open) -> PartRun {
         let mode = mode_of(transaction, stmts);
         let mut run = PartRun {
             stmts: Vec::new(),
@@ -309,9 +322,9 @@ impl<'a> Tracer<'a> {
             ends: BTreeMap::new(),
             skipped: Vec::new(),
         };
-        let mut in_txn = false;
+        let mut in_txn = how == Open::Inside;
         let mut open: Vec<usize> = Vec::new();
-        if mode == Mode::Wrapped {
+        if mode == Mode::Wrapped && how != Open::Inside {
             if let Err(e) = self.m.batch_execute("BEGIN") {
                 run.error = Some(db_error(&e));
                 return run;
@@ -357,22 +370,24 @@ impl<'a> Tracer<'a> {
             }
             if failed {
                 run.error = run.stmts.last().and_then(|(_, r)| r.error.clone());
-                if in_txn {
+                if in_txn && how != Open::Inside {
                     let _ = self.m.batch_execute("ROLLBACK");
                 }
                 return run;
             }
         }
         if in_txn {
-            let r = self.m.batch_execute("COMMIT");
+            // where the part's own COMMIT would be
             let end = Instant::now();
             for j in open.drain(..) {
                 run.ends.insert(j, end);
             }
-            if let Err(e) = r {
-                run.error = Some(format!("COMMIT failed: {}", db_error(&e)));
-            } else if mode == Mode::Script {
-                run.error = Some("the script leaves a transaction open (no COMMIT)".into());
+            if how == Open::Own {
+                if let Err(e) = self.m.batch_execute("COMMIT") {
+                    run.error = Some(format!("COMMIT failed: {}", db_error(&e)));
+                } else if mode == Mode::Script {
+                    run.error = Some("the script leaves a transaction open (no COMMIT)".into());
+                }
             }
         }
         run
@@ -550,6 +565,21 @@ pub fn trace(
         drill: None,
         summary: Summary::default(),
     };
+    // the runner's own bookkeeping table, which some migrations refer to
+    if units.iter().any(|u| u.layout == "diesel") {
+        tracer
+            .m
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (\
+                 version varchar(50) PRIMARY KEY NOT NULL, \
+                 run_on timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+            )
+            .map_err(|e| format!("cannot create diesel's bookkeeping table: {}", db_error(&e)))?;
+        out.notes.push(
+            "diesel's bookkeeping table __diesel_schema_migrations was created first, as diesel does"
+                .into(),
+        );
+    }
     let mut stopped: Option<String> = None;
     let mut drill_handle: Option<drill::Drill> = None;
     for (ui, unit) in units.iter().enumerate() {
@@ -597,6 +627,7 @@ pub fn trace(
                 reversibility: Reversibility::NotChecked {
                     why: "not applied".into(),
                 },
+                derailed: false,
             });
             continue;
         }
@@ -604,12 +635,7 @@ pub fn trace(
         let ut = trace_unit(&mut tracer, unit, baseline, opts.reverse);
         if ut.status != "applied" {
             stopped = Some(format!("{} failed before it", unit.id));
-        } else if let Reversibility::UpAgainFailed { .. }
-        | Reversibility::Differences {
-            up_again_error: Some(_),
-            ..
-        } = ut.reversibility
-        {
+        } else if ut.derailed {
             stopped = Some(format!(
                 "{} could not be applied again after its down-migration",
                 unit.id
@@ -669,10 +695,14 @@ fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) 
     } else {
         None
     };
+    // a unit whose up and down run in transactions is proven in one more transaction, rolled
+    // back: a down that does not revert cannot derail the migrations after it
+    let rolled_back = snap_before.is_some()
+        && mode_of(&unit.transaction, &up) == Mode::Wrapped
+        && mode_of(&unit.transaction, &down) == Mode::Wrapped;
     let started = Instant::now();
-    let run = t.run_part(&up, &unit.transaction);
+    let run = t.run_part(&up, &unit.transaction, Open::Own);
     let seconds = started.elapsed().as_secs_f64();
-    let mode = mode_of(&unit.transaction, &up);
     let mut statements: Vec<StmtTrace> = Vec::new();
     let mut holds: Vec<LockHold> = Vec::new();
     // relations that existed before the unit
@@ -715,11 +745,7 @@ fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) 
         }
         statements.push(st);
     }
-    let status = if run.error.is_some() {
-        "failed"
-    } else {
-        "applied"
-    };
+    let error = run.error.clone();
     let reversibility = if run.error.is_some() {
         Reversibility::NotChecked {
             why: "the up part failed".into(),
@@ -732,20 +758,95 @@ fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) 
         Reversibility::NotChecked {
             why: "--no-reverse".into(),
         }
+    } else if rolled_back {
+        prove_rolled_back(t, unit, &up, &down, snap_before, &mut statements)
     } else {
         prove_down(t, unit, &up, &down, snap_before, &mut statements)
     };
-    let _ = mode;
+    let status = if error.is_some() { "failed" } else { "applied" };
+    let derailed = !rolled_back
+        && matches!(
+            reversibility,
+            Reversibility::UpAgainFailed { .. }
+                | Reversibility::Differences {
+                    up_again_error: Some(_),
+                    ..
+                }
+        );
     UnitTrace {
         id: unit.id.clone(),
         baseline,
         transaction: unit.transaction.clone(),
         status: status.into(),
-        error: run.error,
+        error,
         seconds,
         statements,
         holds,
         reversibility,
+        derailed,
+    }
+}
+
+/// up has run and committed: in one transaction, run down, compare the schema with the one
+/// before up, run up again, and roll back (the schema stays as up made it).
+fn prove_rolled_back(
+    t: &mut Tracer,
+    unit: &UnitReport,
+    up: &[&StatementReport],
+    down: &[&StatementReport],
+    before: Option<schema::Snapshot>,
+    statements: &mut Vec<StmtTrace>,
+) -> Reversibility {
+    let Some(before) = before else {
+        return Reversibility::NotChecked {
+            why: "could not read the schema before the up part".into(),
+        };
+    };
+    if let Err(e) = t.m.batch_execute("BEGIN") {
+        return Reversibility::NotChecked {
+            why: format!("BEGIN failed: {}", db_error(&e)),
+        };
+    }
+    let back = |t: &mut Tracer| {
+        let _ = t.m.batch_execute("ROLLBACK");
+    };
+    let started = Instant::now();
+    let run = t.run_part(down, &unit.transaction, Open::Inside);
+    let down_seconds = started.elapsed().as_secs_f64();
+    push_down_statements(down, &run, statements);
+    if let Some(error) = run.error {
+        back(t);
+        return Reversibility::DownFailed { error };
+    }
+    let after_down = match schema::take(&mut t.m) {
+        Ok(s) => s,
+        Err(e) => {
+            back(t);
+            return Reversibility::NotChecked {
+                why: format!("could not read the schema after down: {}", db_error(&e)),
+            };
+        }
+    };
+    let diffs = schema::differences(&before, &after_down);
+    let again = t.run_part(up, &unit.transaction, Open::Inside);
+    back(t);
+    match (diffs.is_empty(), again.error) {
+        (true, None) => Reversibility::Reversible { down_seconds },
+        (true, Some(error)) => Reversibility::UpAgainFailed { error },
+        (false, up_again_error) => Reversibility::Differences {
+            differences: diffs,
+            up_again_error,
+        },
+    }
+}
+
+fn push_down_statements(down: &[&StatementReport], run: &PartRun, statements: &mut Vec<StmtTrace>) {
+    for (i, s) in down.iter().enumerate() {
+        if let Some((_, why)) = run.skipped.iter().find(|(j, _)| *j == i) {
+            statements.push(skipped(s, why));
+        } else if let Some((_, ran)) = run.stmts.iter().find(|(j, _)| *j == i) {
+            statements.push(describe(s, ran, None));
+        }
     }
 }
 
@@ -765,15 +866,9 @@ fn prove_down(
     };
     let after_up = schema::take(&mut t.m).ok();
     let started = Instant::now();
-    let run = t.run_part(down, &unit.transaction);
+    let run = t.run_part(down, &unit.transaction, Open::Own);
     let down_seconds = started.elapsed().as_secs_f64();
-    for (i, s) in down.iter().enumerate() {
-        if let Some((_, why)) = run.skipped.iter().find(|(j, _)| *j == i) {
-            statements.push(skipped(s, why));
-        } else if let Some((_, ran)) = run.stmts.iter().find(|(j, _)| *j == i) {
-            statements.push(describe(s, ran, None));
-        }
-    }
+    push_down_statements(down, &run, statements);
     if let Some(e) = run.error {
         // a failed down in a transaction left the schema as up made it
         let now = schema::take(&mut t.m).ok();
@@ -793,7 +888,7 @@ fn prove_down(
         }
     };
     let diffs = schema::differences(&before, &after_down);
-    let again = t.run_part(up, &unit.transaction);
+    let again = t.run_part(up, &unit.transaction, Open::Own);
     match (diffs.is_empty(), again.error) {
         (true, None) => Reversibility::Reversible { down_seconds },
         (true, Some(error)) => Reversibility::UpAgainFailed { error },
@@ -870,16 +965,33 @@ fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtT
     let mut checks = Vec::new();
     if ran.error.is_none() {
         let mut covered: Vec<u32> = Vec::new();
+        // one prediction per table: the strongest lock and any rewrite of the statement's ops
+        // on it (`ADD COLUMN a ..., ADD COLUMN b ...` is one lock and one rewrite)
+        let mut predicted: Vec<(&str, Option<LockMode>, bool)> = Vec::new();
         for e in &s.effects {
+            let lock = e.lock.as_deref().and_then(LockMode::parse);
+            match predicted.iter_mut().find(|p| p.0 == e.table) {
+                Some(p) => {
+                    p.1 = p.1.max(lock);
+                    p.2 |= e.rewrites;
+                }
+                None => predicted.push((e.table.as_str(), lock, e.rewrites)),
+            }
+        }
+        for (table, lock, rewrites) in predicted {
             let oids: Vec<u32> = ran
                 .before
                 .iter()
                 .chain(ran.after.iter())
-                .filter(|(_, r)| r.is_table() && names(&e.table, r))
+                .filter(|(_, r)| r.is_table() && names(table, r))
                 .map(|(o, _)| *o)
                 .collect();
+            // a temporary table, or one the statement's search_path hides: nothing to compare
+            if oids.is_empty() {
+                continue;
+            }
             covered.extend(&oids);
-            if let Some(pred) = e.lock.as_deref().and_then(LockMode::parse) {
+            if let Some(pred) = lock {
                 let seen = oids
                     .iter()
                     .filter_map(|oid| o.locks.get(oid))
@@ -892,8 +1004,10 @@ fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtT
                 });
                 let (observed, verdict) = match seen {
                     Some(m) if m == pred => (m.sql_name().to_string(), "confirmed"),
+                    // the statement's own request is invisible when the transaction already
+                    // held the mode (it may still take weaker ones, e.g. on an index)
+                    _ if held => ("held from an earlier statement".to_string(), "already held"),
                     Some(m) => (m.sql_name().to_string(), "mismatch"),
-                    None if held => ("held from an earlier statement".to_string(), "already held"),
                     None if ran.sampled => (
                         "none seen (sampled; the statement was faster than a sample)".to_string(),
                         "not observed",
@@ -901,7 +1015,7 @@ fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtT
                     None => ("none".to_string(), "mismatch"),
                 };
                 checks.push(Check {
-                    table: e.table.clone(),
+                    table: table.to_string(),
                     what: "lock",
                     predicted: pred.sql_name().to_string(),
                     observed,
@@ -910,15 +1024,15 @@ fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtT
             }
             let existing: Vec<&u32> = oids.iter().filter(|o| ran.before.contains_key(o)).collect();
             if !existing.is_empty()
-                && (e.rewrites || existing.iter().any(|x| o.rewritten.contains(x)))
+                && (rewrites || existing.iter().any(|x| o.rewritten.contains(x)))
             {
                 let seen = existing.iter().any(|x| o.rewritten.contains(x));
                 checks.push(Check {
-                    table: e.table.clone(),
+                    table: table.to_string(),
                     what: "rewrite",
-                    predicted: if e.rewrites { "rewrite" } else { "no rewrite" }.into(),
+                    predicted: if rewrites { "rewrite" } else { "no rewrite" }.into(),
                     observed: if seen { "rewrite" } else { "no rewrite" }.into(),
-                    verdict: if seen == e.rewrites {
+                    verdict: if seen == rewrites {
                         "confirmed"
                     } else {
                         "mismatch"

@@ -18,6 +18,8 @@ pub struct Target {
     /// `server_version` as the server reports it.
     pub server_version: String,
     pub major: u16,
+    /// The session TimeZone the migrations run with.
+    pub timezone: String,
     cleanup: Cleanup,
 }
 
@@ -152,7 +154,7 @@ pub fn on_database(url: &str) -> Result<Target, String> {
                 chain(&e)
             )
         })?;
-    let (server_version, major) = version_of(&mut c)?;
+    let (server_version, major, timezone) = version_of(&mut c)?;
     let mut config = admin.clone();
     config.dbname(&name);
     Ok(Target {
@@ -160,6 +162,7 @@ pub fn on_database(url: &str) -> Result<Target, String> {
         description: format!("database {name} created on {shown} (dropped afterwards)"),
         server_version,
         major,
+        timezone,
         cleanup: Cleanup::Database {
             admin: Box::new(admin),
             name,
@@ -167,16 +170,18 @@ pub fn on_database(url: &str) -> Result<Target, String> {
     })
 }
 
-fn version_of(c: &mut Client) -> Result<(String, u16), String> {
+/// (server_version, major, TimeZone) of the session.
+fn version_of(c: &mut Client) -> Result<(String, u16, String), String> {
     let row = c
         .query_one(
-            "SELECT current_setting('server_version'), current_setting('server_version_num')::int",
+            "SELECT current_setting('server_version'), current_setting('server_version_num')::int, \
+             current_setting('TimeZone')",
             &[],
         )
         .map_err(|e| chain(&e))?;
     let v: String = row.get(0);
     let num: i32 = row.get(1);
-    Ok((v, (num / 10000) as u16))
+    Ok((v, (num / 10000) as u16, row.get(2)))
 }
 
 /// The user the server runs as when we are root (PostgreSQL refuses to run as root).
@@ -212,7 +217,11 @@ fn run_as() -> Result<Option<RunAs>, String> {
 }
 
 /// A temporary cluster from the binaries in `bindir`, on a free loopback port.
-pub fn temporary_cluster(bindir: &Path, log: &mut dyn FnMut(&str)) -> Result<Target, String> {
+pub fn temporary_cluster(
+    bindir: &Path,
+    timezone: &str,
+    log: &mut dyn FnMut(&str),
+) -> Result<Target, String> {
     let bindir = bindir
         .canonicalize()
         .map_err(|e| format!("{}: {e}", bindir.display()))?;
@@ -224,7 +233,7 @@ pub fn temporary_cluster(bindir: &Path, log: &mut dyn FnMut(&str)) -> Result<Tar
     let user = run_as()?;
     let dir = std::env::temp_dir().join(format!("migcheck-trace-{}", random_suffix()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let result = start_in(&dir, &bindir, user.as_ref(), log);
+    let result = start_in(&dir, &bindir, user.as_ref(), timezone, log);
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -235,6 +244,7 @@ fn start_in(
     dir: &Path,
     bindir: &Path,
     user: Option<&RunAs>,
+    timezone: &str,
     log: &mut dyn FnMut(&str),
 ) -> Result<Target, String> {
     use std::os::unix::fs::{PermissionsExt, chown};
@@ -300,7 +310,8 @@ fn start_in(
     let conf = format!(
         "\n# migcheck trace\nlisten_addresses = '127.0.0.1'\nport = {port}\n\
          unix_socket_directories = ''\nfsync = off\nsynchronous_commit = off\n\
-         full_page_writes = off\nautovacuum = off\nTimeZone = 'UTC'\n"
+         full_page_writes = off\nautovacuum = off\nTimeZone = '{}'\n",
+        timezone.replace('\'', "''")
     );
     let conf_path = data.join("postgresql.conf");
     let mut text = std::fs::read_to_string(&conf_path).map_err(|e| e.to_string())?;
@@ -360,7 +371,8 @@ fn start_in(
             }
         }
     };
-    let (server_version, major) = version_of(&mut client).inspect_err(|_| cluster.stop())?;
+    let (server_version, major, timezone) =
+        version_of(&mut client).inspect_err(|_| cluster.stop())?;
     drop(client);
     Ok(Target {
         config,
@@ -369,6 +381,7 @@ fn start_in(
         ),
         server_version,
         major,
+        timezone,
         cleanup: Cleanup::Cluster(cluster),
     })
 }

@@ -13,7 +13,8 @@ pub fn parse_name(name: &str) -> Option<(char, String, String)> {
         .strip_suffix(".sql")
         .or_else(|| name.strip_suffix(".SQL"))?;
     let kind = stem.chars().next()?;
-    let rest = &stem[1..];
+    // the first character may be multi-byte (`ärger.sql` in a Flyway directory)
+    let rest = &stem[kind.len_utf8()..];
     match kind {
         'V' | 'U' => {
             let (ver, desc) = match rest.find("__") {
