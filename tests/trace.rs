@@ -331,6 +331,7 @@ fn lock_drill_shows_the_queue_and_lock_timeout_failing_fast() {
 fn database_url_gets_its_own_database_and_redacts_the_password() {
     let major = 16u16;
     let dir = std::env::temp_dir().join(format!("mct{}-{major}", std::process::id()));
+    let _server = common::StopOnDrop(dir.clone());
     let port = (54600 + major).to_string();
     let url = common::pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port])
         .unwrap_or_else(|e| panic!("needs PostgreSQL {major}: {e}"));

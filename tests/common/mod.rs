@@ -70,3 +70,14 @@ pub fn pg_sh(args: &[&str]) -> Result<String, String> {
     }
     Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
 }
+
+/// Stops the `scripts/pg.sh` server of a data directory and removes it when dropped (also when
+/// a test panics, so that no server is left behind on its fixed port).
+pub struct StopOnDrop(pub PathBuf);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        let _ = pg_sh(&["stop", &self.0.to_string_lossy()]);
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
