@@ -308,6 +308,18 @@ pub fn related_locks(
                 }
             }
         }
+        Op::AlterColumnType { table, column, .. } => {
+            // the column's foreign key is rebuilt: its referenced table is locked too
+            for f in catalog
+                .table(&table.name)
+                .map(|x| x.fks.as_slice())
+                .unwrap_or(&[])
+            {
+                if f.columns.contains(column) {
+                    push(&f.references, parent_mode("type_int_to_bigint_fk_col"));
+                }
+            }
+        }
         Op::DropConstraint { table, name, .. } => {
             for f in catalog
                 .table(&table.name)
@@ -330,7 +342,9 @@ pub fn related_locks(
             } else {
                 "reindex_index"
             };
-            if let Some(t) = catalog.table_of_index(&name.name) {
+            if let Some(t) = catalog.table_of_index(&name.name)
+                && same_schema(name, &t.name)
+            {
                 push(&t.name, facts::lookup_op(id, version).and_then(|r| r.lock));
             }
         }
@@ -346,7 +360,10 @@ pub fn related_locks(
             };
             let mode = facts::lookup_op(id, version).and_then(|r| r.lock);
             for n in names {
-                if let Some(t) = catalog.table_of_index(&n.name) {
+                // an index lives in its table's schema: `DROP INDEX s.i` names schema s
+                if let Some(t) = catalog.table_of_index(&n.name)
+                    && same_schema(n, &t.name)
+                {
                     push(&t.name, mode);
                 }
             }
@@ -354,6 +371,12 @@ pub fn related_locks(
         _ => {}
     }
     out
+}
+
+/// Whether two names are in the same schema (unqualified means `public`, the default
+/// search_path's first writable schema).
+fn same_schema(a: &ObjName, b: &ObjName) -> bool {
+    a.schema.as_deref().unwrap_or("public") == b.schema.as_deref().unwrap_or("public")
 }
 
 /// The strongest lock `op` takes on its target table on `version`, when measured.

@@ -205,7 +205,8 @@ impl<'a> Splitter<'a> {
                 b'{' if next == b'{' => i = self.template(i, "}}", true),
                 b'{' if next == b'%' => i = self.template(i, "%}", false),
                 b'{' if next == b'#' => i = self.template(i, "#}", false),
-                b':' if next == b'\'' || next == b'"' => {
+                // `:'var'` / `:"var"`, but not a cast to a quoted type name (`x::"MyEnum"`)
+                b':' if (next == b'\'' || next == b'"') && (i == 0 || self.b[i - 1] != b':') => {
                     let close = next;
                     match self.b[i + 2..]
                         .iter()
@@ -593,6 +594,11 @@ mod tests {
             "ALTER TABLE x___________.users ADD COLUMN a int; SELECT x_____________, x___, x___.t, x_, a::int;"
         );
         assert!(s.statements.iter().all(|st| st.templated));
+        // a cast to a quoted type is not a psql variable
+        let cast = "ALTER TABLE t ALTER COLUMN s TYPE \"S_new\" USING (s::text::\"S_new\");";
+        let c = split(cast);
+        assert_eq!(c.masked, cast);
+        assert!(!c.statements[0].templated);
         let j = split("{% if x %}\nselect 1;\n{% endif %}");
         assert_eq!(j.masked, "          \nselect 1;\n           ");
     }
