@@ -252,6 +252,38 @@ fn h(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// `h`, with the Markdown the messages use rendered: `code` spans and **strong** text.
+fn hm(s: &str) -> String {
+    fn pairs(s: &str, mark: &str, open: &str, close: &str) -> String {
+        let parts: Vec<&str> = s.split(mark).collect();
+        if parts.len() < 3 {
+            return s.to_string();
+        }
+        let mut out = String::new();
+        let paired = if parts.len() % 2 == 1 {
+            parts.len()
+        } else {
+            parts.len() - 1
+        };
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                out.push_str(if i >= paired {
+                    mark
+                } else if i % 2 == 1 {
+                    open
+                } else {
+                    close
+                });
+            }
+            out.push_str(p);
+        }
+        out
+    }
+    let e = h(s);
+    let e = pairs(&e, "**", "<strong>", "</strong>");
+    pairs(&e, "`", "<code>", "</code>")
+}
+
 /// A self-contained HTML page (inline CSS, no external assets), readable and printable.
 pub fn html(r: &RunResult, summary: &Summary) -> String {
     let mut o = String::from(
@@ -290,7 +322,7 @@ th{background:#f6f8fa}code{font:12px ui-monospace,monospace;background:#f6f8fa;p
                 h(&f.migration),
                 h(&f.file),
                 f.line,
-                h(&f.message)
+                hm(&f.message)
             );
         }
         o.push_str("</table>\n");
@@ -305,7 +337,7 @@ th{background:#f6f8fa}code{font:12px ui-monospace,monospace;background:#f6f8fa;p
             h(&u.transaction),
             h(&u.transaction_reason),
             h(&u.files.join(", ")),
-            h(&rollback(u, &findings))
+            hm(&rollback(u, &findings))
         );
         if !u.statements.is_empty() {
             o.push_str("<table><tr><th>part</th><th>line</th><th>statement</th><th>lock (table)</th><th>blocks</th><th>rewrite / scan</th><th>est. lock time</th></tr>\n");
@@ -363,15 +395,15 @@ th{background:#f6f8fa}code{font:12px ui-monospace,monospace;background:#f6f8fa;p
                     h(f.name),
                     h(&f.file),
                     f.line,
-                    h(&f.message),
-                    h(&f.help)
+                    hm(&f.message),
+                    hm(&f.help)
                 );
                 for n in &f.notes {
-                    let _ = write!(o, "<li>{}</li>", h(n));
+                    let _ = write!(o, "<li>{}</li>", hm(n));
                 }
                 let st = status(f);
                 if !st.is_empty() {
-                    let _ = write!(o, "<li>sign-off: {}</li>", h(&st.replace("**", "")));
+                    let _ = write!(o, "<li>sign-off: {}</li>", hm(&st));
                 }
                 o.push_str("</ul></li>\n");
             }
@@ -412,6 +444,15 @@ mod tests {
             unit_hash: String::new(),
             signoff: None,
         }
+    }
+
+    #[test]
+    fn html_renders_the_markdown_of_messages() {
+        assert_eq!(
+            hm("adding `a<b>` to `t`: **needs sign-off** `x"),
+            "adding <code>a&lt;b&gt;</code> to <code>t</code>: <strong>needs sign-off</strong> `x"
+        );
+        assert_eq!(hm("no marks"), "no marks");
     }
 
     #[test]
