@@ -52,8 +52,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Print table sizes from a live database as the JSON `--stats` reads (catalog reads only).
     Stats {
-        /// postgres://user@host:port/db (TLS is not supported yet: use a local or tunnelled
-        /// connection). Read from DATABASE_URL when not given, to keep passwords out of argv.
+        /// postgres://user@host:port/db[?sslmode=require]: TLS when the server offers it, with the
+        /// certificate verified against the system's CAs and PGSSLROOTCERT. Read from
+        /// DATABASE_URL when not given, to keep passwords out of argv.
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: String,
         /// Write the JSON to this file instead of standard output.
@@ -229,7 +230,7 @@ pub struct TraceArgs {
     pub postgres_bin: Option<PathBuf>,
 
     /// Run on this server instead: migcheck creates a database `migcheck_trace_<random>` there
-    /// (the role needs CREATEDB), works only in it and drops it afterwards. TLS is not supported.
+    /// (the role needs CREATEDB), works only in it and drops it afterwards. TLS as for `stats`.
     #[arg(
         long,
         value_name = "URL",

@@ -17,4 +17,5 @@ pub mod source;
 pub mod stats;
 pub mod stats_db;
 pub mod suppress;
+pub mod tls;
 pub mod trace;

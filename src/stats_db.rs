@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use postgres::{Client, NoTls};
+use postgres::Client;
 
 /// What `collect` found.
 #[derive(Debug)]
@@ -36,8 +36,8 @@ WHERE c.relkind IN ('r', 'p', 'm')
 ORDER BY 2, 3";
 
 pub fn collect(url: &str) -> Result<Collected, String> {
-    let mut c =
-        Client::connect(url, NoTls).map_err(|e| format!("cannot connect: {}", chain(&e)))?;
+    let mut c = Client::connect(url, crate::tls::connector()?)
+        .map_err(|e| format!("cannot connect: {}", chain(&e)))?;
     let err = |e: postgres::Error| format!("catalog query failed: {}", chain(&e));
     let meta = c
         .query_one(

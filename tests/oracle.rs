@@ -17,6 +17,7 @@ use migcheck::pg::LockMode;
 use migcheck::pg::facts::{self, FactRow, InTxn};
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
+use std::path::Path;
 
 /// Rows not checked here, with the reason.
 const SKIP: &[(&str, &str)] = &[(
@@ -553,4 +554,138 @@ fn stats_are_read_from_a_live_catalog() {
         let _ = common::pg_sh(&["stop", &dir.to_string_lossy()]);
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// `migcheck stats` over TLS: the server's certificate is verified against `PGSSLROOTCERT`
+/// (a throwaway CA made with openssl here); without that CA the connection is refused.
+#[test]
+fn stats_connect_over_verified_tls() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt, chown};
+    let major = 16u16;
+    let dir = std::env::temp_dir().join(format!("mcl{}-{major}", std::process::id()));
+    let _server = common::StopOnDrop(dir.clone());
+    let port = (54700 + major).to_string();
+    let url = common::pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port])
+        .unwrap_or_else(|e| panic!("TLS test needs PostgreSQL {major}: {e}"));
+    let owner = std::fs::metadata(&dir).expect("data dir");
+    let openssl = |args: &[&str]| {
+        let o = std::process::Command::new("openssl")
+            .current_dir(&dir)
+            .args(args)
+            .output()
+            .expect("the TLS test needs the openssl command");
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=migcheck test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .expect("ext");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    for f in ["server.key", "server.crt"] {
+        let p = dir.join(f);
+        chown(&p, Some(owner.uid()), Some(owner.gid())).expect("chown");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    // only TLS connections are let in from now on
+    std::fs::write(
+        dir.join("pg_hba.conf"),
+        "hostnossl all all 0.0.0.0/0 reject\nhostssl all all 127.0.0.1/32 trust\n",
+    )
+    .expect("pg_hba.conf");
+    let mut c = Client::connect(&url, NoTls).expect("connect");
+    // one statement at a time: ALTER SYSTEM refuses to run in a multi-statement string
+    for sql in [
+        format!(
+            "ALTER SYSTEM SET ssl_cert_file = '{}/server.crt'",
+            dir.display()
+        ),
+        format!(
+            "ALTER SYSTEM SET ssl_key_file = '{}/server.key'",
+            dir.display()
+        ),
+        "ALTER SYSTEM SET ssl = on".to_string(),
+        "SELECT pg_reload_conf()".to_string(),
+        "CREATE TABLE users (id int)".to_string(),
+        "INSERT INTO users SELECT generate_series(1, 10)".to_string(),
+        "ANALYZE users".to_string(),
+    ] {
+        c.batch_execute(&sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+    }
+    drop(c);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let tls_url = format!("{url}?sslmode=require");
+    let run = |root: Option<&Path>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_migcheck"));
+        cmd.args(["stats", "--database-url", &tls_url])
+            .env_remove("PGSSLROOTCERT");
+        if let Some(r) = root {
+            cmd.env("PGSSLROOTCERT", r);
+        }
+        cmd.output().expect("migcheck runs")
+    };
+    let ok = run(Some(&dir.join("ca.crt")));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("json");
+    assert_eq!(v["tables"]["public.users"]["rows"], 10, "{v:#}");
+    // (pg_hba.conf rejects unencrypted sessions, so that one was TLS); without the CA: refused
+    let refused = run(None);
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("cannot connect") && err.to_lowercase().contains("certificate"),
+        "{err}"
+    );
 }

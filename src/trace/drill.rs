@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use postgres::{Config, NoTls};
+use postgres::Config;
 use serde::Serialize;
 
 use super::server::{chain, ident};
@@ -77,7 +77,7 @@ impl Drill {
         let connect = |name: &str| {
             let mut c = config.clone();
             c.application_name(name);
-            c.connect(NoTls)
+            c.connect(crate::tls::connector()?)
                 .map_err(|e| format!("lock drill: cannot connect: {}", chain(&e)))
         };
         let mut b = connect("migcheck drill blocker")?;

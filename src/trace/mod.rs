@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use postgres::{Client, NoTls};
+use postgres::Client;
 use serde::Serialize;
 
 use crate::engine::{StatementReport, UnitReport};
@@ -294,11 +294,11 @@ impl<'a> Tracer<'a> {
         let mut config = target.config.clone();
         config.application_name("migcheck trace");
         let mut m = config
-            .connect(NoTls)
+            .connect(crate::tls::connector()?)
             .map_err(|e| format!("cannot connect to the scratch database: {}", chain(&e)))?;
         config.application_name("migcheck trace observer");
         let observer = config
-            .connect(NoTls)
+            .connect(crate::tls::connector()?)
             .map_err(|e| format!("cannot connect to the scratch database: {}", chain(&e)))?;
         let pid: i32 = m
             .query_one("SELECT pg_backend_pid()", &[])

@@ -38,7 +38,9 @@ impl Drop for Target {
         match &mut self.cleanup {
             Cleanup::Cluster(c) => c.stop(),
             Cleanup::Database { admin, name } => {
-                if let Ok(mut c) = admin.connect(NoTls) {
+                if let Ok(mut c) = crate::tls::connector()
+                    .and_then(|t| admin.connect(t).map_err(|e| e.to_string()))
+                {
                     let _ = c.execute(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
                          WHERE datname = $1 AND pid <> pg_backend_pid()",
@@ -144,7 +146,7 @@ pub fn on_database(url: &str) -> Result<Target, String> {
         .parse()
         .map_err(|e| format!("--database-url {shown}: {}", chain(&e)))?;
     let mut c = admin
-        .connect(NoTls)
+        .connect(crate::tls::connector()?)
         .map_err(|e| format!("cannot connect to {shown}: {}", chain(&e)))?;
     let name = format!("migcheck_trace_{}", random_suffix());
     c.batch_execute(&format!("CREATE DATABASE {}", ident(&name)))
