@@ -127,7 +127,8 @@ ANALYZE;
 
 fn strongest_lock(c: &mut Client, oid: u32) -> Result<Option<LockMode>, postgres::Error> {
     let rows = c.query(
-        "SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() AND relation = $1 AND granted",
+        "SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' \
+         AND relation = $1 AND granted",
         &[&oid],
     )?;
     Ok(rows
@@ -284,15 +285,19 @@ fn check_outside(
         loop {
             let finished = done.load(std::sync::atomic::Ordering::Acquire);
             if let Ok(rows) = observer.query(
-                "SELECT mode FROM pg_locks WHERE pid = $1 AND relation = $2",
+                // locktype 'extend' (growing the file) also names the relation: not a table lock
+                "SELECT mode FROM pg_locks WHERE pid = $1 AND locktype = 'relation' AND relation = $2",
                 &[&pid, &oid],
             ) {
                 for r in rows {
                     seen = seen.max(LockMode::parse(r.get::<_, &str>(0)));
                 }
             }
-            // release once the statement showed its request (or when it needs nothing on t)
-            if holding && (seen.is_some() || finished || start.elapsed().as_secs() >= 2) {
+            // release once the statement queued behind us (a mode that conflicts with ours; weaker
+            // ones it may take first, e.g. VACUUM's ACCESS SHARE, are granted at once), or when
+            // it needs nothing that conflicts on t
+            let queued = seen.is_some_and(|m| m.conflicts_with(LockMode::ShareUpdateExclusive));
+            if holding && (queued || finished || start.elapsed().as_secs() >= 2) {
                 let _ = observer.batch_execute("COMMIT");
                 holding = false;
             }
