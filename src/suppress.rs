@@ -18,6 +18,10 @@ pub struct Ignore {
 /// Finds the markers in `text` (only in `--` comments).
 pub fn markers(text: &str) -> Vec<Ignore> {
     let mut out = Vec::new();
+    // almost no file has one: one substring search instead of a pass per line
+    if !text.contains("migcheck:ignore") {
+        return out;
+    }
     let mut pos = 0;
     for line in text.split_inclusive('\n') {
         let start = pos;

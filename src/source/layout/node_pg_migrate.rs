@@ -5,11 +5,12 @@
 use super::*;
 
 fn marker(line: &str, word: &str) -> bool {
-    // ^\s*--[\s-]*up\s+migration (case-insensitive)
-    let l = line.trim_start().to_ascii_lowercase();
-    let Some(rest) = l.strip_prefix("--") else {
+    // ^\s*--[\s-]*up\s+migration (case-insensitive); most lines are not comments at all
+    let Some(rest) = line.trim_start().strip_prefix("--") else {
         return false;
     };
+    let l = rest.to_ascii_lowercase();
+    let rest = l.as_str();
     let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '-');
     rest.strip_prefix(word).is_some_and(|r| {
         r.starts_with(char::is_whitespace) && r.trim_start().starts_with("migration")
