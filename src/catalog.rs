@@ -3,13 +3,19 @@
 //! unknown here and treated by rules as existing and possibly large.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::ir::{ConstraintKind, ObjName, Op};
 
+/// Tables are shared copy-on-write (`Arc`), so remembering one before a change is cheap.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    tables: HashMap<(String, String), Table>,
+    tables: HashMap<(String, String), Arc<Table>>,
+    /// Between `checkpoint` and `rollback`: each entry changed, with its value before.
+    undo: Option<Vec<Undo>>,
 }
+
+type Undo = ((String, String), Option<Arc<Table>>);
 
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -73,22 +79,78 @@ fn key(n: &ObjName) -> (String, String) {
 }
 
 impl Catalog {
+    /// Starts recording changes so `rollback` can undo them. A down part is linted against the
+    /// schema its up part left and must not change the forward schema; cloning the catalog for
+    /// each migration instead was quadratic (thousands of migrations and tables took seconds).
+    pub fn checkpoint(&mut self) {
+        self.undo = Some(Vec::new());
+    }
+
+    /// Undoes every change since `checkpoint`.
+    pub fn rollback(&mut self) {
+        for (k, old) in self.undo.take().into_iter().flatten().rev() {
+            match old {
+                Some(t) => self.tables.insert(k, t),
+                None => self.tables.remove(&k),
+            };
+        }
+    }
+
+    /// Records an entry's value before it changes (while a checkpoint is open).
+    fn remember(&mut self, k: &(String, String)) {
+        if let Some(undo) = &mut self.undo {
+            undo.push((k.clone(), self.tables.get(k).cloned()));
+        }
+    }
+
+    /// Changes every table `pred` selects with `change` (copying only those).
+    fn change_where(&mut self, pred: impl Fn(&Table) -> bool, change: impl Fn(&mut Table)) {
+        let keys: Vec<(String, String)> = self
+            .tables
+            .iter()
+            .filter(|(_, t)| pred(t))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            self.remember(&k);
+            if let Some(t) = self.tables.get_mut(&k) {
+                change(Arc::make_mut(t));
+            }
+        }
+    }
+
+    fn insert(&mut self, t: Table) {
+        let k = key(&t.name);
+        self.remember(&k);
+        self.tables.insert(k, Arc::new(t));
+    }
+
+    fn remove(&mut self, name: &ObjName) -> Option<Arc<Table>> {
+        let k = key(name);
+        self.remember(&k);
+        self.tables.remove(&k)
+    }
+
     pub fn table(&self, name: &ObjName) -> Option<&Table> {
-        self.tables.get(&key(name))
+        self.tables.get(&key(name)).map(|t| &**t)
     }
 
     /// The table, creating an entry for a table that predates the migrations we saw (an ALTER
     /// of an unknown table proves it exists; we learn its shape as statements touch it).
     fn table_mut(&mut self, name: &ObjName) -> Option<&mut Table> {
-        Some(self.tables.entry(key(name)).or_insert_with(|| Table {
-            name: name.clone(),
-            created_in: None,
-            partitioned: false,
-            columns: Vec::new(),
-            checks: Vec::new(),
-            indexes: Vec::new(),
-            fks: Vec::new(),
-        }))
+        let k = key(name);
+        self.remember(&k);
+        Some(Arc::make_mut(self.tables.entry(k).or_insert_with(|| {
+            Arc::new(Table {
+                name: name.clone(),
+                created_in: None,
+                partitioned: false,
+                columns: Vec::new(),
+                checks: Vec::new(),
+                indexes: Vec::new(),
+                fks: Vec::new(),
+            })
+        })))
     }
 
     pub fn len(&self) -> usize {
@@ -171,29 +233,36 @@ impl Catalog {
                     indexes: Vec::new(),
                     fks,
                 };
-                self.tables.insert(key(&table.name), t);
+                self.insert(t);
             }
             Op::DropTable { tables, .. } => {
                 for t in tables {
-                    self.tables.remove(&key(&t.name));
+                    self.remove(&t.name);
                     // CASCADE drops the foreign keys pointing at it
-                    for other in self.tables.values_mut() {
-                        other.fks.retain(|f| key(&f.references) != key(&t.name));
-                    }
+                    let dropped = key(&t.name);
+                    self.change_where(
+                        |o| o.fks.iter().any(|f| key(&f.references) == dropped),
+                        |o| o.fks.retain(|f| key(&f.references) != dropped),
+                    );
                 }
             }
             Op::RenameTable { table, to, .. } => {
-                if let Some(mut t) = self.tables.remove(&key(&table.name)) {
+                if let Some(t) = self.remove(&table.name) {
+                    let mut t = Arc::unwrap_or_clone(t);
                     t.name.name = to.clone();
                     let new = t.name.clone();
-                    self.tables.insert(key(&t.name), t);
-                    for other in self.tables.values_mut() {
-                        for f in &mut other.fks {
-                            if key(&f.references) == key(&table.name) {
-                                f.references = new.clone();
+                    self.insert(t);
+                    let old = key(&table.name);
+                    self.change_where(
+                        |o| o.fks.iter().any(|f| key(&f.references) == old),
+                        |o| {
+                            for f in &mut o.fks {
+                                if key(&f.references) == old {
+                                    f.references = new.clone();
+                                }
                             }
-                        }
-                    }
+                        },
+                    );
                 }
             }
             Op::AddColumn { table, column, .. } => {
@@ -308,7 +377,7 @@ impl Catalog {
                     indexes: Vec::new(),
                     fks: Vec::new(),
                 };
-                self.tables.insert(key(name), t);
+                self.insert(t);
             }
             Op::CreateIndex {
                 name,
@@ -322,10 +391,11 @@ impl Catalog {
                 }
             }
             Op::DropIndex { names, .. } => {
-                for t in self.tables.values_mut() {
-                    t.indexes
-                        .retain(|(n, _)| !names.iter().any(|x| &x.name == n));
-                }
+                let dropped = |n: &String| names.iter().any(|x| &x.name == n);
+                self.change_where(
+                    |t| t.indexes.iter().any(|(n, _)| dropped(n)),
+                    |t| t.indexes.retain(|(n, _)| !dropped(n)),
+                );
             }
             _ => {}
         }
@@ -335,6 +405,7 @@ impl Catalog {
     pub fn table_of_index(&self, index: &str) -> Option<&Table> {
         self.tables
             .values()
+            .map(|t| &**t)
             .find(|t| t.indexes.iter().any(|(n, _)| n == index))
     }
 

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 use globset::{GlobSet, GlobSetBuilder};
@@ -292,6 +293,9 @@ struct Runner<'s> {
     unit_hash: String,
     /// Top-level statement spans per file index.
     stmt_spans: HashMap<usize, Vec<Span>>,
+    /// Normalised-statement hashes by file index and statement span: a statement with many
+    /// findings is hashed once.
+    stmt_hashes: HashMap<(usize, Span), String>,
     /// Findings silenced by inline suppressions: (rule, reason).
     suppressed: Vec<(&'static str, String)>,
     /// Statement reports of the current unit (`collect_report`).
@@ -403,8 +407,10 @@ pub fn prepare(root: &Path, settings: &Settings) -> Result<Prepared, String> {
         .collect();
     let parse = |part: &Part| -> Option<ParsedFile> {
         let src = sources.get(&part.file)?.as_ref().ok()?;
-        let masked = part_text(&src.text, part);
-        Some(parse::parse_source(masked.as_deref().unwrap_or(&src.text)))
+        Some(match part_text(&src.text, part) {
+            Some((base, masked)) => parse::parse_source_at(&masked, base),
+            None => parse::parse_source(&src.text),
+        })
     };
     let parsed = disc
         .units
@@ -420,29 +426,40 @@ pub fn prepare(root: &Path, settings: &Settings) -> Result<Prepared, String> {
             )
         })
         .collect();
+    // the hash input is the files (path, NUL, text, NUL each) then the transaction mode: units
+    // made of the same files (a file's Liquibase changesets) share the files' hash state, so a
+    // file of thousands of changesets is hashed once, not once per changeset
+    let mut files_hashed: HashMap<Vec<&PathBuf>, Sha256> = HashMap::new();
     let unit_hashes = disc
         .units
         .iter()
         .map(|u| {
-            let mut h = String::new();
             let mut files: Vec<&PathBuf> = u.files.iter().chain(u.sidecars.iter()).collect();
             files.sort();
             files.dedup();
-            for f in files {
-                h.push_str(&display_path(f));
-                h.push('\u{0}');
-                match sources.get(f) {
-                    Some(Ok(src)) => h.push_str(&src.text.replace("\r\n", "\n")),
-                    _ => h.push_str(
-                        &std::fs::read_to_string(f)
-                            .unwrap_or_default()
-                            .replace("\r\n", "\n"),
-                    ),
-                }
-                h.push('\u{0}');
-            }
-            h.push_str(u.tx.name());
-            crate::signoff::sha256_hex(h.as_bytes())
+            let mut h = files_hashed
+                .entry(files)
+                .or_insert_with_key(|files| {
+                    let mut h = Sha256::new();
+                    for f in files {
+                        h.update(display_path(f).as_bytes());
+                        h.update([0]);
+                        match sources.get(*f) {
+                            Some(Ok(src)) => h.update(src.text.replace("\r\n", "\n").as_bytes()),
+                            _ => h.update(
+                                std::fs::read_to_string(f)
+                                    .unwrap_or_default()
+                                    .replace("\r\n", "\n")
+                                    .as_bytes(),
+                            ),
+                        }
+                        h.update([0]);
+                    }
+                    h
+                })
+                .clone();
+            h.update(u.tx.name().as_bytes());
+            h.finalize().iter().map(|b| format!("{b:02x}")).collect()
         })
         .collect();
     Ok(Prepared {
@@ -626,6 +643,7 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
         unit_id: String::new(),
         unit_hash: String::new(),
         stmt_spans: HashMap::new(),
+        stmt_hashes: HashMap::new(),
         suppressed: Vec::new(),
         current_statements: Vec::new(),
     };
@@ -677,15 +695,17 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
         let down = match &unit.down {
             Down::Part(p) => {
                 // the down part runs after the up part; it must not change the forward schema
-                let mut after_up = catalog.clone();
-                Some(r.lint_part(
+                catalog.checkpoint();
+                let down = r.lint_part(
                     p,
                     down_parsed.as_ref(),
                     unit,
                     Direction::Down,
-                    &mut after_up,
+                    &mut catalog,
                     unit_index,
-                ))
+                );
+                catalog.rollback();
+                Some(down)
             }
             _ => None,
         };
@@ -760,25 +780,48 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
     out
 }
 
-/// The part's text: the file with everything outside its sections (and its `uncomment`
-/// prefixes) blanked, so positions stay those of the file.
-fn part_text(text: &str, part: &Part) -> Option<String> {
+/// The part's text when it is not the whole file, and the byte of the file where it starts:
+/// the file from the part's first section to its last, with everything outside the sections
+/// (and the `uncomment` prefixes) blanked; parsed with that start as its base, positions stay
+/// those of the file. Only the window is copied and blanked, range by range: a file of
+/// thousands of Liquibase changesets was copied, blanked and parsed whole for each of them.
+fn part_text(text: &str, part: &Part) -> Option<(usize, String)> {
     if part.sections.is_none() && part.uncomment.is_empty() {
         return None;
     }
-    let mut bytes = text.as_bytes().to_vec();
-    let keep = |i: usize| {
-        part.sections
-            .as_ref()
-            .is_none_or(|s| s.iter().any(|r| r.start <= i && i < r.end))
+    let n = text.len();
+    let (mut lo, mut hi) = match &part.sections {
+        Some(s) => (
+            s.iter().map(|r| r.start).min().unwrap_or(0).min(n),
+            s.iter().map(|r| r.end).max().unwrap_or(0).min(n),
+        ),
+        None => (0, n),
     };
-    for (i, b) in bytes.iter_mut().enumerate() {
-        let blank = !keep(i) || part.uncomment.iter().any(|r| r.start <= i && i < r.end);
-        if blank && *b != b'\n' && *b != b'\r' {
+    while !text.is_char_boundary(lo) {
+        lo -= 1;
+    }
+    hi = hi.max(lo);
+    while !text.is_char_boundary(hi) {
+        hi += 1;
+    }
+    let mut bytes = text.as_bytes()[lo..hi].to_vec();
+    let range = |r: &Span| {
+        let start = r.start.clamp(lo, hi);
+        start - lo..r.end.clamp(start, hi) - lo
+    };
+    let mut keep = vec![part.sections.is_none(); bytes.len()];
+    for r in part.sections.iter().flatten() {
+        keep[range(r)].fill(true);
+    }
+    for r in &part.uncomment {
+        keep[range(r)].fill(false);
+    }
+    for (b, keep) in bytes.iter_mut().zip(keep) {
+        if !keep && *b != b'\n' && *b != b'\r' {
             *b = b' ';
         }
     }
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+    Some((lo, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// Finds `-- migcheck:irreversible -- <reason>` in the text (reason may be empty).
@@ -820,21 +863,30 @@ impl Runner<'_> {
             return;
         }
         let file = &self.out.files[file_index];
-        // the top-level statement the finding is in (1-based), and its normalised hash
+        // the top-level statement the finding is in (1-based), and its normalised hash; spans
+        // are sorted and disjoint, so the first one ending at or after the finding is the only
+        // candidate (a binary search: a file can have many statements and findings)
         let (statement, statement_hash) =
             match (v.span, self.stmt_spans.get(&file_index), &file.source) {
-                (Some(sp), Some(spans), Some(src)) => match spans
-                    .iter()
-                    .position(|s| s.start <= sp.start && sp.start <= s.end)
-                {
-                    Some(i) => (
-                        Some(i + 1),
-                        Some(crate::signoff::sha256_hex(
-                            crate::signoff::normalise(src.slice(spans[i])).as_bytes(),
-                        )),
-                    ),
-                    None => (None, None),
-                },
+                (Some(sp), Some(spans), Some(src)) => {
+                    let i = spans.partition_point(|s| s.end < sp.start);
+                    match spans.get(i).filter(|s| s.start <= sp.start) {
+                        Some(s) => (
+                            Some(i + 1),
+                            Some(
+                                self.stmt_hashes
+                                    .entry((file_index, *s))
+                                    .or_insert_with(|| {
+                                        crate::signoff::sha256_hex(
+                                            crate::signoff::normalise(src.slice(*s)).as_bytes(),
+                                        )
+                                    })
+                                    .clone(),
+                            ),
+                        ),
+                        None => (None, None),
+                    }
+                }
                 _ => (None, None),
             };
         let ((line, column), (end_line, end_column)) = match (v.span, &file.source) {
@@ -1009,6 +1061,7 @@ impl Runner<'_> {
         };
         let source = source.as_ref();
         let spans = self.stmt_spans.entry(idx).or_default();
+        let before = spans.len();
         spans.extend(
             parsed
                 .statements
@@ -1016,16 +1069,26 @@ impl Runner<'_> {
                 .filter(|s| !s.in_body)
                 .map(|s| s.span),
         );
-        spans.sort();
-        spans.dedup();
+        // the parts of a file mostly come in file order: sort only when these do not follow
+        // (a file of thousands of changesets was re-sorted for each of them)
+        if !spans[before.saturating_sub(1)..].is_sorted_by(|a, b| a < b) {
+            spans.sort();
+            spans.dedup();
+        }
         let masked = part_text(&source.text, part);
-        let text = masked.as_deref().unwrap_or(&source.text);
+        // the part's text and where it starts in the file (spans found in it are shifted)
+        let (base, text) = masked
+            .as_ref()
+            .map_or((0, source.text.as_str()), |(b, t)| (*b, t.as_str()));
+        let shift = |s: Span| Span::new(base + s.start, base + s.end);
         // the marker may sit in a file header outside the part's sections (goose, dbmate)
-        let irreversible = irreversible_marker(text).or_else(|| {
-            (part.sections.is_some() && unit.layout != Layout::Liquibase)
-                .then(|| irreversible_marker(&source.text))
-                .flatten()
-        });
+        let irreversible = irreversible_marker(text)
+            .map(|(reason, s)| (reason, shift(s)))
+            .or_else(|| {
+                (part.sections.is_some() && unit.layout != Layout::Liquibase)
+                    .then(|| irreversible_marker(&source.text))
+                    .flatten()
+            });
         // where unit-level findings about this part point: its first line when it is a section
         let anchor = part.sections.as_ref().and_then(|s| s.first()).map(|s| {
             let end = source.text[s.start..]
@@ -1310,8 +1373,12 @@ impl Runner<'_> {
                 How::Unparsed { .. } => stats.unparsed += 1,
             }
         }
-        let ignores = crate::suppress::markers(text);
+        let mut ignores = crate::suppress::markers(text);
+        for ig in &mut ignores {
+            ig.span = shift(ig.span);
+        }
         let mut used = vec![false; ignores.len()];
+        let top: Vec<&Statement> = statements.iter().filter(|s| !s.in_body).collect();
         for (meta, level, mut v) in found {
             if dir == Direction::Down && v.span.is_some() {
                 v.notes.push(
@@ -1320,7 +1387,7 @@ impl Runner<'_> {
                 );
             }
             let suppressed = if level <= Level::Warning {
-                ignore_for(&ignores, statements, text, meta, v.span).inspect(|&i| used[i] = true)
+                ignore_for(&ignores, &top, &source.text, meta, v.span).inspect(|&i| used[i] = true)
             } else {
                 None
             };
@@ -1341,15 +1408,15 @@ impl Runner<'_> {
 
 /// The suppression (index into `ignores`) that covers a finding of `meta` at `span`: an
 /// `ignore-file` for the rule, or an `ignore` for the statement on the comment's own line (a
-/// trailing comment) or else the next statement.
+/// trailing comment) or else the next statement. `top`: the part's top-level statements, in
+/// file order (found by binary search: a part can have many statements and findings).
 fn ignore_for(
     ignores: &[crate::suppress::Ignore],
-    statements: &[Statement],
+    top: &[&Statement],
     text: &str,
     meta: &rules::RuleMeta,
     span: Option<Span>,
 ) -> Option<usize> {
-    let top: Vec<&Statement> = statements.iter().filter(|s| !s.in_body).collect();
     ignores.iter().position(|ig| {
         if !(ig.rule == meta.id || ig.rule == meta.name) || ig.reason.is_empty() {
             return false;
@@ -1358,17 +1425,17 @@ fn ignore_for(
             return true;
         }
         let Some(sp) = span else { return false };
-        let same_line = top
-            .iter()
-            .rev()
-            .find(|s| s.span.end <= ig.span.start)
-            .filter(|s| {
-                !text
-                    .get(s.span.end..ig.span.start)
-                    .unwrap_or("\n")
-                    .contains('\n')
-            });
-        let target = same_line.or_else(|| top.iter().find(|s| s.span.start >= ig.span.end));
+        let before = top.partition_point(|s| s.span.end <= ig.span.start);
+        let same_line = before.checked_sub(1).map(|i| top[i]).filter(|s| {
+            !text
+                .get(s.span.end..ig.span.start)
+                .unwrap_or("\n")
+                .contains('\n')
+        });
+        let target = same_line.or_else(|| {
+            top.get(top.partition_point(|s| s.span.start < ig.span.end))
+                .copied()
+        });
         target.is_some_and(|s| s.span.start <= sp.start && sp.start <= s.span.end)
     })
 }

@@ -51,6 +51,13 @@ pub struct ParsedFile {
 }
 
 pub fn parse_source(text: &str) -> ParsedFile {
+    parse_source_at(text, 0)
+}
+
+/// `parse_source` for a piece of a file that starts at byte `base` of it: every span is the
+/// file's (a section of a large file is parsed without the rest).
+pub fn parse_source_at(text: &str, base: usize) -> ParsedFile {
+    let shift = |s: Span| Span::new(base + s.start, base + s.end);
     let split = split::split(text);
     let mut statements = Vec::with_capacity(split.statements.len());
     for raw in &split.statements {
@@ -60,11 +67,17 @@ pub fn parse_source(text: &str) -> ParsedFile {
                 let command = text.split_whitespace().next().unwrap_or("\\").to_string();
                 (vec![Op::PsqlMeta { command }], How::PsqlMeta)
             }
-            RawKind::Sql => parse_statement(text, raw.span.start),
+            RawKind::Sql => parse_statement(text, base + raw.span.start),
         };
-        let unterminated = split.problems.iter().any(|p| {
-            raw.span.start <= p.span.start && p.span.start < raw.span.end.max(raw.span.start + 1)
-        });
+        // problems are in file order: the first at or after the statement's start decides
+        // (a binary search: a file can have as many problems as statements)
+        let first = split
+            .problems
+            .partition_point(|p| p.span.start < raw.span.start);
+        let unterminated = split
+            .problems
+            .get(first)
+            .is_some_and(|p| p.span.start < raw.span.end.max(raw.span.start + 1));
         let bodies: Vec<Span> = ops
             .iter()
             .filter_map(|o| {
@@ -77,7 +90,7 @@ pub fn parse_source(text: &str) -> ParsedFile {
             .collect();
         statements.push(Statement {
             index: statements.len(),
-            span: raw.span,
+            span: shift(raw.span),
             ops,
             how,
             templated: raw.templated,
@@ -86,11 +99,15 @@ pub fn parse_source(text: &str) -> ParsedFile {
         });
         // static SQL inside DO blocks, linted like top-level statements
         for body in bodies {
+            let body = Span::new(
+                body.start.saturating_sub(base),
+                body.end.saturating_sub(base),
+            );
             for bs in body::do_body_statements(&split.masked, body) {
-                let (ops, how) = parse_statement(&bs.text, bs.offset);
+                let (ops, how) = parse_statement(&bs.text, base + bs.offset);
                 statements.push(Statement {
                     index: statements.len(),
-                    span: Span::new(bs.offset, bs.offset + bs.text.len()),
+                    span: shift(Span::new(bs.offset, bs.offset + bs.text.len())),
                     ops,
                     how,
                     templated: raw.templated,
@@ -102,7 +119,14 @@ pub fn parse_source(text: &str) -> ParsedFile {
     }
     ParsedFile {
         statements,
-        problems: split.problems,
+        problems: split
+            .problems
+            .into_iter()
+            .map(|mut p| {
+                p.span = shift(p.span);
+                p
+            })
+            .collect(),
     }
 }
 

@@ -12,6 +12,9 @@ use super::{Summary, summary_line};
 use crate::engine::{Finding, LoadedFile};
 use crate::rules::Level;
 
+/// Lines longer than this (in bytes) are not shown in a snippet; the location is given instead.
+const MAX_SNIPPET_LINE: usize = 1000;
+
 pub fn write(
     w: &mut dyn Write,
     color: bool,
@@ -40,8 +43,20 @@ pub fn write(
             .with_code(f.rule)
             .with_message(&f.message);
         let mut notes = Vec::new();
-        match (f.span, ids.get(f.file_index)) {
-            (Some(span), Some(id)) if files[f.file_index].source.is_some() => {
+        let source = files.get(f.file_index).and_then(|x| x.source.as_ref());
+        match (f.span, ids.get(f.file_index), source) {
+            // a snippet prints its lines whole: one of a megabyte would be printed per finding
+            (Some(span), Some(_), Some(src))
+                if [span.start, span.end]
+                    .iter()
+                    .any(|&at| src.line_bounds(at).len() > MAX_SNIPPET_LINE) =>
+            {
+                notes.push(format!(
+                    "at: {}:{}:{} (the line is too long to show)",
+                    f.file, f.line, f.column
+                ));
+            }
+            (Some(span), Some(id), Some(_)) => {
                 d = d.with_labels(vec![
                     Label::primary(*id, span.start..span.end).with_message(&f.label),
                 ]);

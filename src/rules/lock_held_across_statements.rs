@@ -49,10 +49,12 @@ impl Rule for LockHeldAcrossStatements {
                 let table = lock.table.to_string();
                 let line = |j: usize| ctx.source.line_col(ctx.statements[j].span.start).0;
                 let mut tables: Vec<String> = Vec::new();
+                // a set, not a scan of `tables`: a block can lock thousands of tables
+                let mut seen = std::collections::HashSet::new();
                 for j in first..end {
                     for l in strong(j) {
                         let t = l.table.to_string();
-                        if !tables.iter().any(|x| x.starts_with(&format!("`{t}`"))) {
+                        if seen.insert(t.clone()) {
                             tables.push(format!("`{t}` {} (line {})", l.mode, line(j)));
                         }
                     }

@@ -66,6 +66,9 @@ struct Splitter<'a> {
     /// Inside `-- +goose StatementBegin ... StatementEnd`. goose sends the block as one
     /// string, but its statements are still split here: rules look at each one.
     goose_block: bool,
+    /// Closing delimiters known to be absent from a position on: an unterminated template is
+    /// searched for once, not once per opener (`{{ {{ {{ ...` was quadratic).
+    absent: Vec<(&'static str, usize)>,
 }
 
 pub fn split(text: &str) -> Split {
@@ -83,6 +86,7 @@ pub fn split(text: &str) -> Split {
         prev_word_begin: false,
         atomic_depth: 0,
         goose_block: false,
+        absent: Vec::new(),
     };
     s.run();
     s.finish();
@@ -428,9 +432,19 @@ impl<'a> Splitter<'a> {
         }
     }
 
-    fn template(&mut self, from: usize, close: &str, ident: bool) -> usize {
+    fn template(&mut self, from: usize, close: &'static str, ident: bool) -> usize {
         let open_len = 2; // `{{`, `{%`, `{#` and `${` are all two bytes
-        match self.find(from + open_len, close) {
+        let at = from + open_len;
+        let found = if self.absent.iter().any(|&(c, p)| c == close && p <= at) {
+            None
+        } else {
+            let found = self.find(at, close);
+            if found.is_none() {
+                self.absent.push((close, at));
+            }
+            found
+        };
+        match found {
             Some(c) => {
                 let end = c + close.len();
                 if ident {

@@ -10,7 +10,13 @@ pub struct SourceText {
     /// Whether a BOM was removed.
     pub had_bom: bool,
     line_starts: Vec<usize>,
+    /// `(byte offset, characters before it)` at the character boundary at or before every
+    /// `CHECKPOINT`-th byte: a column is counted from the nearest checkpoint, not from the line
+    /// start (many findings on a megabyte-long line were quadratic).
+    checkpoints: Vec<(usize, usize)>,
 }
+
+const CHECKPOINT: usize = 4096;
 
 /// Why bytes could not be used as SQL text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +39,22 @@ impl SourceText {
         };
         let mut line_starts = vec![0];
         line_starts.extend(memchr_newlines(text.as_bytes()));
+        let mut checkpoints = Vec::with_capacity(text.len() / CHECKPOINT + 1);
+        let (mut at, mut chars) = (0, 0);
+        for k in 0..=text.len() / CHECKPOINT {
+            let mut b = k * CHECKPOINT;
+            while !text.is_char_boundary(b) {
+                b -= 1;
+            }
+            chars += text[at..b].chars().count();
+            at = b;
+            checkpoints.push((b, chars));
+        }
         SourceText {
             text,
             had_bom,
             line_starts,
+            checkpoints,
         }
     }
 
@@ -78,11 +96,38 @@ impl SourceText {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let col = if self.text.is_char_boundary(offset) {
+            self.chars_before(offset) - self.chars_before(start)
+        } else {
+            offset - start
+        };
         (line + 1, col + 1)
+    }
+
+    /// Characters before a byte offset on a character boundary.
+    fn chars_before(&self, offset: usize) -> usize {
+        let (at, chars) = self.checkpoints[offset / CHECKPOINT];
+        chars + self.text.get(at..offset).map_or(0, |s| s.chars().count())
+    }
+
+    /// The byte range of the line holding `offset`, without its line break.
+    pub fn line_bounds(&self, offset: usize) -> Span {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        let end = if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        Span::new(start, end)
     }
 
     pub fn slice(&self, span: Span) -> &str {
