@@ -249,6 +249,10 @@ pub struct StatementReport {
     /// Template syntax (`{{ }}`, `${}`) was masked in it: it cannot be run as written.
     #[serde(skip)]
     pub templated: bool,
+    /// How the tool sends this statement's part: `transaction`, `implicit`, `autocommit` or
+    /// `script` (after per-part settings and Flyway's demotion of non-transactional files).
+    #[serde(skip)]
+    pub part_tx: &'static str,
 }
 
 /// A table lock a statement takes, from the measured facts, and what it costs.
@@ -1142,6 +1146,11 @@ impl Runner<'_> {
                 how: TxHow::None,
             },
         };
+        // Flyway runs a file of only non-transactional statements outside a transaction
+        let part_tx = match tx_mode {
+            TxMode::Transaction if !state.in_block => TxMode::Autocommit.name(),
+            m => m.name(),
+        };
         let mut found: Vec<(&'static rules::RuleMeta, Level, Violation)> = Vec::new();
         let problems = &parsed.problems;
         let mut txs = Vec::with_capacity(statements.len());
@@ -1313,11 +1322,16 @@ impl Runner<'_> {
                     line: source.line_col(stmt.span.start).0,
                     sql,
                     effects,
+                    // `text` is the part's window of the file, starting at byte `base`
                     exec: text
-                        .get(stmt.span.start..stmt.span.end)
+                        .get(
+                            stmt.span.start.saturating_sub(base)
+                                ..stmt.span.end.saturating_sub(base),
+                        )
                         .unwrap_or("")
                         .to_string(),
                     templated: stmt.templated || stmt.unterminated,
+                    part_tx,
                 });
             }
             locks.push(held);

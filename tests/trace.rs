@@ -415,3 +415,61 @@ fn binaries_are_downloaded_into_an_empty_cache() {
     );
     assert!(!o.stderr.contains("fetching"), "{}", o.stderr);
 }
+
+/// Every tool's fixture project applied on a real server: what fails is exactly what `check`
+/// says will fail there (MC030: CONCURRENTLY inside the tool's transaction, SQLSTATE 25001),
+/// and no prediction is contradicted. (Also covers each layout's part slicing: goose and dbmate
+/// sections, Liquibase changesets, sqitch's deploy/revert scripts.)
+#[test]
+fn every_layout_fixture_fails_only_where_check_predicts() {
+    bindir(16);
+    let root = common::root().join("fixtures/projects");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("fixtures/projects")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 17, "{dirs:?}");
+    let mut problems = Vec::new();
+    for dir in dirs {
+        let d = dir.to_string_lossy().to_string();
+        let (_, v) = trace_json(&[&d, "--postgres", "16"]);
+        let o = migcheck(
+            &["check", &d, "--pg-version", "16", "--format", "json"],
+            &[],
+        );
+        let check: Value = serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{d}: {e}"));
+        let mc030: Vec<String> = check["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|f| f["rule"] == "MC030")
+            .filter_map(|f| f["migration"].as_str().map(str::to_string))
+            .collect();
+        if v["summary"]["mismatches"] != 0 {
+            problems.push(format!("{d}: predictions contradicted: {:#}", v["summary"]));
+        }
+        for u in v["units"].as_array().into_iter().flatten() {
+            let id = u["id"].as_str().unwrap_or("");
+            // the up part, or the down part when the rollback proof ran it
+            let err = match (u["status"].as_str(), u["reversibility"]["status"].as_str()) {
+                (Some("failed"), _) => u["error"].as_str(),
+                (_, Some("down_failed")) => u["reversibility"]["error"].as_str(),
+                _ => None,
+            };
+            let predicted = mc030.iter().any(|m| m == id);
+            match err {
+                Some(e) if e.contains("25001") && predicted => {}
+                Some(e) if e.contains("25001") => {
+                    problems.push(format!("{d}: {id} failed without an MC030 prediction: {e}"))
+                }
+                _ if predicted && u["status"] != "not applied" => {
+                    problems.push(format!("{d}: {id} ran although MC030 says it fails"))
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -678,6 +678,13 @@ pub fn trace(
     Ok(out)
 }
 
+/// How the tool sends a part (its statements know; an empty part: the unit's mode).
+fn part_tx<'a>(stmts: &[&StatementReport], unit: &'a UnitReport) -> &'a str {
+    stmts
+        .first()
+        .map_or(unit.transaction.as_str(), |s| s.part_tx)
+}
+
 fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) -> UnitTrace {
     let up: Vec<&StatementReport> = unit
         .statements
@@ -690,6 +697,9 @@ fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) 
         .filter(|s| s.direction == "down")
         .collect();
     let has_down = unit.down.starts_with("present");
+    // each part as the tool sends it (a dbmate up may say transaction:false, its down not)
+    let up_tx = part_tx(&up, unit);
+    let down_tx = part_tx(&down, unit);
     let snap_before = if reverse && has_down {
         schema::take(&mut t.m).ok()
     } else {
@@ -698,10 +708,10 @@ fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) 
     // a unit whose up and down run in transactions is proven in one more transaction, rolled
     // back: a down that does not revert cannot derail the migrations after it
     let rolled_back = snap_before.is_some()
-        && mode_of(&unit.transaction, &up) == Mode::Wrapped
-        && mode_of(&unit.transaction, &down) == Mode::Wrapped;
+        && mode_of(up_tx, &up) == Mode::Wrapped
+        && mode_of(down_tx, &down) == Mode::Wrapped;
     let started = Instant::now();
-    let run = t.run_part(&up, &unit.transaction, Open::Own);
+    let run = t.run_part(&up, up_tx, Open::Own);
     let seconds = started.elapsed().as_secs_f64();
     let mut statements: Vec<StmtTrace> = Vec::new();
     let mut holds: Vec<LockHold> = Vec::new();
@@ -776,7 +786,7 @@ fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) 
     UnitTrace {
         id: unit.id.clone(),
         baseline,
-        transaction: unit.transaction.clone(),
+        transaction: up_tx.to_string(),
         status: status.into(),
         error,
         seconds,
@@ -811,7 +821,7 @@ fn prove_rolled_back(
         let _ = t.m.batch_execute("ROLLBACK");
     };
     let started = Instant::now();
-    let run = t.run_part(down, &unit.transaction, Open::Inside);
+    let run = t.run_part(down, part_tx(down, unit), Open::Inside);
     let down_seconds = started.elapsed().as_secs_f64();
     push_down_statements(down, &run, statements);
     if let Some(error) = run.error {
@@ -828,7 +838,7 @@ fn prove_rolled_back(
         }
     };
     let diffs = schema::differences(&before, &after_down);
-    let again = t.run_part(up, &unit.transaction, Open::Inside);
+    let again = t.run_part(up, part_tx(up, unit), Open::Inside);
     back(t);
     match (diffs.is_empty(), again.error) {
         (true, None) => Reversibility::Reversible { down_seconds },
@@ -866,7 +876,7 @@ fn prove_down(
     };
     let after_up = schema::take(&mut t.m).ok();
     let started = Instant::now();
-    let run = t.run_part(down, &unit.transaction, Open::Own);
+    let run = t.run_part(down, part_tx(down, unit), Open::Own);
     let down_seconds = started.elapsed().as_secs_f64();
     push_down_statements(down, &run, statements);
     if let Some(e) = run.error {
@@ -888,7 +898,7 @@ fn prove_down(
         }
     };
     let diffs = schema::differences(&before, &after_down);
-    let again = t.run_part(up, &unit.transaction, Open::Own);
+    let again = t.run_part(up, part_tx(up, unit), Open::Own);
     match (diffs.is_empty(), again.error) {
         (true, None) => Reversibility::Reversible { down_seconds },
         (true, Some(error)) => Reversibility::UpAgainFailed { error },
