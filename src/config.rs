@@ -111,8 +111,21 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 }
 
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => {
+            // point at the first bad byte, in a lossy copy (its valid prefix is the same)
+            let at = e.utf8_error().valid_up_to();
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                source_text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                problems: vec![ConfigProblem {
+                    message: "not valid UTF-8".to_string(),
+                    label: "first bad byte".to_string(),
+                    span: Span::new(at, at + '\u{fffd}'.len_utf8()),
+                }],
+            });
+        }
         Err(e) => {
             return Err(ConfigError {
                 path: path.to_path_buf(),
