@@ -938,7 +938,21 @@ fn names(pred: &str, rel: &observe::Rel) -> bool {
 
 /// The statement's observations in words, checked against the prediction.
 fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtTrace {
-    let o = &ran.observed;
+    let head = strip_comments(&s.exec).to_ascii_uppercase();
+    // TRUNCATE gives the table new, empty storage: a new filenode, but no rows are rewritten
+    let truncate = head.starts_with("TRUNCATE");
+    let truncated;
+    let o = if truncate {
+        truncated = Observed {
+            rewritten: Vec::new(),
+            ..ran.observed.clone()
+        };
+        &truncated
+    } else {
+        &ran.observed
+    };
+    // `DROP ... IF EXISTS` of something absent does nothing, and locks nothing
+    let if_exists = head.contains(" IF EXISTS ");
     let rel = |oid: &u32| ran.after.get(oid).or_else(|| ran.before.get(oid));
     let existed =
         |oid: &u32| unit_before.is_none_or(|b| b.contains_key(oid)) && ran.before.contains_key(oid);
@@ -1022,6 +1036,10 @@ fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtT
                         "none seen (sampled; the statement was faster than a sample)".to_string(),
                         "not observed",
                     ),
+                    None if if_exists => (
+                        "none (IF EXISTS: nothing to act on)".to_string(),
+                        "not observed",
+                    ),
                     None => ("none".to_string(), "mismatch"),
                 };
                 checks.push(Check {
@@ -1032,7 +1050,11 @@ fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtT
                     verdict,
                 });
             }
-            let existing: Vec<&u32> = oids.iter().filter(|o| ran.before.contains_key(o)).collect();
+            // a partitioned parent has no storage of its own: its partitions are rewritten
+            let existing: Vec<&u32> = oids
+                .iter()
+                .filter(|o| ran.before.get(o).is_some_and(|r| r.kind != 'p'))
+                .collect();
             if !existing.is_empty()
                 && (rewrites || existing.iter().any(|x| o.rewritten.contains(x)))
             {

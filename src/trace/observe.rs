@@ -126,7 +126,7 @@ pub fn before(c: &mut Client, pid: i32, in_txn: bool) -> Result<Before, postgres
 }
 
 /// What a statement did.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Observed {
     /// Newly acquired modes per relation oid (modes held before the statement are left out).
     pub locks: Locks,
