@@ -258,10 +258,6 @@ fn db_error(e: &postgres::Error) -> String {
     }
 }
 
-fn is_sqlstate(e: &postgres::Error, code: &str) -> bool {
-    e.as_db_error().is_some_and(|d| d.code().code() == code)
-}
-
 /// One statement's raw outcome.
 struct Ran {
     seconds: f64,
@@ -435,49 +431,20 @@ impl<'a> Tracer<'a> {
     /// pg_locks.
     fn single(&mut self, sql: &str) -> Ran {
         if self.m.batch_execute("BEGIN").is_ok() {
-            let before = observe::before(&mut self.m, self.pid, true);
-            let started = Instant::now();
-            let r = self.m.batch_execute(sql);
-            let seconds = started.elapsed().as_secs_f64();
-            match r {
-                Ok(()) => {
-                    let before = before.unwrap_or(observe::Before {
-                        rels: Rels::new(),
-                        locks: Default::default(),
-                        scans: Default::default(),
-                    });
-                    let after = observe::rels(&mut self.m).unwrap_or_default();
-                    let locks = observe::locks_of(&mut self.m, self.pid).unwrap_or_default();
-                    let scans = observe::scans(&mut self.m).unwrap_or_default();
-                    let observed = observe::diff(&before, &after, &locks, &scans);
-                    let error = self
+            let mut ran = self.observed_in_txn(sql, true);
+            match &ran.error {
+                None => {
+                    ran.error = self
                         .m
                         .batch_execute("COMMIT")
                         .err()
                         .map(|e| format!("COMMIT failed: {}", db_error(&e)));
-                    return Ran {
-                        seconds,
-                        started,
-                        error,
-                        sampled: false,
-                        before: before.rels,
-                        after,
-                        observed,
-                    };
+                    return ran;
                 }
-                Err(e) => {
+                Some(e) => {
                     let _ = self.m.batch_execute("ROLLBACK");
-                    if !is_sqlstate(&e, "25001") {
-                        let rels = before.map(|b| b.rels).unwrap_or_default();
-                        return Ran {
-                            seconds,
-                            started,
-                            error: Some(db_error(&e)),
-                            sampled: false,
-                            after: rels.clone(),
-                            before: rels,
-                            observed: Observed::default(),
-                        };
+                    if !e.ends_with("(SQLSTATE 25001)") {
+                        return ran;
                     }
                 }
             }
@@ -769,9 +736,9 @@ fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) 
             why: "--no-reverse".into(),
         }
     } else if rolled_back {
-        prove_rolled_back(t, unit, &up, &down, snap_before, &mut statements)
+        prove(t, unit, (&up, &down), snap_before, &mut statements, true)
     } else {
-        prove_down(t, unit, &up, &down, snap_before, &mut statements)
+        prove(t, unit, (&up, &down), snap_before, &mut statements, false)
     };
     let status = if error.is_some() { "failed" } else { "applied" };
     let derailed = !rolled_back
@@ -797,49 +764,65 @@ fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) 
     }
 }
 
-/// up has run and committed: in one transaction, run down, compare the schema with the one
-/// before up, run up again, and roll back (the schema stays as up made it).
-fn prove_rolled_back(
+/// up has run: run down, compare the schema with the one before up, run up again. With
+/// `rolled_back` all of it runs in one transaction that is rolled back (the schema stays as up
+/// made it, whatever the down does); otherwise on the migration line itself, where a down that
+/// fails half-way or does not revert leaves the schema changed.
+fn prove(
     t: &mut Tracer,
     unit: &UnitReport,
-    up: &[&StatementReport],
-    down: &[&StatementReport],
+    (up, down): (&[&StatementReport], &[&StatementReport]),
     before: Option<schema::Snapshot>,
     statements: &mut Vec<StmtTrace>,
+    rolled_back: bool,
 ) -> Reversibility {
     let Some(before) = before else {
         return Reversibility::NotChecked {
             why: "could not read the schema before the up part".into(),
         };
     };
-    if let Err(e) = t.m.batch_execute("BEGIN") {
-        return Reversibility::NotChecked {
-            why: format!("BEGIN failed: {}", db_error(&e)),
-        };
-    }
-    let back = |t: &mut Tracer| {
-        let _ = t.m.batch_execute("ROLLBACK");
+    let how = if rolled_back { Open::Inside } else { Open::Own };
+    let after_up = if rolled_back {
+        if let Err(e) = t.m.batch_execute("BEGIN") {
+            return Reversibility::NotChecked {
+                why: format!("BEGIN failed: {}", db_error(&e)),
+            };
+        }
+        None
+    } else {
+        schema::take(&mut t.m).ok()
+    };
+    let end = |t: &mut Tracer| {
+        if rolled_back {
+            let _ = t.m.batch_execute("ROLLBACK");
+        }
     };
     let started = Instant::now();
-    let run = t.run_part(down, part_tx(down, unit), Open::Inside);
+    let run = t.run_part(down, part_tx(down, unit), how);
     let down_seconds = started.elapsed().as_secs_f64();
     push_down_statements(down, &run, statements);
     if let Some(error) = run.error {
-        back(t);
-        return Reversibility::DownFailed { error };
+        end(t);
+        // a down that failed in a transaction left the schema as up made it
+        if rolled_back || (after_up.is_some() && schema::take(&mut t.m).ok() == after_up) {
+            return Reversibility::DownFailed { error };
+        }
+        return Reversibility::UpAgainFailed {
+            error: format!("the down part failed ({error}) and left the schema half-changed"),
+        };
     }
     let after_down = match schema::take(&mut t.m) {
         Ok(s) => s,
         Err(e) => {
-            back(t);
+            end(t);
             return Reversibility::NotChecked {
                 why: format!("could not read the schema after down: {}", db_error(&e)),
             };
         }
     };
     let diffs = schema::differences(&before, &after_down);
-    let again = t.run_part(up, part_tx(up, unit), Open::Inside);
-    back(t);
+    let again = t.run_part(up, part_tx(up, unit), how);
+    end(t);
     match (diffs.is_empty(), again.error) {
         (true, None) => Reversibility::Reversible { down_seconds },
         (true, Some(error)) => Reversibility::UpAgainFailed { error },
@@ -857,55 +840,6 @@ fn push_down_statements(down: &[&StatementReport], run: &PartRun, statements: &m
         } else if let Some((_, ran)) = run.stmts.iter().find(|(j, _)| *j == i) {
             statements.push(describe(s, ran, None));
         }
-    }
-}
-
-/// up has run: run down, compare the schema with the one before up, run up again.
-fn prove_down(
-    t: &mut Tracer,
-    unit: &UnitReport,
-    up: &[&StatementReport],
-    down: &[&StatementReport],
-    before: Option<schema::Snapshot>,
-    statements: &mut Vec<StmtTrace>,
-) -> Reversibility {
-    let Some(before) = before else {
-        return Reversibility::NotChecked {
-            why: "could not read the schema before the up part".into(),
-        };
-    };
-    let after_up = schema::take(&mut t.m).ok();
-    let started = Instant::now();
-    let run = t.run_part(down, part_tx(down, unit), Open::Own);
-    let down_seconds = started.elapsed().as_secs_f64();
-    push_down_statements(down, &run, statements);
-    if let Some(e) = run.error {
-        // a failed down in a transaction left the schema as up made it
-        let now = schema::take(&mut t.m).ok();
-        if now.is_some() && now == after_up {
-            return Reversibility::DownFailed { error: e };
-        }
-        return Reversibility::UpAgainFailed {
-            error: format!("the down part failed ({e}) and left the schema half-changed"),
-        };
-    }
-    let after_down = match schema::take(&mut t.m) {
-        Ok(s) => s,
-        Err(e) => {
-            return Reversibility::NotChecked {
-                why: format!("could not read the schema after down: {}", db_error(&e)),
-            };
-        }
-    };
-    let diffs = schema::differences(&before, &after_down);
-    let again = t.run_part(up, part_tx(up, unit), Open::Own);
-    match (diffs.is_empty(), again.error) {
-        (true, None) => Reversibility::Reversible { down_seconds },
-        (true, Some(error)) => Reversibility::UpAgainFailed { error },
-        (false, up_again_error) => Reversibility::Differences {
-            differences: diffs,
-            up_again_error,
-        },
     }
 }
 

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use postgres::{Client, Config, NoTls};
 
+pub use crate::stats_db::chain;
+
 /// A database to trace on, and how to get rid of it.
 pub struct Target {
     /// Connection settings of the scratch database.
@@ -440,17 +442,6 @@ pub fn bin_major(bindir: &Path) -> Result<u16, String> {
                 text.trim()
             )
         })
-}
-
-pub fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 #[cfg(test)]
