@@ -401,6 +401,11 @@ impl Catalog {
         }
     }
 
+    /// The foreign keys a table holds (none when the migrations did not show the table).
+    pub fn fks(&self, table: &ObjName) -> &[Fk] {
+        self.table(table).map_or(&[], |t| t.fks.as_slice())
+    }
+
     /// The table an index belongs to, when the migrations created it.
     pub fn table_of_index(&self, index: &str) -> Option<&Table> {
         self.tables

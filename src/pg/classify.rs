@@ -288,21 +288,13 @@ pub fn related_locks(
         }
         Op::DropTable { tables, .. } => {
             for t in tables {
-                for f in catalog
-                    .table(&t.name)
-                    .map(|x| x.fks.as_slice())
-                    .unwrap_or(&[])
-                {
+                for f in catalog.fks(&t.name) {
                     push(&f.references, parent_mode("drop_table"));
                 }
             }
         }
         Op::DropColumn { table, column, .. } => {
-            for f in catalog
-                .table(&table.name)
-                .map(|x| x.fks.as_slice())
-                .unwrap_or(&[])
-            {
+            for f in catalog.fks(&table.name) {
                 if f.columns.contains(column) {
                     push(&f.references, parent_mode("drop_col_fk"));
                 }
@@ -310,22 +302,14 @@ pub fn related_locks(
         }
         Op::AlterColumnType { table, column, .. } => {
             // the column's foreign key is rebuilt: its referenced table is locked too
-            for f in catalog
-                .table(&table.name)
-                .map(|x| x.fks.as_slice())
-                .unwrap_or(&[])
-            {
+            for f in catalog.fks(&table.name) {
                 if f.columns.contains(column) {
                     push(&f.references, parent_mode("type_int_to_bigint_fk_col"));
                 }
             }
         }
         Op::DropConstraint { table, name, .. } => {
-            for f in catalog
-                .table(&table.name)
-                .map(|x| x.fks.as_slice())
-                .unwrap_or(&[])
-            {
+            for f in catalog.fks(&table.name) {
                 if &f.name == name {
                     push(&f.references, parent_mode("drop_fk"));
                 }
