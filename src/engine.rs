@@ -1,5 +1,6 @@
 //! Units → parse → replay → rules → findings (sorted, deterministic).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -56,6 +57,8 @@ pub struct Settings {
     pub stats: Option<std::sync::Arc<crate::stats::TableStats>>,
     /// Report only units with a file in this set (`--changed-since`); all are still replayed.
     pub only_files: Option<std::collections::HashSet<PathBuf>>,
+    /// Compute the content hashes that bind sign-offs (a ledger exists, or `signoff` runs).
+    pub hashes: bool,
 }
 
 impl Settings {
@@ -68,7 +71,10 @@ impl Settings {
                 b.add(g);
             }
         }
+        let ledger = crate::signoff::ledger_path(cfg.signoffs.as_deref(), cfg.path.as_deref());
+        let hashes = ledger.exists();
         Settings {
+            hashes,
             version: range.from,
             range,
             version_assumed: version.is_none(),
@@ -93,10 +99,7 @@ impl Settings {
             statement_timeout_on_role: cfg.statement_timeout_on_role.unwrap_or(false),
             stats: None,
             collect_report: false,
-            ledger: Some(crate::signoff::ledger_path(
-                cfg.signoffs.as_deref(),
-                cfg.path.as_deref(),
-            )),
+            ledger: Some(ledger.clone()),
             approvers: cfg.approvers.clone(),
             session_utc: cfg.session_timezone.as_deref().is_some_and(|z| {
                 matches!(
@@ -123,7 +126,7 @@ impl Settings {
 pub struct LoadedFile {
     pub path: PathBuf,
     /// The path as shown to users (forward slashes).
-    pub display: String,
+    pub display: Arc<str>,
     pub source: Option<Arc<SourceText>>,
 }
 
@@ -132,7 +135,7 @@ pub struct Finding {
     pub rule: &'static str,
     pub name: &'static str,
     pub level: Level,
-    pub file: String,
+    pub file: Arc<str>,
     #[serde(skip)]
     pub file_index: usize,
     #[serde(skip)]
@@ -144,9 +147,9 @@ pub struct Finding {
     pub message: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub label: String,
-    pub help: String,
+    pub help: Cow<'static, str>,
     pub notes: Vec<String>,
-    pub doc: String,
+    pub doc: &'static str,
     /// With a version range: the versions this finding applies to, and the verdict in words
     /// ("danger on 10; not flagged on 11–17").
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -154,24 +157,27 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<String>,
     /// The migration (unit id) the finding belongs to, and the 1-based statement number in its file.
-    pub migration: String,
+    pub migration: Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<usize>,
     /// SHA-256 of the normalised statement and of the whole unit (sign-off binding).
     #[serde(skip)]
-    pub statement_hash: Option<String>,
+    pub statement_hash: Option<Arc<str>>,
     #[serde(skip)]
-    pub unit_hash: String,
+    pub unit_hash: Arc<str>,
     /// What the sign-off ledger says about it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub signoff: Option<crate::signoff::Status>,
+    pub signoff: Option<Box<crate::signoff::Status>>,
 }
 
 impl Finding {
     /// Whether this finding fails the run: danger or error, not accepted by a sign-off.
     pub fn fails(&self) -> bool {
         self.level >= Level::Danger
-            && !matches!(self.signoff, Some(crate::signoff::Status::Accepted { .. }))
+            && !matches!(
+                self.signoff.as_deref(),
+                Some(crate::signoff::Status::Accepted { .. })
+            )
     }
 }
 
@@ -217,8 +223,6 @@ pub struct RunResult {
     pub files: Vec<LoadedFile>,
     pub findings: Vec<Finding>,
     pub stats: Stats,
-    /// Per migration path: the layout detected and its units.
-    pub layouts: Vec<(PathBuf, Detection, Vec<Unit>)>,
     /// Per migration, what each statement does (for `migcheck report`).
     pub units: Vec<UnitReport>,
 }
@@ -293,13 +297,13 @@ struct Runner<'s> {
     /// Whether findings of the current unit are reported (`--changed-since`).
     report: bool,
     /// The unit being checked: id and content hash (with the target version).
-    unit_id: String,
-    unit_hash: String,
+    unit_id: Arc<str>,
+    unit_hash: Arc<str>,
     /// Top-level statement spans per file index.
     stmt_spans: HashMap<usize, Vec<Span>>,
     /// Normalised-statement hashes by file index and statement span: a statement with many
     /// findings is hashed once.
-    stmt_hashes: HashMap<(usize, Span), String>,
+    stmt_hashes: HashMap<(usize, Span), Arc<str>>,
     /// Findings silenced by inline suppressions: (rule, reason).
     suppressed: Vec<(&'static str, String)>,
     /// Statement reports of the current unit (`collect_report`).
@@ -322,9 +326,10 @@ pub struct Prepared {
     disc: discover::Discovery,
     /// Each file's text, or why it could not be used.
     sources: HashMap<PathBuf, Result<Arc<SourceText>, Unreadable>>,
-    /// Per unit: the parsed up and down parts.
-    parsed: Vec<(Option<ParsedFile>, Option<ParsedFile>)>,
-    /// Per unit: SHA-256 of its files (normalised), sidecars and transaction mode.
+    /// Per unit: the parsed up and down parts, when parsed up front (a version range).
+    parsed: Option<Vec<ParsedUnit>>,
+    /// Per unit: SHA-256 of its files (normalised), sidecars and transaction mode; empty
+    /// unless `Settings::hashes`.
     unit_hashes: Vec<String>,
 }
 
@@ -383,9 +388,18 @@ fn load_source(path: &Path) -> Result<Arc<SourceText>, Unreadable> {
         })
 }
 
-/// Discovers, reads and parses a migration directory. Parsing does not depend on the target
-/// version, so a version range parses once.
-pub fn prepare(root: &Path, settings: &Settings) -> Result<Prepared, String> {
+/// Units parsed per step of a run: parsing of the next batch (in parallel) overlaps the
+/// replay of this one, and only one or two batches of parsed statements are alive at a time
+/// (a tree of 100,000 files is not held parsed in memory).
+const BATCH_UNITS: usize = 256;
+
+/// The parsed up and down parts of one unit.
+type ParsedUnit = (Option<ParsedFile>, Option<ParsedFile>);
+
+/// Discovers and reads a migration directory. Parsing does not depend on the target version:
+/// with `eager` (a version range, evaluated once per version) every unit is parsed here, once;
+/// otherwise `evaluate` parses batch by batch as it goes.
+pub fn prepare(root: &Path, settings: &Settings, eager: bool) -> Result<Prepared, String> {
     let disc = discover::discover(
         root,
         &settings.exclude,
@@ -409,33 +423,34 @@ pub fn prepare(root: &Path, settings: &Settings) -> Result<Prepared, String> {
         .par_iter()
         .map(|p| ((*p).clone(), load_source(p)))
         .collect();
-    let parse = |part: &Part| -> Option<ParsedFile> {
-        let src = sources.get(&part.file)?.as_ref().ok()?;
-        Some(match part_text(&src.text, part) {
-            Some((base, masked)) => parse::parse_source_at(&masked, base),
-            None => parse::parse_source(&src.text),
-        })
+    let unit_hashes = if settings.hashes {
+        unit_hashes(&disc, &sources)
+    } else {
+        Vec::new()
     };
-    let parsed = disc
-        .units
-        .par_iter()
-        .map(|u| {
-            (
-                u.up.as_ref().and_then(parse),
-                if let Down::Part(d) = &u.down {
-                    parse(d)
-                } else {
-                    None
-                },
-            )
-        })
-        .collect();
+    let mut prepared = Prepared {
+        root: root.to_path_buf(),
+        disc,
+        sources,
+        parsed: None,
+        unit_hashes,
+    };
+    if eager {
+        prepared.parsed = Some(prepared.parse_units(0..prepared.disc.units.len()));
+    }
+    Ok(prepared)
+}
+
+/// Per unit: SHA-256 of its files (normalised), sidecars and transaction mode (sign-off binding).
+fn unit_hashes(
+    disc: &discover::Discovery,
+    sources: &HashMap<PathBuf, Result<Arc<SourceText>, Unreadable>>,
+) -> Vec<String> {
     // the hash input is the files (path, NUL, text, NUL each) then the transaction mode: units
     // made of the same files (a file's Liquibase changesets) share the files' hash state, so a
     // file of thousands of changesets is hashed once, not once per changeset
     let mut files_hashed: HashMap<Vec<&PathBuf>, Sha256> = HashMap::new();
-    let unit_hashes = disc
-        .units
+    disc.units
         .iter()
         .map(|u| {
             let mut files: Vec<&PathBuf> = u.files.iter().chain(u.sidecars.iter()).collect();
@@ -463,16 +478,35 @@ pub fn prepare(root: &Path, settings: &Settings) -> Result<Prepared, String> {
                 })
                 .clone();
             h.update(u.tx.name().as_bytes());
-            h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+            crate::signoff::hex(&h.finalize())
         })
-        .collect();
-    Ok(Prepared {
-        root: root.to_path_buf(),
-        disc,
-        sources,
-        parsed,
-        unit_hashes,
-    })
+        .collect()
+}
+
+impl Prepared {
+    /// Parses the units in `range` (in parallel).
+    fn parse_units(&self, range: std::ops::Range<usize>) -> Vec<ParsedUnit> {
+        let parse = |part: &Part| -> Option<ParsedFile> {
+            let src = self.sources.get(&part.file)?.as_ref().ok()?;
+            Some(match part_text(&src.text, part) {
+                Some((base, masked)) => parse::parse_source_at(&masked, base),
+                None => parse::parse_source(&src.text),
+            })
+        };
+        self.disc.units[range]
+            .par_iter()
+            .map(|u| {
+                (
+                    u.up.as_ref().and_then(parse),
+                    if let Down::Part(d) = &u.down {
+                        parse(d)
+                    } else {
+                        None
+                    },
+                )
+            })
+            .collect()
+    }
 }
 
 /// Lints a migration directory for every version of the configured range and merges the
@@ -509,7 +543,7 @@ fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> 
     }
     out.files.push(LoadedFile {
         path: path.clone(),
-        display: display_rel(path),
+        display: display_rel(path).into(),
         source: None,
     });
     let file_index = out.files.len() - 1;
@@ -519,7 +553,7 @@ fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> 
             rule: meta.id,
             name: meta.name,
             level,
-            file: display_rel(path),
+            file: display_rel(path).into(),
             file_index,
             span: None,
             line: 1,
@@ -531,15 +565,15 @@ fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> 
                 e.rule, e.migration, e.file, e.approver
             ),
             label: String::new(),
-            help: meta.help.clone(),
+            help: Cow::Borrowed(meta.help.as_str()),
             notes: vec![format!("signed on {}: {}", e.date, e.reason)],
-            doc: meta.doc_path.clone(),
+            doc: meta.doc_path.as_str(),
             pg_versions: Vec::new(),
             verdict: None,
-            migration: e.migration.clone(),
+            migration: e.migration.as_str().into(),
             statement: e.statement,
             statement_hash: None,
-            unit_hash: String::new(),
+            unit_hash: Arc::from(""),
             signoff: None,
         });
     }
@@ -548,7 +582,7 @@ fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> 
 
 fn run_versions(root: &Path, settings: &Settings) -> Result<RunResult, String> {
     let versions = settings.range.versions();
-    let prepared = prepare(root, settings)?;
+    let prepared = prepare(root, settings, versions.len() > 1)?;
     if versions.len() == 1 {
         return Ok(evaluate(&prepared, settings));
     }
@@ -610,20 +644,28 @@ fn finding_key(f: &Finding) -> FindingKey {
     (f.rule, f.file_index, f.span.map(|x| (x.start, x.end)), msg)
 }
 
-/// Deterministic order: file (run order), position, rule, message.
+/// Deterministic order: file (run order), position, rule, message. Unstable sort: no buffer
+/// of half the findings (hundreds of thousands on a large tree); ties left are identical in
+/// everything shown.
 fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
+    findings.sort_unstable_by(|a, b| {
         (
             a.file_index,
             a.span.map_or(0, |s| s.start),
             a.rule,
             &a.message,
+            a.span.map_or(0, |s| s.end),
+            &a.label,
+            &a.notes,
         )
             .cmp(&(
                 b.file_index,
                 b.span.map_or(0, |s| s.start),
                 b.rule,
                 &b.message,
+                b.span.map_or(0, |s| s.end),
+                &b.label,
+                &b.notes,
             ))
     });
 }
@@ -631,7 +673,7 @@ fn sort_findings(findings: &mut [Finding]) {
 /// Lints one migration directory (or file) for `settings.version`. `Err` only when the path
 /// itself cannot be used.
 pub fn run_path(root: &Path, settings: &Settings) -> Result<RunResult, String> {
-    Ok(evaluate(&prepare(root, settings)?, settings))
+    Ok(evaluate(&prepare(root, settings, false)?, settings))
 }
 
 /// Runs replay and rules over a prepared directory for `settings.version`.
@@ -644,8 +686,8 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
         out: RunResult::default(),
         by_path: Default::default(),
         report: true,
-        unit_id: String::new(),
-        unit_hash: String::new(),
+        unit_id: Arc::from(""),
+        unit_hash: Arc::from(""),
         stmt_spans: HashMap::new(),
         stmt_hashes: HashMap::new(),
         suppressed: Vec::new(),
@@ -670,117 +712,45 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
         r.ambiguous_layout(root, &disc.detection);
     }
     let mut catalog = Catalog::default();
-    for (unit_index, unit) in disc.units.iter().enumerate() {
-        r.report = settings.only_files.as_ref().is_none_or(|only| {
-            unit.files
-                .iter()
-                .any(|f| only.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
-        });
-        let (up_parsed, down_parsed) = &prepared.parsed[unit_index];
-        r.current_statements.clear();
-        r.unit_id = unit.id.clone();
-        r.unit_hash = crate::signoff::sha256_hex(
-            format!(
-                "{}\u{0}{}",
-                prepared.unit_hashes[unit_index], settings.version
-            )
-            .as_bytes(),
-        );
-        let up = unit.up.as_ref().map(|p| {
-            r.lint_part(
-                p,
-                up_parsed.as_ref(),
-                unit,
-                Direction::Up,
-                &mut catalog,
-                unit_index,
-            )
-        });
-        let down = match &unit.down {
-            Down::Part(p) => {
-                // the down part runs after the up part; it must not change the forward schema
-                catalog.checkpoint();
-                let down = r.lint_part(
-                    p,
-                    down_parsed.as_ref(),
-                    unit,
-                    Direction::Down,
-                    &mut catalog,
-                    unit_index,
-                );
-                catalog.rollback();
-                Some(down)
+    let units = &disc.units;
+    match &prepared.parsed {
+        Some(all) => {
+            for (i, (unit, parsed)) in units.iter().zip(all).enumerate() {
+                r.unit(i, unit, parsed, &mut catalog);
             }
-            _ => None,
-        };
-        let up_file = up.as_ref().map(|p| p.file).unwrap_or(0);
-        let irreversible = up
-            .as_ref()
-            .and_then(|p| p.irreversible.clone().map(|x| (p.file, x)))
-            .or_else(|| {
-                down.as_ref()
-                    .and_then(|p| p.irreversible.clone().map(|x| (p.file, x)))
-            });
-        if settings.collect_report {
-            r.out.units.push(UnitReport {
-                id: unit.id.clone(),
-                layout: unit.layout.name().to_string(),
-                transaction: unit.tx.name().to_string(),
-                transaction_reason: unit.tx_reason.clone(),
-                files: unit.files.iter().map(|f| display_path(f)).collect(),
-                down: match &unit.down {
-                    Down::Part(p) => format!("present: {}", display_path(&p.file)),
-                    Down::Missing { expected } => format!("missing: {expected}"),
-                    Down::None => {
-                        format!("none by design ({} has no down-migrations)", unit.layout)
+        }
+        None if units.len() <= BATCH_UNITS => {
+            let all = prepared.parse_units(0..units.len());
+            for (i, (unit, parsed)) in units.iter().zip(&all).enumerate() {
+                r.unit(i, unit, parsed, &mut catalog);
+            }
+        }
+        None => std::thread::scope(|scope| {
+            // a producer parses batch after batch (each in parallel) while this thread replays
+            // the previous one; the channel keeps at most one finished batch waiting
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<ParsedUnit>)>(1);
+            let n = units.len();
+            scope.spawn(move || {
+                let mut start = 0;
+                while start < n {
+                    let end = (start + BATCH_UNITS).min(n);
+                    if tx.send((start, prepared.parse_units(start..end))).is_err() {
+                        break;
                     }
-                },
-                statements: std::mem::take(&mut r.current_statements),
-            });
-        }
-        let ctx = UnitCtx {
-            version: settings.version,
-            unit,
-            require_down: settings.require_down,
-            up: up.as_ref().map(|p| p.statements),
-            down: down.as_ref().map(|p| p.statements),
-            // a marker counts only with a reason: `-- migcheck:irreversible -- <why>`
-            irreversible: irreversible
-                .as_ref()
-                .map(|(_, (reason, _))| reason.as_str())
-                .filter(|r| !r.is_empty()),
-        };
-        let mut found = Vec::new();
-        for reg in rules::registry() {
-            let Some(level) = settings.level_of(&reg.meta) else {
-                continue;
-            };
-            let mut v = Vec::new();
-            reg.rule.check_unit(&ctx, &mut v);
-            found.extend(v.into_iter().map(|x| (&reg.meta, level, x)));
-        }
-        for (meta, level, v) in found {
-            // a finding about the down part points into the down file (at its section, if any)
-            let mut v = v;
-            let file = if v.in_down {
-                if v.span.is_none() {
-                    v.span = down.as_ref().and_then(|d| d.anchor);
+                    start = end;
                 }
-                down.as_ref().map_or(up_file, |d| d.file)
-            } else {
-                up_file
-            };
-            r.push(file, meta, level, v);
-        }
+            });
+            for (start, batch) in rx {
+                for (k, parsed) in batch.iter().enumerate() {
+                    let i = start + k;
+                    r.unit(i, &units[i], parsed, &mut catalog);
+                }
+            }
+        }),
     }
     let mut out = r.out;
     out.stats.suppressed = r.suppressed.len();
     sort_findings(&mut out.findings);
-    out.layouts.push((
-        root.to_path_buf(),
-        disc.detection.clone(),
-        disc.units.clone(),
-    ));
     out
 }
 
@@ -842,13 +812,121 @@ fn irreversible_marker(text: &str) -> Option<(String, Span)> {
 }
 
 impl Runner<'_> {
+    /// Replays and lints one unit: its up part, its down part (against a checkpoint of the
+    /// catalog), then the unit-level rules.
+    fn unit(&mut self, unit_index: usize, unit: &Unit, parsed: &ParsedUnit, catalog: &mut Catalog) {
+        let settings = self.settings;
+        let prepared = self.prepared;
+        self.report = settings.only_files.as_ref().is_none_or(|only| {
+            unit.files
+                .iter()
+                .any(|f| only.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
+        });
+        let (up_parsed, down_parsed) = parsed;
+        self.current_statements.clear();
+        self.unit_id = unit.id.as_str().into();
+        self.unit_hash = match prepared.unit_hashes.get(unit_index) {
+            Some(h) => {
+                crate::signoff::sha256_hex(format!("{h}\u{0}{}", settings.version).as_bytes())
+                    .into()
+            }
+            None => Arc::from(""),
+        };
+        let up = unit.up.as_ref().map(|p| {
+            self.lint_part(
+                p,
+                up_parsed.as_ref(),
+                unit,
+                Direction::Up,
+                catalog,
+                unit_index,
+            )
+        });
+        let down = match &unit.down {
+            Down::Part(p) => {
+                // the down part runs after the up part; it must not change the forward schema
+                catalog.checkpoint();
+                let down = self.lint_part(
+                    p,
+                    down_parsed.as_ref(),
+                    unit,
+                    Direction::Down,
+                    catalog,
+                    unit_index,
+                );
+                catalog.rollback();
+                Some(down)
+            }
+            _ => None,
+        };
+        let up_file = up.as_ref().map(|p| p.file).unwrap_or(0);
+        let irreversible = up
+            .as_ref()
+            .and_then(|p| p.irreversible.clone().map(|x| (p.file, x)))
+            .or_else(|| {
+                down.as_ref()
+                    .and_then(|p| p.irreversible.clone().map(|x| (p.file, x)))
+            });
+        if settings.collect_report {
+            self.out.units.push(UnitReport {
+                id: unit.id.clone(),
+                layout: unit.layout.name().to_string(),
+                transaction: unit.tx.name().to_string(),
+                transaction_reason: unit.tx_reason.clone(),
+                files: unit.files.iter().map(|f| display_path(f)).collect(),
+                down: match &unit.down {
+                    Down::Part(p) => format!("present: {}", display_path(&p.file)),
+                    Down::Missing { expected } => format!("missing: {expected}"),
+                    Down::None => {
+                        format!("none by design ({} has no down-migrations)", unit.layout)
+                    }
+                },
+                statements: std::mem::take(&mut self.current_statements),
+            });
+        }
+        let ctx = UnitCtx {
+            version: settings.version,
+            unit,
+            require_down: settings.require_down,
+            up: up.as_ref().map(|p| p.statements),
+            down: down.as_ref().map(|p| p.statements),
+            // a marker counts only with a reason: `-- migcheck:irreversible -- <why>`
+            irreversible: irreversible
+                .as_ref()
+                .map(|(_, (reason, _))| reason.as_str())
+                .filter(|r| !r.is_empty()),
+        };
+        let mut found = Vec::new();
+        for reg in rules::registry() {
+            let Some(level) = settings.level_of(&reg.meta) else {
+                continue;
+            };
+            let mut v = Vec::new();
+            reg.rule.check_unit(&ctx, &mut v);
+            found.extend(v.into_iter().map(|x| (&reg.meta, level, x)));
+        }
+        for (meta, level, v) in found {
+            // a finding about the down part points into the down file (at its section, if any)
+            let mut v = v;
+            let file = if v.in_down {
+                if v.span.is_none() {
+                    v.span = down.as_ref().and_then(|d| d.anchor);
+                }
+                down.as_ref().map_or(up_file, |d| d.file)
+            } else {
+                up_file
+            };
+            self.push(file, meta, level, v);
+        }
+    }
+
     fn add_file(&mut self, path: &Path, source: Option<Arc<SourceText>>) -> usize {
         if let Some(i) = self.by_path.get(path) {
             return *i;
         }
         self.out.files.push(LoadedFile {
             path: path.to_path_buf(),
-            display: display_path(path),
+            display: display_path(path).into(),
             source,
         });
         let i = self.out.files.len() - 1;
@@ -870,29 +948,26 @@ impl Runner<'_> {
         // the top-level statement the finding is in (1-based), and its normalised hash; spans
         // are sorted and disjoint, so the first one ending at or after the finding is the only
         // candidate (a binary search: a file can have many statements and findings)
-        let (statement, statement_hash) =
-            match (v.span, self.stmt_spans.get(&file_index), &file.source) {
-                (Some(sp), Some(spans), Some(src)) => {
-                    let i = spans.partition_point(|s| s.end < sp.start);
-                    match spans.get(i).filter(|s| s.start <= sp.start) {
-                        Some(s) => (
-                            Some(i + 1),
-                            Some(
-                                self.stmt_hashes
-                                    .entry((file_index, *s))
-                                    .or_insert_with(|| {
-                                        crate::signoff::sha256_hex(
-                                            crate::signoff::normalise(src.slice(*s)).as_bytes(),
-                                        )
-                                    })
-                                    .clone(),
-                            ),
-                        ),
-                        None => (None, None),
-                    }
+        let mut statement = None;
+        let mut statement_hash = None;
+        if let (Some(sp), Some(spans), Some(src)) =
+            (v.span, self.stmt_spans.get(&file_index), &file.source)
+        {
+            let i = spans.partition_point(|s| s.end < sp.start);
+            if let Some(s) = spans.get(i).filter(|s| s.start <= sp.start) {
+                statement = Some(i + 1);
+                if self.settings.hashes {
+                    statement_hash = Some(Arc::clone(
+                        self.stmt_hashes.entry((file_index, *s)).or_insert_with(|| {
+                            crate::signoff::sha256_hex(
+                                crate::signoff::normalise(src.slice(*s)).as_bytes(),
+                            )
+                            .into()
+                        }),
+                    ));
                 }
-                _ => (None, None),
-            };
+            }
+        }
         let ((line, column), (end_line, end_column)) = match (v.span, &file.source) {
             (Some(s), Some(src)) => (src.line_col(s.start), src.line_col(s.end)),
             _ => ((1, 1), (1, 1)),
@@ -901,7 +976,7 @@ impl Runner<'_> {
             rule: meta.id,
             name: meta.name,
             level,
-            file: file.display.clone(),
+            file: Arc::clone(&file.display),
             file_index,
             span: v.span,
             line,
@@ -910,15 +985,15 @@ impl Runner<'_> {
             end_column,
             message: v.message,
             label: v.label,
-            help: v.help.unwrap_or_else(|| meta.help.clone()),
+            help: v.help.map_or(Cow::Borrowed(meta.help.as_str()), Cow::Owned),
             notes: v.notes,
-            doc: meta.doc_path.clone(),
+            doc: meta.doc_path.as_str(),
             pg_versions: Vec::new(),
             verdict: None,
-            migration: self.unit_id.clone(),
+            migration: Arc::clone(&self.unit_id),
             statement,
             statement_hash,
-            unit_hash: self.unit_hash.clone(),
+            unit_hash: Arc::clone(&self.unit_hash),
             signoff: None,
         });
     }
@@ -1318,7 +1393,7 @@ impl Runner<'_> {
                 };
                 self.current_statements.push(StatementReport {
                     direction: if dir == Direction::Up { "up" } else { "down" },
-                    file: self.out.files[idx].display.clone(),
+                    file: self.out.files[idx].display.to_string(),
                     line: source.line_col(stmt.span.start).0,
                     sql,
                     effects,

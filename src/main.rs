@@ -45,8 +45,10 @@ fn main() -> ExitCode {
     let stdout_color = report::text::use_color(color, std::io::stdout().is_terminal());
     let stderr_color = report::text::use_color(color, std::io::stderr().is_terminal());
     let mut out = Vec::new();
+    // `check` streams to stdout (its JSON on a large tree is hundreds of megabytes)
+    let mut stream = QuietStdout::default();
     let result = match &cli.command {
-        Command::Check(args) => check(args, stdout_color, &mut out),
+        Command::Check(args) => check(args, stdout_color, &mut stream),
         Command::Rules(args) => list_rules(args, &mut out).map(|()| 0),
         Command::Explain { rule } => explain(rule, &mut out).map(|()| 0),
         Command::Parse { file } => parse_file(file, &mut out).map(|()| 0),
@@ -61,7 +63,7 @@ fn main() -> ExitCode {
         Command::Init { force } => init(*force, &mut out).map(|()| 0),
     };
     // a closed pipe (`migcheck ... | head`) ends quietly
-    let write_ok = std::io::stdout().lock().write_all(&out).is_ok();
+    let write_ok = stream.finish() && std::io::stdout().lock().write_all(&out).is_ok();
     match result {
         Ok(code) => {
             if !write_ok {
@@ -300,19 +302,28 @@ fn run_all_with(
         }
         version = Some(version.unwrap_or(settings.range));
         assumed |= settings.version_assumed;
-        let r = engine::run(path, &settings).map_err(Fatal::Message)?;
+        let mut r = engine::run(path, &settings).map_err(Fatal::Message)?;
         let offset = all.files.len();
-        all.files.extend(r.files);
-        all.findings.extend(r.findings.into_iter().map(|mut f| {
+        for f in &mut r.findings {
             f.file_index += offset;
-            f
-        }));
+        }
+        // moved, not copied: the first (often only) path's vectors become the run's
+        append(&mut all.files, r.files);
+        append(&mut all.findings, r.findings);
+        append(&mut all.units, r.units);
         all.stats.add(&r.stats);
-        all.units.extend(r.units);
     }
     let version = version.unwrap_or_else(|| PgRange::single(PgVersion::default_target()));
     let summary = report::summarize(&all.findings, &all.stats, version, assumed);
     Ok((all, summary))
+}
+
+fn append<T>(all: &mut Vec<T>, mut more: Vec<T>) {
+    if all.is_empty() {
+        *all = more;
+    } else {
+        all.append(&mut more);
+    }
 }
 
 fn review(args: &ReportArgs, out: &mut Vec<u8>) -> Result<u8, Fatal> {
@@ -467,12 +478,53 @@ fn db_stats(url: &str, output: Option<&PathBuf>, out: &mut Vec<u8>) -> Result<()
     Ok(())
 }
 
-fn check(args: &CheckArgs, color: bool, out: &mut Vec<u8>) -> Result<u8, Fatal> {
+/// Buffered stdout that stops writing, without an error, once the reader has gone
+/// (`migcheck check ... | head`).
+#[derive(Default)]
+struct QuietStdout {
+    buf: Vec<u8>,
+    closed: bool,
+}
+
+impl QuietStdout {
+    const FLUSH_AT: usize = 1 << 16;
+
+    fn flush_buf(&mut self) {
+        if !self.closed && !self.buf.is_empty() {
+            self.closed = std::io::stdout().lock().write_all(&self.buf).is_err();
+        }
+        self.buf.clear();
+    }
+
+    /// Writes what is left; `false` when stdout was closed.
+    fn finish(&mut self) -> bool {
+        self.flush_buf();
+        !self.closed && std::io::stdout().lock().flush().is_ok()
+    }
+}
+
+impl Write for QuietStdout {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if !self.closed {
+            self.buf.extend_from_slice(data);
+            if self.buf.len() >= Self::FLUSH_AT {
+                self.flush_buf();
+            }
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> Result<u8, Fatal> {
     let outputs = output_formats(&args.format)?;
     let (all, summary) = run_all(&args.run, false)?;
     for (kind, file) in &outputs {
         let mut buf = Vec::new();
-        let w: &mut Vec<u8> = if file.is_some() { &mut buf } else { &mut *out };
+        let w: &mut dyn Write = if file.is_some() { &mut buf } else { &mut *out };
         let io = match kind.as_str() {
             "text" => report::text::write(
                 w,
@@ -515,6 +567,8 @@ fn findings_for(
             approvers = settings.approvers.clone();
         }
         settings.ledger = None;
+        // sign-offs bind to content hashes
+        settings.hashes = true;
         all.extend(
             engine::run(&path, &settings)
                 .map_err(Fatal::Message)?
@@ -571,7 +625,7 @@ fn signoff(cmd: &SignoffCommand, out: &mut Vec<u8>) -> Result<u8, Fatal> {
             let matching: Vec<&engine::Finding> = findings
                 .iter()
                 .filter(|f| {
-                    f.file == shown
+                    *f.file == *shown
                         && f.rule == meta.id
                         && f.level == rules::Level::Danger
                         && (statement.is_none() || f.statement == *statement)
@@ -587,22 +641,22 @@ fn signoff(cmd: &SignoffCommand, out: &mut Vec<u8>) -> Result<u8, Fatal> {
             let date = ledger::today();
             for f in &matching {
                 l.entries.retain(|e| {
-                    !(e.migration == f.migration
-                        && e.file == f.file
+                    !(*e.migration == *f.migration
+                        && *e.file == *f.file
                         && e.rule == f.rule
                         && e.statement == f.statement)
                 });
                 l.entries.push(Entry {
-                    migration: f.migration.clone(),
-                    file: f.file.clone(),
+                    migration: f.migration.to_string(),
+                    file: f.file.to_string(),
                     rule: f.rule.to_string(),
                     statement: f.statement,
                     approver: by.clone(),
                     reason: reason.clone(),
                     date: date.clone(),
                     expires: expires.clone(),
-                    statement_sha256: f.statement_hash.clone(),
-                    unit_sha256: f.unit_hash.clone(),
+                    statement_sha256: f.statement_hash.as_deref().map(str::to_string),
+                    unit_sha256: f.unit_hash.to_string(),
                 });
                 out.extend_from_slice(
                     format!(
@@ -665,7 +719,7 @@ fn signoff(cmd: &SignoffCommand, out: &mut Vec<u8>) -> Result<u8, Fatal> {
             let mut bad: Vec<usize> = unused.clone();
             for f in &findings {
                 if let Some(status) = &f.signoff {
-                    let line = match status {
+                    let line = match &**status {
                         ledger::Status::Accepted { .. } => None,
                         ledger::Status::Stale { approver, date } => Some(format!(
                             "stale: {} in {} signed by {approver} on {date}, the migration changed since",
@@ -686,8 +740,8 @@ fn signoff(cmd: &SignoffCommand, out: &mut Vec<u8>) -> Result<u8, Fatal> {
                         out.extend_from_slice(format!("{line}\n").as_bytes());
                         if let Some(i) = l.entries.iter().position(|e| {
                             e.rule == f.rule
-                                && e.file == f.file
-                                && e.migration == f.migration
+                                && *e.file == *f.file
+                                && *e.migration == *f.migration
                                 && (e.statement.is_none() || e.statement == f.statement)
                         }) {
                             bad.push(i);

@@ -64,10 +64,18 @@ pub enum Status {
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(data))
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
 }
 
 /// Normalises text for hashing: no BOM, LF line ends, whitespace runs collapsed.
@@ -141,8 +149,8 @@ impl Ledger {
 
     fn matches(e: &Entry, f: &Finding) -> bool {
         e.rule == f.rule
-            && e.file == f.file
-            && e.migration == f.migration
+            && *e.file == *f.file
+            && *e.migration == *f.migration
             && (e.statement.is_none() || e.statement == f.statement)
     }
 
@@ -159,8 +167,9 @@ impl Ledger {
                 continue;
             };
             used[i] = true;
-            let content_same = e.unit_sha256 == f.unit_hash
-                && (e.statement_sha256.is_none() || e.statement_sha256 == f.statement_hash);
+            let content_same = *e.unit_sha256 == *f.unit_hash
+                && (e.statement_sha256.is_none()
+                    || e.statement_sha256.as_deref() == f.statement_hash.as_deref());
             let status = if !content_same {
                 f.notes.push(format!(
                     "signed off by {} on {}, but the migration changed since: the sign-off no longer applies",
@@ -200,7 +209,7 @@ impl Ledger {
                     reason: e.reason.clone(),
                 }
             };
-            f.signoff = Some(status);
+            f.signoff = Some(Box::new(status));
         }
         used.iter()
             .enumerate()

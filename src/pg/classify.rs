@@ -326,9 +326,7 @@ pub fn related_locks(
             } else {
                 "reindex_index"
             };
-            if let Some(t) = catalog.table_of_index(&name.name)
-                && same_schema(name, &t.name)
-            {
+            if let Some(t) = catalog.table_of_index(name) {
                 push(&t.name, facts::lookup_op(id, version).and_then(|r| r.lock));
             }
         }
@@ -345,9 +343,7 @@ pub fn related_locks(
             let mode = facts::lookup_op(id, version).and_then(|r| r.lock);
             for n in names {
                 // an index lives in its table's schema: `DROP INDEX s.i` names schema s
-                if let Some(t) = catalog.table_of_index(&n.name)
-                    && same_schema(n, &t.name)
-                {
+                if let Some(t) = catalog.table_of_index(n) {
                     push(&t.name, mode);
                 }
             }
@@ -355,12 +351,6 @@ pub fn related_locks(
         _ => {}
     }
     out
-}
-
-/// Whether two names are in the same schema (unqualified means `public`, the default
-/// search_path's first writable schema).
-fn same_schema(a: &ObjName, b: &ObjName) -> bool {
-    a.schema.as_deref().unwrap_or("public") == b.schema.as_deref().unwrap_or("public")
 }
 
 /// The strongest lock `op` takes on its target table on `version`, when measured.

@@ -82,7 +82,7 @@ pub fn sarif(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
             let index = registry.iter().position(|r| r.meta.id == f.rule).unwrap_or(0);
             let mut text = f.message.clone();
             text.push_str(&format!(". Help: {}", f.help));
-            let suppressions = match &f.signoff {
+            let suppressions = match f.signoff.as_deref() {
                 Some(crate::signoff::Status::Accepted { approver, date, reason }) => {
                     json!([{"kind": "external", "status": "accepted", "justification": format!("signed off by {approver} on {date}: {reason}")}])
                 }
@@ -253,7 +253,7 @@ fn xml(s: &str) -> String {
 
 /// JUnit XML: one test case per file; findings at danger or error level are failures.
 pub fn junit(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std::io::Result<()> {
-    let mut files: Vec<&str> = findings.iter().map(|f| f.file.as_str()).collect();
+    let mut files: Vec<&str> = findings.iter().map(|f| &*f.file).collect();
     files.dedup();
     let failures = findings.iter().filter(|f| f.level >= Level::Danger).count();
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
@@ -275,7 +275,7 @@ pub fn junit(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std:
             xml(file)
         )?;
         let mut out = String::new();
-        for f in findings.iter().filter(|f| f.file == file) {
+        for f in findings.iter().filter(|f| *f.file == *file) {
             let text = format!(
                 "{}:{}:{}: {}[{}] {}\nhelp: {}",
                 f.file, f.line, f.column, f.level, f.rule, f.message, f.help

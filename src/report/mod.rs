@@ -97,7 +97,12 @@ pub fn summarize(findings: &[Finding], stats: &Stats, version: PgRange, assumed:
         suppressed: stats.suppressed,
         signed_off: findings
             .iter()
-            .filter(|f| matches!(f.signoff, Some(crate::signoff::Status::Accepted { .. })))
+            .filter(|f| {
+                matches!(
+                    f.signoff.as_deref(),
+                    Some(crate::signoff::Status::Accepted { .. })
+                )
+            })
             .count(),
         exit_code: i32::from(failing(findings)),
     }

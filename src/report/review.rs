@@ -14,7 +14,7 @@ use crate::rules::Level;
 pub const MARKDOWN_LIMIT: usize = 60_000;
 
 fn status(f: &Finding) -> String {
-    match &f.signoff {
+    match f.signoff.as_deref() {
         Some(crate::signoff::Status::Accepted {
             approver,
             date,
@@ -47,11 +47,11 @@ fn range_note(summary: &Summary) -> Option<String> {
 fn by_unit(r: &RunResult) -> Vec<Vec<&Finding>> {
     let mut out: Vec<Vec<&Finding>> = vec![Vec::new(); r.units.len()];
     for f in &r.findings {
-        let same_id = || r.units.iter().position(|u| u.id == f.migration);
+        let same_id = || r.units.iter().position(|u| *u.id == *f.migration);
         let at = r
             .units
             .iter()
-            .position(|u| u.id == f.migration && u.files.contains(&f.file))
+            .position(|u| *u.id == *f.migration && u.files.iter().any(|x| **x == *f.file))
             .or_else(same_id);
         if let Some(i) = at {
             out[i].push(f);
@@ -101,7 +101,12 @@ fn summary_md(r: &RunResult, summary: &Summary, max_rows: usize) -> String {
     let signed: Vec<&Finding> = r
         .findings
         .iter()
-        .filter(|f| matches!(f.signoff, Some(crate::signoff::Status::Accepted { .. })))
+        .filter(|f| {
+            matches!(
+                f.signoff.as_deref(),
+                Some(crate::signoff::Status::Accepted { .. })
+            )
+        })
         .collect();
     if !signed.is_empty() {
         md.push_str("Accepted by sign-off:\n\n");
@@ -424,7 +429,7 @@ mod tests {
             rule: "MC010",
             name: "add-column-default-rewrite",
             level: Level::Danger,
-            file: format!("db/{i:04}_migration.up.sql"),
+            file: format!("db/{i:04}_migration.up.sql").into(),
             file_index: 0,
             span: None,
             line: 1,
@@ -433,15 +438,15 @@ mod tests {
             end_column: 2,
             message: "x".repeat(200),
             label: String::new(),
-            help: String::new(),
+            help: "".into(),
             notes: Vec::new(),
-            doc: String::new(),
+            doc: "",
             pg_versions: Vec::new(),
             verdict: None,
-            migration: format!("{i:04}_migration"),
+            migration: format!("{i:04}_migration").into(),
             statement: Some(1),
             statement_hash: None,
-            unit_hash: String::new(),
+            unit_hash: "".into(),
             signoff: None,
         }
     }

@@ -17,7 +17,7 @@ impl Rule for DropIndexNonConcurrently {
             return;
         };
         for n in names {
-            let table = ctx.catalog.table_of_index(&n.name);
+            let table = ctx.catalog.table_of_index(n);
             if table.is_some_and(|t| t.created_in == Some(ctx.unit)) {
                 continue;
             }
