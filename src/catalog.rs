@@ -11,8 +11,10 @@ use crate::ir::{ConstraintKind, ObjName, Op};
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     tables: HashMap<(String, String), Arc<Table>>,
-    /// Between `checkpoint` and `rollback`: each entry changed, with its value before.
-    undo: Option<Vec<Undo>>,
+    /// While a checkpoint is open: each entry changed, with its value before.
+    undo: Vec<Undo>,
+    /// Open checkpoints (nested: a function body inside a down part): their start in `undo`.
+    marks: Vec<usize>,
     /// Candidate lookups, so dropping or renaming a table or dropping an index does not scan
     /// every table (a tree of 50,000 migrations took 17 s, quadratic): which tables may hold
     /// an index of a name ((schema, index) → tables), and which may hold a foreign key to a
@@ -95,12 +97,18 @@ impl Catalog {
     /// schema its up part left and must not change the forward schema; cloning the catalog for
     /// each migration instead was quadratic (thousands of migrations and tables took seconds).
     pub fn checkpoint(&mut self) {
-        self.undo = Some(Vec::new());
+        self.marks.push(self.undo.len());
     }
 
-    /// Undoes every change since `checkpoint`.
+    /// Undoes every change since the last `checkpoint`.
     pub fn rollback(&mut self) {
-        for (k, old) in self.undo.take().into_iter().flatten().rev() {
+        let Some(mark) = self.marks.pop() else {
+            return;
+        };
+        while self.undo.len() > mark {
+            let Some((k, old)) = self.undo.pop() else {
+                break;
+            };
             match old {
                 Some(t) => self.tables.insert(k, t),
                 None => self.tables.remove(&k),
@@ -110,8 +118,8 @@ impl Catalog {
 
     /// Records an entry's value before it changes (while a checkpoint is open).
     fn remember(&mut self, k: &(String, String)) {
-        if let Some(undo) = &mut self.undo {
-            undo.push((k.clone(), self.tables.get(k).cloned()));
+        if !self.marks.is_empty() {
+            self.undo.push((k.clone(), self.tables.get(k).cloned()));
         }
     }
 

@@ -1069,7 +1069,13 @@ impl Runner<'_> {
         let Some((meta, level)) = self.rule_level("MC004") else {
             return;
         };
-        let idx = self.add_file(root, None);
+        // a file named on the command line is also linted: register it with its text (as a
+        // text-less entry, its statements were never linted)
+        let idx = if self.prepared.sources.contains_key(root) {
+            self.load(root)
+        } else {
+            self.add_file(root, None)
+        };
         let mut notes = vec![format!("chosen: {} ({})", d.layout, d.evidence.join("; "))];
         for c in &d.candidates {
             notes.push(format!(
@@ -1238,9 +1244,27 @@ impl Runner<'_> {
         // the up part, so there the up part's tables are real, filled tables. (The rules still
         // treat the whole unit's tables as new in both parts; see the issue notes.)
         let mut created_here: Vec<ObjName> = Vec::new();
+        let function_body = TxInfo {
+            in_block: true,
+            how: TxHow::FunctionBody,
+        };
+        // a function body's statements see the tables it creates itself, never the migration:
+        // the catalog is checkpointed before them and rolled back after
+        let mut in_function = false;
         for stmt in statements {
-            // a DO block's statements run inside the DO's own transaction
-            let here = if stmt.in_body {
+            if stmt.in_function.is_some() != in_function {
+                if in_function {
+                    catalog.rollback();
+                } else {
+                    catalog.checkpoint();
+                }
+                in_function = !in_function;
+            }
+            // a DO block's statements run inside the DO's own transaction; a function's in its
+            // caller's, and never at top level
+            let here = if stmt.in_function.is_some() {
+                function_body.clone()
+            } else if stmt.in_body {
                 do_block.clone()
             } else {
                 state.clone()
@@ -1250,7 +1274,13 @@ impl Runner<'_> {
                 statement: stmt,
                 source,
             };
-            for reg in rules::registry() {
+            // rules that apply to this statement (statements of a function body: only those
+            // about what the statement itself does, not about the migration around it)
+            let applies = |reg: &rules::Registered| {
+                stmt.in_function.is_none() || reg.rule.in_function_bodies()
+            };
+            let found_before = found.len();
+            for reg in rules::registry().iter().filter(|r| applies(r)) {
                 let Some(level) = settings.level_of(&reg.meta) else {
                     continue;
                 };
@@ -1305,7 +1335,7 @@ impl Runner<'_> {
                     source,
                     session_utc: settings.session_utc,
                 };
-                for reg in rules::registry() {
+                for reg in rules::registry().iter().filter(|r| applies(r)) {
                     let Some(level) = settings.level_of(&reg.meta) else {
                         continue;
                     };
@@ -1316,7 +1346,9 @@ impl Runner<'_> {
                         found.push((&reg.meta, level, x));
                     }
                 }
-                if let Some((table, mode)) = classify::table_lock(op, settings.version) {
+                if let Some((table, mode)) = classify::table_lock(op, settings.version)
+                    && stmt.in_function.is_none()
+                {
                     let existed = !ctx.is_new_table(&table) && !creates(op, &table);
                     held.push(HeldLock {
                         table,
@@ -1409,16 +1441,41 @@ impl Runner<'_> {
                     part_tx,
                 });
             }
+            if let Some(function) = &stmt.in_function {
+                for (_, _, v) in &mut found[found_before..] {
+                    v.notes.push(format!(
+                        "in the body of `{function}`: this runs each time it is called, inside the caller's transaction, not when this migration runs"
+                    ));
+                }
+            }
             locks.push(held);
         }
+        if in_function {
+            catalog.rollback();
+        }
+        // the part-level rules are about the migration as it runs: without function bodies
+        let runs_now: Option<(Vec<Statement>, Vec<TxInfo>, Vec<Vec<HeldLock>>)> =
+            statements.iter().any(|s| s.in_function.is_some()).then(|| {
+                let keep = |i: &usize| statements[*i].in_function.is_none();
+                let idx: Vec<usize> = (0..statements.len()).filter(keep).collect();
+                (
+                    idx.iter().map(|&i| statements[i].clone()).collect(),
+                    idx.iter().map(|&i| txs[i].clone()).collect(),
+                    idx.iter().map(|&i| locks[i].clone()).collect(),
+                )
+            });
+        let (part_statements, part_txs, part_locks) = match &runs_now {
+            Some((s, t, l)) => (s.as_slice(), t.as_slice(), l.as_slice()),
+            None => (statements, txs.as_slice(), locks.as_slice()),
+        };
         let pctx = PartCtx {
             version: settings.version,
             unit,
             direction: dir,
-            statements,
-            tx: &txs,
+            statements: part_statements,
+            tx: part_txs,
             end: &state,
-            locks: &locks,
+            locks: part_locks,
             source,
             tx_mode,
             lock_timeout_on_role: settings.lock_timeout_on_role,

@@ -5,6 +5,14 @@
 use serde::Serialize;
 
 /// Byte range into the source file text (after BOM removal).
+/// A function or procedure body that migcheck can read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FunctionBody {
+    pub span: Span,
+    /// `plpgsql` or `sql`.
+    pub language: &'static str,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
 pub struct Span {
     pub start: usize,
@@ -322,13 +330,16 @@ pub enum Op {
     DropEventTrigger {
         name: String,
     },
-    /// `DO $$ ... $$`; the body is linted by a later issue.
+    /// `DO $$ ... $$`; the static SQL of its body is linted as statements that run now.
     Do {
         body_span: Span,
     },
     CreateFunction {
         name: ObjName,
         procedure: bool,
+        /// The body's string token and its language, when it is `plpgsql` or `sql` (its static
+        /// SQL is linted as statements that run when the function is called).
+        body: Option<FunctionBody>,
     },
     Comment {
         object_kind: String,

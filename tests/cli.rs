@@ -987,3 +987,43 @@ fn a_report_over_two_directories_keeps_each_finding_under_its_own_migration() {
     assert!(md[b..].contains("`b/002_v2_1.up.sql:2`"), "{md}");
     assert!(!md[b..].contains("`a/002_v2_1.up.sql"), "{md}");
 }
+
+/// A file named on the command line whose folder fits several layouts: the layout warning
+/// must not hide the file's own statements (it registered the file without its text, and
+/// `check dir/001_x.sql` then linted 0 statements).
+#[test]
+fn a_named_file_in_an_ambiguous_folder_is_still_linted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("001_add.sql"),
+        "ALTER TABLE users ADD COLUMN tier text DEFAULT 'x';\n",
+    )
+    .expect("write");
+    let o = migcheck(
+        &[
+            "check",
+            "--no-config",
+            "--pg-version",
+            "10",
+            "--format",
+            "json",
+            "001_add.sql",
+        ],
+        dir.path(),
+    );
+    let v = json(&o);
+    assert_eq!(v["summary"]["statements"], 1, "{}", stdout(&o));
+    assert_eq!(
+        failing(&v),
+        [("MC010".to_string(), "001_add.sql".to_string(), 1)],
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        v["findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| f["rule"] == "MC004")),
+        "the ambiguity is still reported: {}",
+        stdout(&o)
+    );
+}

@@ -45,7 +45,35 @@ fn undouble(s: &str) -> String {
     s.replace("''", "' ")
 }
 
-/// The SQL statements of the `DO` body whose string token spans `body` in the file `text`.
+/// The SQL statements of a `LANGUAGE sql` function body whose string token spans `body` in the
+/// file `text`: every statement of it.
+pub fn sql_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
+    let Some((from, to, quoted)) = inner(text, body) else {
+        return Vec::new();
+    };
+    let Some(raw) = text.get(from..to) else {
+        return Vec::new();
+    };
+    let body_text = if quoted {
+        undouble(raw)
+    } else {
+        raw.to_string()
+    };
+    let parts = split::split(&body_text);
+    parts
+        .statements
+        .iter()
+        .filter_map(|st| {
+            Some(BodyStatement {
+                text: parts.masked.get(st.span.start..st.span.end)?.to_string(),
+                offset: from + st.span.start,
+            })
+        })
+        .collect()
+}
+
+/// The SQL statements of the `DO` body (or `LANGUAGE plpgsql` function body) whose string
+/// token spans `body` in the file `text`.
 pub fn do_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
     let Some((from, to, quoted)) = inner(text, body) else {
         return Vec::new();

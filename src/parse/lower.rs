@@ -451,7 +451,59 @@ pub fn create_function(toks: &[Tok], procedure: bool) -> Op {
     Op::CreateFunction {
         name: name_after_kw(toks, kw).unwrap_or_else(|| ObjName::new("?")),
         procedure,
+        body: function_body(toks),
     }
+}
+
+/// The body of `CREATE FUNCTION ... AS '<body>' LANGUAGE plpgsql|sql` (options in any order,
+/// outside the parameter list). A C function's `AS 'file', 'symbol'`, other languages and
+/// SQL-standard `BEGIN ATOMIC` bodies give `None`.
+fn function_body(toks: &[Tok]) -> Option<FunctionBody> {
+    let mut depth = 0i32;
+    let mut body = None;
+    let mut language = None;
+    for (i, t) in toks.iter().enumerate() {
+        match t.token {
+            sqlparser::tokenizer::Token::LParen => depth += 1,
+            sqlparser::tokenizer::Token::RParen => depth -= 1,
+            _ if depth != 0 => {}
+            _ if t.is_word("as") => {
+                let lit = toks.get(i + 1)?;
+                let is_string = matches!(
+                    lit.token,
+                    sqlparser::tokenizer::Token::DollarQuotedString(_)
+                        | sqlparser::tokenizer::Token::SingleQuotedString(_)
+                );
+                // `AS 'obj_file', 'link_symbol'` is a C function
+                let c_style = toks
+                    .get(i + 2)
+                    .is_some_and(|n| matches!(n.token, sqlparser::tokenizer::Token::Comma));
+                if is_string && !c_style {
+                    body = Some(lit.span);
+                }
+            }
+            _ if t.is_word("language") => {
+                let l = toks.get(i + 1)?;
+                language = match &l.token {
+                    sqlparser::tokenizer::Token::Word(w) => Some(w.value.to_ascii_lowercase()),
+                    sqlparser::tokenizer::Token::SingleQuotedString(s) => {
+                        Some(s.to_ascii_lowercase())
+                    }
+                    _ => None,
+                };
+            }
+            _ => {}
+        }
+    }
+    let language = match language.as_deref()? {
+        "plpgsql" => "plpgsql",
+        "sql" => "sql",
+        _ => return None,
+    };
+    Some(FunctionBody {
+        span: body?,
+        language,
+    })
 }
 
 pub fn alter_type(toks: &[Tok]) -> Op {

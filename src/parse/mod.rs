@@ -42,6 +42,9 @@ pub struct Statement {
     pub unterminated: bool,
     /// A statement found inside a `DO` block's body (it runs inside the DO's transaction).
     pub in_body: bool,
+    /// Inside the body of this function or procedure (then also `in_body`): it runs each time
+    /// the function is called, not when the migration runs.
+    pub in_function: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -78,14 +81,17 @@ pub fn parse_source_at(text: &str, base: usize) -> ParsedFile {
             .problems
             .get(first)
             .is_some_and(|p| p.span.start < raw.span.end.max(raw.span.start + 1));
-        let bodies: Vec<Span> = ops
+        // (body, function name and language when it is a function's)
+        let bodies: Vec<(Span, Option<(String, &'static str)>)> = ops
             .iter()
-            .filter_map(|o| {
-                if let Op::Do { body_span } = o {
-                    Some(*body_span)
-                } else {
-                    None
-                }
+            .filter_map(|o| match o {
+                Op::Do { body_span } => Some((*body_span, None)),
+                Op::CreateFunction {
+                    name,
+                    body: Some(b),
+                    ..
+                } => Some((b.span, Some((name.to_string(), b.language)))),
+                _ => None,
             })
             .collect();
         statements.push(Statement {
@@ -96,14 +102,19 @@ pub fn parse_source_at(text: &str, base: usize) -> ParsedFile {
             templated: raw.templated,
             unterminated,
             in_body: false,
+            in_function: None,
         });
-        // static SQL inside DO blocks, linted like top-level statements
-        for body in bodies {
+        // static SQL inside DO blocks and function bodies, linted like top-level statements
+        for (body, function) in bodies {
             let body = Span::new(
                 body.start.saturating_sub(base),
                 body.end.saturating_sub(base),
             );
-            for bs in body::do_body_statements(&split.masked, body) {
+            let found = match &function {
+                Some((_, "sql")) => body::sql_body_statements(&split.masked, body),
+                _ => body::do_body_statements(&split.masked, body),
+            };
+            for bs in found {
                 let (ops, how) = parse_statement(&bs.text, base + bs.offset);
                 statements.push(Statement {
                     index: statements.len(),
@@ -113,6 +124,7 @@ pub fn parse_source_at(text: &str, base: usize) -> ParsedFile {
                     templated: raw.templated,
                     unterminated: false,
                     in_body: true,
+                    in_function: function.as_ref().map(|(name, _)| name.clone()),
                 });
             }
         }

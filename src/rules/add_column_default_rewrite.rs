@@ -6,6 +6,9 @@ pub struct AddColumnDefaultRewrite;
 
 impl Rule for AddColumnDefaultRewrite {
     rule_doc!("MC010-add-column-default-rewrite.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::AddColumn { table, column, .. } = op else {

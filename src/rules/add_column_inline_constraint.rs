@@ -5,6 +5,9 @@ pub struct AddColumnInlineConstraint;
 
 impl Rule for AddColumnInlineConstraint {
     rule_doc!("MC044-add-column-inline-constraint.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::AddColumn { table, column, .. } = op else {

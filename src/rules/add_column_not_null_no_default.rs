@@ -6,6 +6,9 @@ pub struct AddColumnNotNullNoDefault;
 
 impl Rule for AddColumnNotNullNoDefault {
     rule_doc!("MC012-add-column-not-null-no-default.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::AddColumn { table, column, .. } = op else {

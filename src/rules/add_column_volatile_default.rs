@@ -6,6 +6,9 @@ pub struct AddColumnVolatileDefault;
 
 impl Rule for AddColumnVolatileDefault {
     rule_doc!("MC011-add-column-volatile-default.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::AddColumn { table, column, .. } = op else {

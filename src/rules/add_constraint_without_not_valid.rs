@@ -6,6 +6,9 @@ pub struct AddConstraintWithoutNotValid;
 
 impl Rule for AddConstraintWithoutNotValid {
     rule_doc!("MC041-add-constraint-without-not-valid.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::AddConstraint { table, constraint } = op else {

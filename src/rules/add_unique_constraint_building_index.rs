@@ -6,6 +6,9 @@ pub struct AddUniqueConstraintBuildingIndex;
 
 impl Rule for AddUniqueConstraintBuildingIndex {
     rule_doc!("MC043-add-unique-constraint-building-index.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::AddConstraint { table, constraint } = op else {

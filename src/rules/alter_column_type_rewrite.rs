@@ -7,6 +7,9 @@ pub struct AlterColumnTypeRewrite;
 
 impl Rule for AlterColumnTypeRewrite {
     rule_doc!("MC040-alter-column-type-rewrite.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::AlterColumnType {

@@ -6,6 +6,9 @@ pub struct AttachPartitionScan;
 
 impl Rule for AttachPartitionScan {
     rule_doc!("MC053-attach-partition-scan.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::AlterTableOther {

@@ -5,6 +5,9 @@ pub struct ConcurrentIndexPg14Corruption;
 
 impl Rule for ConcurrentIndexPg14Corruption {
     rule_doc!("MC057-concurrent-index-pg14-corruption.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let v = ctx.version;

@@ -45,6 +45,9 @@ pub fn opt_out(layout: Layout) -> &'static str {
 
 impl Rule for ConcurrentlyInTransaction {
     rule_doc!("MC030-concurrently-in-transaction.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         if !ctx.tx.in_block || matches!(op, Op::AlterType { .. }) {
@@ -54,6 +57,22 @@ impl Rule for ConcurrentlyInTransaction {
             return;
         };
         let unit = ctx.layout_unit;
+        if ctx.tx.how == TxHow::FunctionBody {
+            out.push(Violation {
+                in_down: false,
+                span: Some(ctx.statement.span),
+                message: format!(
+                    "{what} cannot be executed from a function or procedure: every call fails"
+                ),
+                label: "PostgreSQL refuses this with SQLSTATE 25001 (\"cannot be executed from a function\")".to_string(),
+                help: Some(
+                    "run it as a top-level statement, outside a transaction (in a migration of its own), not from a function body"
+                        .to_string(),
+                ),
+                notes: Vec::new(),
+            });
+            return;
+        }
         let why = match &ctx.tx.how {
             TxHow::Tool => unit.tx_reason.clone(),
             TxHow::Implicit => format!("the migration is sent as one multi-statement string: {}", unit.tx_reason),
@@ -63,7 +82,7 @@ impl Rule for ConcurrentlyInTransaction {
             }
             TxHow::FlywayMixed => "Flyway runs a migration without a transaction only when every statement needs it; mixed with others it fails".to_string(),
             TxHow::DoBlock => "it is inside a DO block, which always runs as one transaction".to_string(),
-            TxHow::None => return,
+            TxHow::FunctionBody | TxHow::None => return,
         };
         out.push(Violation {
             in_down: false,

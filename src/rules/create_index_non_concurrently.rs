@@ -6,6 +6,9 @@ pub struct CreateIndexNonConcurrently;
 
 impl Rule for CreateIndexNonConcurrently {
     rule_doc!("MC014-create-index-non-concurrently.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::CreateIndex {

@@ -6,6 +6,9 @@ pub struct DetachPartitionNonConcurrently;
 
 impl Rule for DetachPartitionNonConcurrently {
     rule_doc!("MC052-detach-partition-non-concurrently.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::AlterTableOther {

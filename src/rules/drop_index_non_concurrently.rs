@@ -5,6 +5,9 @@ pub struct DropIndexNonConcurrently;
 
 impl Rule for DropIndexNonConcurrently {
     rule_doc!("MC050-drop-index-non-concurrently.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::DropIndex {

@@ -181,6 +181,8 @@ pub enum TxHow {
     FlywayMixed,
     /// Inside a `DO` block (always one transaction).
     DoBlock,
+    /// Inside a function or procedure body (the caller's transaction; never top level).
+    FunctionBody,
     None,
 }
 
@@ -275,6 +277,13 @@ pub trait Rule: Sync {
     fn check_statement(&self, _ctx: &StmtCtx<'_>, _out: &mut Vec<Violation>) {}
     fn check_unit(&self, _ctx: &UnitCtx<'_>, _out: &mut Vec<Violation>) {}
     fn check_part(&self, _ctx: &PartCtx<'_>, _out: &mut Vec<Violation>) {}
+    /// Whether the rule also checks the statements of a function or procedure body (they run
+    /// when it is called): rules about what a statement itself does (locks, rewrites, scans,
+    /// statements PostgreSQL refuses there), not about the migration around it (timeouts,
+    /// backfills, breaking the running application during a deploy).
+    fn in_function_bodies(&self) -> bool {
+        false
+    }
 }
 
 /// Every rule, in id order.

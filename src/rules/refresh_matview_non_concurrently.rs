@@ -5,6 +5,9 @@ pub struct RefreshMatviewNonConcurrently;
 
 impl Rule for RefreshMatviewNonConcurrently {
     rule_doc!("MC055-refresh-matview-non-concurrently.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::RefreshMaterializedView {

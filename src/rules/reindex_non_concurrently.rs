@@ -6,6 +6,9 @@ pub struct ReindexNonConcurrently;
 
 impl Rule for ReindexNonConcurrently {
     rule_doc!("MC051-reindex-non-concurrently.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::Reindex {

@@ -6,6 +6,9 @@ pub struct RewritingMaintenanceCommand;
 
 impl Rule for RewritingMaintenanceCommand {
     rule_doc!("MC054-rewriting-maintenance-command.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let (what, span) = match op {

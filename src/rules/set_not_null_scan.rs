@@ -6,6 +6,9 @@ pub struct SetNotNullScan;
 
 impl Rule for SetNotNullScan {
     rule_doc!("MC013-set-not-null-scan.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let Op::SetNotNull {

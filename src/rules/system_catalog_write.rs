@@ -5,6 +5,9 @@ pub struct SystemCatalogWrite;
 
 impl Rule for SystemCatalogWrite {
     rule_doc!("MC082-system-catalog-write.md");
+    fn in_function_bodies(&self) -> bool {
+        true
+    }
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let (table, verb) = match op {
