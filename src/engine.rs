@@ -310,6 +310,10 @@ struct Runner<'s> {
     current_statements: Vec<StatementReport>,
 }
 
+/// The statements of a part that run with the migration (function bodies left out), with their
+/// transaction states and locks.
+type RunsNow = (Vec<Statement>, Vec<TxInfo>, Vec<Vec<HeldLock>>);
+
 /// A part after parsing: its file's index and its statements.
 struct ParsedPart<'p> {
     file: usize,
@@ -1298,32 +1302,46 @@ impl Runner<'_> {
                 if settings.collect_report {
                     related.extend(classify::related_locks(op, catalog, settings.version));
                 }
-                rewrites_known.push(match op {
+                // (rewrites, scans) when the catalog knows better than the generic fact: a
+                // type change between binary-coercible types neither rewrites nor scans
+                let known: Option<(bool, bool)> = match op {
                     Op::AlterColumnType {
                         table,
                         column,
                         ty,
                         using,
                         ..
-                    } if settings.collect_report => {
+                    } => {
                         let from = catalog
                             .table(&table.name)
                             .and_then(|tb| tb.columns.iter().find(|x| &x.name == column))
                             .map(|x| crate::pg::types::normalize(&x.ty));
                         let to = crate::pg::types::normalize(ty);
-                        Some(
-                            crate::pg::types::type_change_effect(
-                                from.as_ref(),
-                                &to,
-                                *using,
-                                settings.session_utc,
-                                settings.version,
-                            )
-                            .0,
-                        )
+                        let (rewrites, _, fact) = crate::pg::types::type_change_effect(
+                            from.as_ref(),
+                            &to,
+                            *using,
+                            settings.session_utc,
+                            settings.version,
+                        );
+                        let scans = rewrites
+                            || fact
+                                .and_then(|id| crate::pg::facts::lookup_op(id, settings.version))
+                                .is_some_and(|r| r.scans);
+                        Some((rewrites, scans))
+                    }
+                    // already NOT NULL: nothing to check
+                    Op::SetNotNull { table, column, .. }
+                        if catalog
+                            .table(&table.name)
+                            .and_then(|t| t.columns.iter().find(|c| c.name == *column))
+                            .is_some_and(|c| c.not_null) =>
+                    {
+                        Some((false, false))
                     }
                     _ => None,
-                });
+                };
+                rewrites_known.push(known.map(|k| k.0));
                 let ctx = OpCtx {
                     version: settings.version,
                     catalog,
@@ -1350,10 +1368,16 @@ impl Runner<'_> {
                     && stmt.in_function.is_none()
                 {
                     let existed = !ctx.is_new_table(&table) && !creates(op, &table);
+                    let (rewrites, scans) = known.unwrap_or_else(|| {
+                        classify::fact_row(op, settings.version)
+                            .map_or((false, false), |(r, _)| (r.rewrites, r.scans))
+                    });
                     held.push(HeldLock {
                         table,
                         mode,
                         existed,
+                        rewrites,
+                        scans,
                     });
                 }
                 if let Op::CreateTable {
@@ -1454,7 +1478,7 @@ impl Runner<'_> {
             catalog.rollback();
         }
         // the part-level rules are about the migration as it runs: without function bodies
-        let runs_now: Option<(Vec<Statement>, Vec<TxInfo>, Vec<Vec<HeldLock>>)> =
+        let runs_now: Option<RunsNow> =
             statements.iter().any(|s| s.in_function.is_some()).then(|| {
                 let keep = |i: &usize| statements[*i].in_function.is_none();
                 let idx: Vec<usize> = (0..statements.len()).filter(keep).collect();

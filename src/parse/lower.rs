@@ -138,6 +138,9 @@ pub fn name_after_kw(toks: &[Tok], kw: &str) -> Option<ObjName> {
 
 pub fn create_table(toks: &[Tok], as_select: bool, if_not_exists: bool) -> Op {
     let k = toks.iter().position(|t| t.is_word("table")).unwrap_or(1);
+    let temporary = toks[..k.min(toks.len())]
+        .iter()
+        .any(|t| t.is_word("temp") || t.is_word("temporary"));
     let k = skip_words(toks, k + 1, &["if", "not", "exists"]);
     let Some((table, mut i)) = table_at(toks, k) else {
         return Op::Other {
@@ -185,6 +188,7 @@ pub fn create_table(toks: &[Tok], as_select: bool, if_not_exists: bool) -> Op {
         partition_of,
         as_select,
         partitioned,
+        temporary,
     }
 }
 

@@ -36,7 +36,7 @@ impl Rule for AddColumnDefaultRewrite {
         if !row.rewrites {
             return;
         }
-        let (t, c) = (&table.name, &column.name);
+        let (t, c) = (&table.name, crate::ir::quote_ident(&column.name));
         let lock = row.lock.map_or("ACCESS EXCLUSIVE", |l| l.sql_name());
         out.push(Violation {
             in_down: false,

@@ -23,7 +23,7 @@ impl Rule for AddColumnNotNullNoDefault {
         {
             return;
         }
-        let (t, c) = (&table.name, &column.name);
+        let (t, c) = (&table.name, crate::ir::quote_ident(&column.name));
         let span = column.not_null_span.unwrap_or(column.name_span);
         let fast_default = ctx
             .fact(Fact::AddColNotNullDefault)
@@ -39,8 +39,8 @@ impl Rule for AddColumnNotNullNoDefault {
             )
         };
         let mut notes = vec![format!(
-            "PostgreSQL aborts with `column \"{c}\" of relation \"{}\" contains null values` when `{t}` has any row",
-            t.name
+            "PostgreSQL aborts with `column \"{}\" of relation \"{}\" contains null values` when `{t}` has any row",
+            column.name, t.name
         )];
         if ctx.version >= PgVersion::new(12) {
             notes.push(format!("a validated `CHECK ({c} IS NOT NULL)` lets a later `SET NOT NULL` skip its scan (PostgreSQL 12+)"));

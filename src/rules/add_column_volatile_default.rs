@@ -17,7 +17,7 @@ impl Rule for AddColumnVolatileDefault {
         if ctx.is_new_table(&table.name) {
             return;
         }
-        let (t, c) = (&table.name, &column.name);
+        let (t, c) = (&table.name, crate::ir::quote_ident(&column.name));
         // (fact, span, what, label)
         let (fact, span, what, label) = if let Some((kind, span)) = column.generated {
             match kind {

@@ -54,7 +54,13 @@ impl Rule for AddConstraintWithoutNotValid {
             span: Some(constraint.span),
             message: format!("adding {what} constraint {name}to `{t}` without NOT VALID scans the table while blocking writes"),
             label: "validated right away, under the lock".into(),
-            help: Some(format!("add it with NOT VALID (no scan), then `ALTER TABLE {t} VALIDATE CONSTRAINT ...` in a separate transaction")),
+            help: Some(format!(
+                "add it with NOT VALID (no scan), then `ALTER TABLE {t} VALIDATE CONSTRAINT {}` in a separate transaction",
+                constraint
+                    .name
+                    .as_deref()
+                    .map_or(std::borrow::Cow::Borrowed("..."), crate::ir::quote_ident)
+            )),
             notes,
             in_down: false,
         });

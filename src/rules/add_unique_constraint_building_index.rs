@@ -43,9 +43,13 @@ impl Rule for AddUniqueConstraintBuildingIndex {
         let help = if what == "EXCLUDE" {
             "exclusion constraints have no USING INDEX form: add them while the table is small, or in a maintenance window".to_string()
         } else {
+            let name = crate::ir::quote_ident(&name);
             format!(
                 "`CREATE UNIQUE INDEX CONCURRENTLY {name} ON {t} ({})`, then `ALTER TABLE {t} ADD CONSTRAINT {name} {what} USING INDEX {name}`",
-                cols.join(", ")
+                cols.iter()
+                    .map(|c| crate::ir::quote_ident(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
         let mut notes = vec![format!(

@@ -25,7 +25,7 @@ impl Rule for AlterColumnTypeRewrite {
         if ctx.is_new_table(&table.name) {
             return;
         }
-        let (t, c) = (&table.name, column);
+        let (t, c) = (&table.name, crate::ir::quote_ident(column));
         let to = normalize(ty);
         let from = ctx
             .catalog

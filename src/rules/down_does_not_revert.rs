@@ -47,26 +47,54 @@ struct Effects {
     dropped_indexes: BTreeSet<String>,
     /// Statements migcheck cannot see into (DO, functions, dynamic SQL) or did not understand.
     opaque: bool,
+    /// Partitions created, by parent table: dropping the parent drops them.
+    partitions: Vec<(String, String)>,
 }
 
 fn effects(stmts: &[Statement]) -> Effects {
     let mut e = Effects::default();
     for s in stmts {
+        // a function body runs when called, not as part of the migration
+        if s.in_function.is_some() {
+            continue;
+        }
         if s.ops.is_empty() && !matches!(s.how, crate::parse::How::PsqlMeta) {
             e.opaque = true;
         }
         for op in &s.ops {
             match op {
-                Op::CreateTable { table, .. } => {
+                // a temporary table is gone when the migration's session ends
+                Op::CreateTable {
+                    temporary: true, ..
+                } => {}
+                Op::CreateTable {
+                    table,
+                    partition_of,
+                    ..
+                } => {
                     e.created.insert(Obj::Table(table.name.name.clone()));
+                    if let Some(p) = partition_of {
+                        e.partitions
+                            .push((p.name.name.clone(), table.name.name.clone()));
+                    }
                 }
                 Op::DropTable {
                     tables, if_exists, ..
                 } => {
                     for t in tables {
-                        let o = Obj::Table(t.name.name.clone());
-                        forget(&mut e, &o);
-                        e.dropped.push((o, *if_exists));
+                        // dropping a partitioned table drops its partitions (and theirs)
+                        let mut gone = vec![t.name.name.clone()];
+                        while let Some(g) = gone.pop() {
+                            forget(&mut e, &Obj::Table(g.clone()));
+                            gone.extend(
+                                e.partitions
+                                    .iter()
+                                    .filter(|(p, _)| *p == g)
+                                    .map(|(_, c)| c.clone()),
+                            );
+                        }
+                        e.dropped
+                            .push((Obj::Table(t.name.name.clone()), *if_exists));
                     }
                 }
                 Op::AddColumn { table, column, .. } => {
@@ -176,6 +204,22 @@ impl Rule for DownDoesNotRevert {
                 }
             })
             .collect();
+        // dropping a partitioned table drops the partitions the up part attached to it
+        let mut dropped_tables = dropped_tables;
+        loop {
+            let more: Vec<&str> = u
+                .partitions
+                .iter()
+                .filter(|(p, c)| {
+                    dropped_tables.contains(p.as_str()) && !dropped_tables.contains(c.as_str())
+                })
+                .map(|(_, c)| c.as_str())
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            dropped_tables.extend(more);
+        }
         let up_tables: BTreeSet<&str> = u
             .created
             .iter()
@@ -201,6 +245,7 @@ impl Rule for DownDoesNotRevert {
         if !d.opaque {
             for o in &u.created {
                 let covered = dropped.contains(o)
+                    || matches!(o, Obj::Table(t) if dropped_tables.contains(t.as_str()))
                     || o.table().is_some_and(|t| dropped_tables.contains(t))
                     || matches!(o, Obj::Index(i, _) if d.dropped_indexes.contains(i))
                     || (matches!(o, Obj::Index(..) | Obj::Constraint(..))

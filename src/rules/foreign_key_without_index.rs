@@ -83,7 +83,13 @@ impl Rule for ForeignKeyWithoutIndex {
                     cols.join(", ")
                 ),
                 label: "not the leading columns of any index".into(),
-                help: Some(format!("`CREATE INDEX ON {t} ({})`", cols.join(", "))),
+                help: Some(format!(
+                    "`CREATE INDEX ON {t} ({})`",
+                    cols.iter()
+                        .map(|c| crate::ir::quote_ident(c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
                 notes: vec![format!(
                     "each DELETE or key UPDATE on `{parent}` scans `{t}` to find referencing rows"
                 )],

@@ -24,12 +24,14 @@ impl Rule for MissingStatementTimeout {
                 return;
             }
             let long = stmt.ops.iter().find_map(|op| {
-                let (row, table) = classify::fact_row(op, ctx.version)?;
-                let existed = ctx.locks[k].iter().any(|l| l.existed && l.table == table);
-                (existed
-                    && (row.rewrites || row.scans)
-                    && !matches!(op, Op::Update { .. } | Op::Delete { .. }))
-                .then_some((table, row.rewrites))
+                if matches!(op, Op::Update { .. } | Op::Delete { .. }) {
+                    return None;
+                }
+                let (_, table) = classify::fact_row(op, ctx.version)?;
+                let lock = ctx.locks[k]
+                    .iter()
+                    .find(|l| l.existed && l.table == table && (l.rewrites || l.scans))?;
+                Some((table, lock.rewrites))
             });
             let Some((table, rewrites)) = long else {
                 continue;

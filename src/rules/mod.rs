@@ -200,6 +200,10 @@ pub struct HeldLock {
     pub table: ObjName,
     pub mode: crate::pg::LockMode,
     pub existed: bool,
+    /// Whether the statement rewrites or scans the table (the catalog's answer where it knows
+    /// better than the generic fact, e.g. a binary-coercible type change does neither).
+    pub rewrites: bool,
+    pub scans: bool,
 }
 
 /// Facts about the statement being checked, computed once by the engine.

@@ -22,6 +22,15 @@ impl Rule for SetNotNullScan {
         if ctx.is_new_table(&table.name) {
             return;
         }
+        // already NOT NULL (as the migrations left it): PostgreSQL has nothing to check
+        if ctx
+            .catalog
+            .table(&table.name)
+            .and_then(|t| t.columns.iter().find(|c| c.name == *column))
+            .is_some_and(|c| c.not_null)
+        {
+            return;
+        }
         let valid_check = ctx.catalog.valid_not_null_check(&table.name, column);
         let fact = if valid_check.is_some() {
             Fact::SetNotNullWithValidCheck
@@ -32,14 +41,15 @@ impl Rule for SetNotNullScan {
         if !row.scans {
             return;
         }
-        let (t, c) = (&table.name, column);
+        let (t, c) = (&table.name, crate::ir::quote_ident(column));
         let skips_with_check = ctx
             .fact(Fact::SetNotNullWithValidCheck)
             .is_some_and(|r| !r.scans);
         let help = if skips_with_check {
             format!(
-                "first `ALTER TABLE {t} ADD CONSTRAINT {}_{c}_not_null CHECK ({c} IS NOT NULL) NOT VALID` and `VALIDATE CONSTRAINT` it (reads and writes continue); then `SET NOT NULL` skips the scan on PostgreSQL {}",
-                t.name, ctx.version
+                "first `ALTER TABLE {t} ADD CONSTRAINT {} CHECK ({c} IS NOT NULL) NOT VALID` and `VALIDATE CONSTRAINT` it (reads and writes continue); then `SET NOT NULL` skips the scan on PostgreSQL {}",
+                crate::ir::quote_ident(&format!("{}_{column}_not_null", t.name)),
+                ctx.version
             )
         } else {
             format!(

@@ -40,7 +40,7 @@ impl Rule for ValidateInSameTransaction {
                             span: Some(*span),
                             message: format!("`{name}` is validated in the transaction that added it NOT VALID, so its scan runs under the {lock} lock"),
                             label: "the ADD's lock is still held here".into(),
-                            help: Some(format!("commit after adding `{name}` NOT VALID (line {line}) and validate it in a later migration")),
+                            help: Some(format!("commit after adding `{}` NOT VALID (line {line}) and validate it in a later migration", crate::ir::quote_ident(name))),
                             notes: vec![format!("VALIDATE alone takes SHARE UPDATE EXCLUSIVE (reads and writes continue); here the lock from line {line} is held until COMMIT")],
                             in_down: false,
                         });

@@ -864,9 +864,10 @@ fn skipped(s: &StatementReport, why: &str) -> StmtTrace {
 
 /// Whether a predicted table name (`users`, `public.users`) names the relation.
 fn names(pred: &str, rel: &observe::Rel) -> bool {
-    match pred.rsplit_once('.') {
-        Some((schema, name)) => schema == rel.schema && name == rel.name,
-        None => pred == rel.name,
+    match crate::ir::unquote_qualified(pred).as_slice() {
+        [schema, name] => *schema == rel.schema && *name == rel.name,
+        [name] => *name == rel.name,
+        _ => false,
     }
 }
 
