@@ -10,6 +10,9 @@ impl Rule for ForeignKeyWithoutIndex {
     /// creates (primary keys, unique constraints, CREATE INDEX): complete knowledge for new tables.
     fn check_part(&self, ctx: &PartCtx<'_>, out: &mut Vec<Violation>) {
         let mut new_tables: Vec<String> = Vec::new();
+        // (table, column) added by this part to a table it did not create: no index that
+        // predates the part can list it either
+        let mut new_columns: Vec<(String, String)> = Vec::new();
         // (table, referencing columns, referenced table, span)
         let mut fks: Vec<(String, Vec<String>, String, Span)> = Vec::new();
         // (table, leading columns) of every index
@@ -50,6 +53,7 @@ impl Rule for ForeignKeyWithoutIndex {
                         &mut indexes,
                     ),
                     Op::AddColumn { table, column, .. } => {
+                        new_columns.push((table.name.to_string(), column.name.clone()));
                         if let Some(r) = &column.references {
                             fks.push((
                                 table.name.to_string(),
@@ -67,7 +71,12 @@ impl Rule for ForeignKeyWithoutIndex {
             }
         }
         for (t, cols, parent, span) in fks {
-            if !new_tables.contains(&t) || cols.is_empty() {
+            let new_table = new_tables.contains(&t);
+            // the leading column was added here: only this part's indexes can cover it
+            let new_column = cols
+                .first()
+                .is_some_and(|c| new_columns.iter().any(|(nt, nc)| *nt == t && nc == c));
+            if !(new_table || new_column) || cols.is_empty() {
                 continue;
             }
             let covered = indexes
@@ -84,11 +93,17 @@ impl Rule for ForeignKeyWithoutIndex {
                 ),
                 label: "not the leading columns of any index".into(),
                 help: Some(format!(
-                    "`CREATE INDEX ON {t} ({})`",
+                    "`CREATE INDEX {}ON {t} ({})`{}",
+                    if new_table { "" } else { "CONCURRENTLY " },
                     cols.iter()
                         .map(|c| crate::ir::quote_ident(c))
                         .collect::<Vec<_>>()
-                        .join(", ")
+                        .join(", "),
+                    if new_table {
+                        ""
+                    } else {
+                        " in a migration that runs without a transaction"
+                    },
                 )),
                 notes: vec![format!(
                     "each DELETE or key UPDATE on `{parent}` scans `{t}` to find referencing rows"
