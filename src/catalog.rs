@@ -22,6 +22,8 @@ pub struct Catalog {
     /// never removed, so they stay valid across `rollback`; each use checks the table itself.
     index_owners: HashMap<Key, BTreeSet<Key>>,
     referencing: HashMap<Key, BTreeSet<Key>>,
+    /// Which tables may be partitions of a table (same rules).
+    children: HashMap<Key, BTreeSet<Key>>,
     /// Tables handed out by `table_mut` during the current `apply` (registered at its end).
     touched: Vec<Key>,
 }
@@ -43,6 +45,8 @@ pub struct Table {
     pub indexes: Vec<(String, Vec<String>)>,
     /// Foreign keys this table holds (to the tables they reference).
     pub fks: Vec<Fk>,
+    /// The partitioned table it is a partition of.
+    pub partition_of: Option<ObjName>,
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +166,28 @@ impl Catalog {
                 .or_default()
                 .insert(k.clone());
         }
+        if let Some(p) = &t.partition_of {
+            self.children.entry(key(p)).or_default().insert(k.clone());
+        }
+    }
+
+    /// The partitions of a partitioned table the migrations showed, and theirs (in name order
+    /// per level).
+    pub fn partitions(&self, parent: &ObjName) -> Vec<&Table> {
+        let mut out: Vec<&Table> = Vec::new();
+        let mut todo = vec![key(parent)];
+        while let Some(p) = todo.pop() {
+            for k in self.children.get(&p).into_iter().flatten() {
+                if let Some(t) = self.tables.get(k)
+                    && t.partition_of.as_ref().is_some_and(|x| key(x) == p)
+                    && !out.iter().any(|o| o.name == t.name)
+                {
+                    out.push(t);
+                    todo.push(k.clone());
+                }
+            }
+        }
+        out
     }
 
     fn insert(&mut self, t: Table) {
@@ -196,6 +222,7 @@ impl Catalog {
                 checks: Vec::new(),
                 indexes: Vec::new(),
                 fks: Vec::new(),
+                partition_of: None,
             })
         })))
     }
@@ -240,6 +267,7 @@ impl Catalog {
                 constraints,
                 partitioned,
                 if_not_exists,
+                partition_of,
                 ..
             } => {
                 if *if_not_exists && self.table(&table.name).is_some() {
@@ -286,6 +314,7 @@ impl Catalog {
                     checks,
                     indexes: Vec::new(),
                     fks,
+                    partition_of: partition_of.as_ref().map(|p| p.name.clone()),
                 };
                 self.insert(t);
             }
@@ -434,6 +463,7 @@ impl Catalog {
                     checks: Vec::new(),
                     indexes: Vec::new(),
                     fks: Vec::new(),
+                    partition_of: None,
                 };
                 self.insert(t);
             }
@@ -446,6 +476,46 @@ impl Catalog {
                 if let Some(t) = self.table_mut(&table.name) {
                     t.indexes
                         .push((name.clone().unwrap_or_default(), columns.clone()));
+                }
+            }
+            Op::AlterTableOther { table, action, .. } => {
+                let words: Vec<&str> = action.split_whitespace().collect();
+                let attach = words
+                    .first()
+                    .is_some_and(|w| w.eq_ignore_ascii_case("attach"));
+                let detach = words
+                    .first()
+                    .is_some_and(|w| w.eq_ignore_ascii_case("detach"));
+                if (attach || detach)
+                    && words
+                        .get(1)
+                        .is_some_and(|w| w.eq_ignore_ascii_case("partition"))
+                    && let Some(name) = words.get(2)
+                {
+                    let parts = crate::ir::unquote_qualified(name);
+                    let lower = |s: &str, quoted: bool| {
+                        if quoted {
+                            s.to_string()
+                        } else {
+                            s.to_ascii_lowercase()
+                        }
+                    };
+                    let quoted = name.contains('"');
+                    let part = match parts.as_slice() {
+                        [s, n] => ObjName {
+                            schema: Some(lower(s, quoted)),
+                            name: lower(n, quoted),
+                        },
+                        [n] => ObjName {
+                            schema: None,
+                            name: lower(n, quoted),
+                        },
+                        _ => return,
+                    };
+                    let parent = table.name.clone();
+                    if let Some(t) = self.table_mut(&part) {
+                        t.partition_of = attach.then_some(parent);
+                    }
                 }
             }
             Op::DropIndex { names, .. } => {

@@ -1298,6 +1298,9 @@ impl Runner<'_> {
             let mut rewrites_known: Vec<Option<bool>> = Vec::with_capacity(stmt.ops.len());
             // per op: locks on other tables (referenced tables, a dropped index's table)
             let mut related: Vec<(ObjName, crate::pg::LockMode)> = Vec::new();
+            // partitions of an op's partitioned table: they are rewritten or scanned as the op
+            // says (the parent has no storage of its own)
+            let mut inherit: Vec<(ObjName, bool, bool)> = Vec::new();
             for op in &stmt.ops {
                 if settings.collect_report {
                     related.extend(classify::related_locks(op, catalog, settings.version));
@@ -1342,6 +1345,14 @@ impl Runner<'_> {
                     _ => None,
                 };
                 rewrites_known.push(known.map(|k| k.0));
+                if settings.collect_report
+                    && let Some((row, target)) = classify::fact_row(op, settings.version)
+                {
+                    let (rewrites, scans) = known.unwrap_or((row.rewrites, row.scans));
+                    for p in catalog.partitions(&target) {
+                        inherit.push((p.name.clone(), rewrites, scans));
+                    }
+                }
                 let ctx = OpCtx {
                     version: settings.version,
                     catalog,
@@ -1431,8 +1442,8 @@ impl Runner<'_> {
                         table: table.to_string(),
                         lock: Some(mode.sql_name().to_string()),
                         blocks: mode.blocks().join(", "),
-                        rewrites: false,
-                        scans: false,
+                        rewrites: inherit.iter().any(|(t, rw, _)| t == table && *rw),
+                        scans: inherit.iter().any(|(t, _, sc)| t == table && *sc),
                         existed: !created_here.contains(table),
                         estimate: None,
                     }))

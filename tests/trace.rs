@@ -473,3 +473,32 @@ fn every_layout_fixture_fails_only_where_check_predicts() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// ALTER TABLE, CREATE INDEX, TRUNCATE and DROP TABLE on a partitioned table lock (and rewrite)
+/// every partition, created with PARTITION OF or attached: the report predicts each one.
+#[test]
+fn partitions_are_locked_and_rewritten_with_their_parent() {
+    bindir(16);
+    let (code, v) = trace_json(&[
+        "fixtures/trace/partitions",
+        "--layout",
+        "plain",
+        "--postgres",
+        "16",
+        "--since",
+        "002_b",
+    ]);
+    let s = &v["summary"];
+    assert_eq!(s["failed"], 0, "{v:#}");
+    assert_eq!(s["mismatches"], 0, "{v:#}");
+    assert_eq!(s["not_predicted"], 0, "{v:#}");
+    // 7 statements x (parent + 2 partitions), less what was already held, plus 2 rewrites
+    assert!(s["confirmed"].as_u64().is_some_and(|n| n >= 20), "{s:#}");
+    let add = &unit(&v, "002_b")["statements"][0];
+    assert!(
+        has_lock(add, "public.ev_2026", "ACCESS EXCLUSIVE"),
+        "{add:#}"
+    );
+    // no down-migrations in a plain folder: exit 1 for "not reversible" only
+    assert_eq!(code, 1, "{v:#}");
+}

@@ -350,6 +350,43 @@ pub fn related_locks(
         }
         _ => {}
     }
+    // ALTER TABLE, CREATE INDEX, DROP TABLE and TRUNCATE on a partitioned table recurse into its
+    // partitions with the parent's lock mode (measured: add_col_partitioned,
+    // add_check_partitioned, create_index_partitioned take it on pt_1 too)
+    let recurses = match op {
+        Op::AddColumn { .. }
+        | Op::DropColumn { .. }
+        | Op::AlterColumnType { .. }
+        | Op::SetNotNull { .. }
+        | Op::DropNotNull { .. }
+        | Op::SetDefault { .. }
+        | Op::DropDefault { .. }
+        | Op::ValidateConstraint { .. }
+        | Op::DropConstraint { .. }
+        | Op::DropTable { .. }
+        | Op::Truncate { .. } => true,
+        Op::AddConstraint { constraint, .. } => matches!(
+            constraint.kind,
+            ConstraintKind::Check { .. } | ConstraintKind::ForeignKey { .. }
+        ),
+        Op::CreateIndex {
+            only, concurrently, ..
+        } => !only && !concurrently,
+        _ => false,
+    };
+    if recurses && let Some((row, target)) = fact_row(op, version) {
+        let tables: Vec<ObjName> = match op {
+            Op::DropTable { tables, .. } | Op::Truncate { tables } => {
+                tables.iter().map(|t| t.name.clone()).collect()
+            }
+            _ => vec![target],
+        };
+        for t in &tables {
+            for p in catalog.partitions(t) {
+                push(&p.name, row.lock);
+            }
+        }
+    }
     out
 }
 
