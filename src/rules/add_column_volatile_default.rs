@@ -71,6 +71,11 @@ impl Rule for AddColumnVolatileDefault {
                 "add `{c}` without a default, then `ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}` (new rows only), then backfill existing rows in batches",
                 d.text
             ),
+            // a stored generated column is computed for every row when added; no default can
+            // stand in for its expression
+            (_, Some((crate::ir::Generated::Stored, _))) => format!(
+                "add `{c}` as a plain nullable column, keep it current with a trigger (or in the application) and backfill existing rows in batches; a stored generated column cannot be added without the rewrite"
+            ),
             _ => format!(
                 "add `{c}` as a plain nullable column, attach a sequence default for new rows with `ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT nextval(...)`, then backfill existing rows in batches"
             ),
