@@ -45,6 +45,9 @@ pub struct Statement {
     /// Inside the body of this function or procedure (then also `in_body`): it runs each time
     /// the function is called, not when the migration runs.
     pub in_function: Option<String>,
+    /// An `EXECUTE` of a computed string in a body, standing for this many of them in the
+    /// body (0: not one): not parsed, reported as not checked.
+    pub dynamic: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -103,6 +106,7 @@ pub fn parse_source_at(text: &str, base: usize) -> ParsedFile {
             unterminated,
             in_body: false,
             in_function: None,
+            dynamic: 0,
         });
         // static SQL inside DO blocks and function bodies, linted like top-level statements
         for (body, function) in bodies {
@@ -114,8 +118,25 @@ pub fn parse_source_at(text: &str, base: usize) -> ParsedFile {
                 Some((_, "sql")) => body::sql_body_statements(&split.masked, body),
                 _ => body::do_body_statements(&split.masked, body),
             };
+            // dynamic SQL: one statement per body stands for all of its EXECUTEs
+            let dynamic = found.iter().filter(|b| b.dynamic).count();
+            let mut seen_dynamic = false;
             for bs in found {
-                let (ops, how) = parse_statement(&bs.text, base + bs.offset);
+                if bs.dynamic && std::mem::replace(&mut seen_dynamic, true) {
+                    continue;
+                }
+                let (ops, how) = if bs.dynamic {
+                    let at = shift(Span::new(bs.offset, bs.offset + bs.text.len()));
+                    (
+                        Vec::new(),
+                        How::Unparsed {
+                            message: "EXECUTE of a computed string".to_string(),
+                            at,
+                        },
+                    )
+                } else {
+                    parse_statement(&bs.text, base + bs.offset)
+                };
                 statements.push(Statement {
                     index: statements.len(),
                     span: shift(Span::new(bs.offset, bs.offset + bs.text.len())),
@@ -125,6 +146,7 @@ pub fn parse_source_at(text: &str, base: usize) -> ParsedFile {
                     unterminated: false,
                     in_body: true,
                     in_function: function.as_ref().map(|(name, _)| name.clone()),
+                    dynamic: if bs.dynamic { dynamic } else { 0 },
                 });
             }
         }

@@ -10,6 +10,20 @@ impl Rule for UnparsedStatement {
         let How::Unparsed { message, at } = &ctx.statement.how else {
             return;
         };
+        if ctx.statement.dynamic > 0 {
+            out.push(Violation {
+                in_down: false,
+                span: Some(*at),
+                message: match ctx.statement.dynamic {
+                    n if n > 1 => format!("`EXECUTE` of computed strings inside a DO block ({n} in it): migcheck cannot see the SQL they run, so it was not checked"),
+                    _ => "`EXECUTE` of a computed string inside a DO block: migcheck cannot see the SQL it runs, so it was not checked".to_string(),
+                },
+                label: "dynamic SQL".to_string(),
+                help: Some("review what it runs by hand (its locks, rewrites and scans), or write the statements out when they are known".to_string()),
+                notes: Vec::new(),
+            });
+            return;
+        }
         if ctx.statement.in_body {
             return; // PL/pgSQL constructs inside DO bodies are not SQL statements
         }
