@@ -48,21 +48,25 @@ fn undouble(s: &str) -> String {
     s.replace("''", "' ")
 }
 
-/// The SQL statements of a `LANGUAGE sql` function body whose string token spans `body` in the
-/// file `text`: every statement of it.
-pub fn sql_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
-    let Some((from, to, quoted)) = inner(text, body) else {
-        return Vec::new();
-    };
-    let Some(raw) = text.get(from..to) else {
-        return Vec::new();
-    };
+/// A body's text split into statements: where its inside starts in the file, whether it was a
+/// single-quoted string (doubled quotes undone, same length), and the split.
+fn split_body(text: &str, body: Span) -> Option<(usize, bool, split::Split)> {
+    let (from, to, quoted) = inner(text, body)?;
+    let raw = text.get(from..to)?;
     let body_text = if quoted {
         undouble(raw)
     } else {
         raw.to_string()
     };
-    let parts = split::split(&body_text);
+    Some((from, quoted, split::split(&body_text)))
+}
+
+/// The SQL statements of a `LANGUAGE sql` function body whose string token spans `body` in the
+/// file `text`: every statement of it.
+pub fn sql_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
+    let Some((from, _, parts)) = split_body(text, body) else {
+        return Vec::new();
+    };
     parts
         .statements
         .iter()
@@ -79,18 +83,9 @@ pub fn sql_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
 /// The SQL statements of the `DO` body (or `LANGUAGE plpgsql` function body) whose string
 /// token spans `body` in the file `text`.
 pub fn do_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
-    let Some((from, to, quoted)) = inner(text, body) else {
+    let Some((from, quoted, parts)) = split_body(text, body) else {
         return Vec::new();
     };
-    let Some(raw) = text.get(from..to) else {
-        return Vec::new();
-    };
-    let body_text = if quoted {
-        undouble(raw)
-    } else {
-        raw.to_string()
-    };
-    let parts = split::split(&body_text);
     let mut out = Vec::new();
     let mut seen_begin = false;
     for st in &parts.statements {
