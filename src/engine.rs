@@ -148,7 +148,9 @@ pub struct Finding {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub label: String,
     pub help: Cow<'static, str>,
-    pub notes: Vec<String>,
+    /// Shared: the same note (a migration's transaction mode, a lock's meaning) is repeated on
+    /// thousands of findings of a large tree.
+    pub notes: Vec<Arc<str>>,
     pub doc: &'static str,
     /// With a version range: the versions this finding applies to, and the verdict in words
     /// ("danger on 10; not flagged on 11–17").
@@ -304,6 +306,8 @@ struct Runner<'s> {
     /// Normalised-statement hashes by file index and statement span: a statement with many
     /// findings is hashed once.
     stmt_hashes: HashMap<(usize, Span), Arc<str>>,
+    /// One copy of each note text (`Finding::notes`).
+    notes: std::collections::HashSet<Arc<str>>,
     /// Findings silenced by inline suppressions: (rule, reason).
     suppressed: Vec<(&'static str, String)>,
     /// Statement reports of the current unit (`collect_report`).
@@ -570,7 +574,7 @@ fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> 
             ),
             label: String::new(),
             help: Cow::Borrowed(meta.help.as_str()),
-            notes: vec![format!("signed on {}: {}", e.date, e.reason)],
+            notes: vec![format!("signed on {}: {}", e.date, e.reason).into()],
             doc: meta.doc_path.as_str(),
             pg_versions: Vec::new(),
             verdict: None,
@@ -694,6 +698,7 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
         unit_hash: Arc::from(""),
         stmt_spans: HashMap::new(),
         stmt_hashes: HashMap::new(),
+        notes: Default::default(),
         suppressed: Vec::new(),
         current_statements: Vec::new(),
     };
@@ -976,6 +981,8 @@ impl Runner<'_> {
             (Some(s), Some(src)) => (src.line_col(s.start), src.line_col(s.end)),
             _ => ((1, 1), (1, 1)),
         };
+        let notes = v.notes.into_iter().map(|n| self.intern(n)).collect();
+        let file = &self.out.files[file_index];
         self.out.findings.push(Finding {
             rule: meta.id,
             name: meta.name,
@@ -990,7 +997,7 @@ impl Runner<'_> {
             message: v.message,
             label: v.label,
             help: v.help.map_or(Cow::Borrowed(meta.help.as_str()), Cow::Owned),
-            notes: v.notes,
+            notes,
             doc: meta.doc_path.as_str(),
             pg_versions: Vec::new(),
             verdict: None,
@@ -1000,6 +1007,15 @@ impl Runner<'_> {
             unit_hash: Arc::clone(&self.unit_hash),
             signoff: None,
         });
+    }
+
+    fn intern(&mut self, text: String) -> Arc<str> {
+        if let Some(a) = self.notes.get(text.as_str()) {
+            return Arc::clone(a);
+        }
+        let a: Arc<str> = text.into();
+        self.notes.insert(Arc::clone(&a));
+        a
     }
 
     fn rule_level(&self, id: &str) -> Option<(&'static rules::RuleMeta, Level)> {

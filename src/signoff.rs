@@ -174,35 +174,35 @@ impl Ledger {
                 f.notes.push(format!(
                     "signed off by {} on {}, but the migration changed since: the sign-off no longer applies",
                     e.approver, e.date
-                ));
+                ).into());
                 Status::Stale {
                     approver: e.approver.clone(),
                     date: e.date.clone(),
                 }
             } else if e.expires.as_deref().is_some_and(|x| x < today) {
-                f.notes.push(format!(
-                    "the sign-off by {} expired on {}",
-                    e.approver,
-                    e.expires.clone().unwrap_or_default()
-                ));
+                f.notes.push(
+                    format!(
+                        "the sign-off by {} expired on {}",
+                        e.approver,
+                        e.expires.clone().unwrap_or_default()
+                    )
+                    .into(),
+                );
                 Status::Expired {
                     approver: e.approver.clone(),
                     date: e.date.clone(),
                     expires: e.expires.clone().unwrap_or_default(),
                 }
             } else if !approvers.is_empty() && !approvers.iter().any(|a| a == &e.approver) {
-                f.notes.push(format!(
-                    "signed off by {}, who is not in `approvers`",
-                    e.approver
-                ));
+                f.notes.push(
+                    format!("signed off by {}, who is not in `approvers`", e.approver).into(),
+                );
                 Status::NotAllowed {
                     approver: e.approver.clone(),
                 }
             } else {
-                f.notes.push(format!(
-                    "accepted by {} on {}: {}",
-                    e.approver, e.date, e.reason
-                ));
+                f.notes
+                    .push(format!("accepted by {} on {}: {}", e.approver, e.date, e.reason).into());
                 Status::Accepted {
                     approver: e.approver.clone(),
                     date: e.date.clone(),
