@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz smoke for CI: builds the cargo-fuzz targets (fuzz/) on the stable toolchain and runs each
 # for a short time, starting from the committed crash regressions (fuzz/regressions/<target>/)
-# and a local corpus (fuzz/corpus/<target>/, not committed) when there is one.
+# and the committed minimised corpus (fuzz/corpus/<target>.tar.gz; a local fuzz/corpus/<target>/
+# directory is used instead when there is one).
 #
 # A crash, a panic, an invariant broken or one input taking over 10 s fails the run; libFuzzer
 # leaves the input in fuzz/artifacts/<target>/. Replay it with
@@ -45,8 +46,14 @@ for t in "${targets[@]}"; do
   echo "== fuzz $t for ${seconds} s"
   # new inputs go to the scratch corpus (the first directory), not into the repository
   set +e
-  # seed from the committed crash regressions and, when present, a local corpus
+  # seed from the committed crash regressions and the committed minimised corpus
+  # (fuzz/corpus/<target>.tar.gz), or a local corpus directory when there is one
   seeds=()
+  if [ ! -d "fuzz/corpus/$t" ] && [ -f "fuzz/corpus/$t.tar.gz" ]; then
+    mkdir -p "$work/seed"
+    tar -xzf "fuzz/corpus/$t.tar.gz" -C "$work/seed"
+    seeds+=("$work/seed/$t")
+  fi
   for d in "fuzz/corpus/$t" "fuzz/regressions/$t"; do
     if [ -d "$d" ]; then seeds+=("$d"); fi
   done
