@@ -537,6 +537,13 @@ impl Catalog {
         }
     }
 
+    /// Whether the migrations left `table.column` NOT NULL (false when unknown).
+    pub fn is_not_null(&self, table: &ObjName, column: &str) -> bool {
+        self.table(table)
+            .and_then(|t| t.columns.iter().find(|c| c.name == column))
+            .is_some_and(|c| c.not_null)
+    }
+
     /// The foreign keys a table holds (none when the migrations did not show the table).
     pub fn fks(&self, table: &ObjName) -> &[Fk] {
         self.table(table).map_or(&[], |t| t.fks.as_slice())

@@ -1351,10 +1351,7 @@ impl Runner<'_> {
                     }
                     // already NOT NULL: nothing to check
                     Op::SetNotNull { table, column, .. }
-                        if catalog
-                            .table(&table.name)
-                            .and_then(|t| t.columns.iter().find(|c| c.name == *column))
-                            .is_some_and(|c| c.not_null) =>
+                        if catalog.is_not_null(&table.name, column) =>
                     {
                         Some((false, false))
                     }

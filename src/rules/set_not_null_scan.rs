@@ -23,12 +23,7 @@ impl Rule for SetNotNullScan {
             return;
         }
         // already NOT NULL (as the migrations left it): PostgreSQL has nothing to check
-        if ctx
-            .catalog
-            .table(&table.name)
-            .and_then(|t| t.columns.iter().find(|c| c.name == *column))
-            .is_some_and(|c| c.not_null)
-        {
+        if ctx.catalog.is_not_null(&table.name, column) {
             return;
         }
         let valid_check = ctx.catalog.valid_not_null_check(&table.name, column);
