@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::ir::{ConstraintKind, ObjName, Op};
+use crate::ir::{ConstraintKind, ObjName, Op, ViewColumn};
 
 /// Tables are shared copy-on-write (`Arc`), so remembering one before a change is cheap.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +24,8 @@ pub struct Catalog {
     referencing: HashMap<Key, BTreeSet<Key>>,
     /// Which tables may be partitions of a table (same rules).
     children: HashMap<Key, BTreeSet<Key>>,
+    /// Which views may read a table or view (same rules).
+    dependents: HashMap<Key, BTreeSet<Key>>,
     /// Tables handed out by `table_mut` during the current `apply` (registered at its end).
     touched: Vec<Key>,
 }
@@ -47,6 +49,33 @@ pub struct Table {
     pub fks: Vec<Fk>,
     /// The partitioned table it is a partition of.
     pub partition_of: Option<ObjName>,
+    /// Set for a view or materialized view: what its query depends on.
+    pub view: Option<Box<View>>,
+}
+
+impl Table {
+    fn new(name: ObjName, created_in: Option<usize>) -> Table {
+        Table {
+            name,
+            created_in,
+            partitioned: false,
+            columns: Vec::new(),
+            checks: Vec::new(),
+            indexes: Vec::new(),
+            fks: Vec::new(),
+            partition_of: None,
+            view: None,
+        }
+    }
+}
+
+/// A view's dependencies, as PostgreSQL records them when the view is created: the relations
+/// its query reads and the columns of theirs it uses (`*` expanded to the columns then).
+#[derive(Debug, Clone)]
+pub struct View {
+    pub materialized: bool,
+    pub reads: Vec<ObjName>,
+    pub uses: Vec<(ObjName, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -169,6 +198,146 @@ impl Catalog {
         if let Some(p) = &t.partition_of {
             self.children.entry(key(p)).or_default().insert(k.clone());
         }
+        for r in t.view.iter().flat_map(|v| &v.reads) {
+            self.dependents.entry(key(r)).or_default().insert(k.clone());
+        }
+    }
+
+    /// The views (and materialized views) that read a table or view, in name order.
+    pub fn views_reading(&self, table: &ObjName) -> Vec<&Table> {
+        let k = key(table);
+        self.dependents
+            .get(&k)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| self.tables.get(v))
+            .filter(|v| {
+                v.view
+                    .as_ref()
+                    .is_some_and(|d| d.reads.iter().any(|r| key(r) == k))
+            })
+            .map(|v| &**v)
+            .collect()
+    }
+
+    /// The views that use `table.column` (PostgreSQL refuses to change its type or drop it).
+    pub fn views_using(&self, table: &ObjName, column: &str) -> Vec<&Table> {
+        let k = key(table);
+        self.views_reading(table)
+            .into_iter()
+            .filter(|v| {
+                v.view
+                    .as_ref()
+                    .is_some_and(|d| d.uses.iter().any(|(t, c)| c == column && key(t) == k))
+            })
+            .collect()
+    }
+
+    /// Removes views that depend on what `gone` selects among the views reading `table`, and
+    /// the views reading those (CASCADE).
+    fn drop_dependent_views(&mut self, table: &ObjName, gone: impl Fn(&View) -> bool) {
+        let mut todo: Vec<ObjName> = self
+            .views_reading(table)
+            .into_iter()
+            .filter(|v| v.view.as_deref().is_some_and(&gone))
+            .map(|v| v.name.clone())
+            .collect();
+        while let Some(v) = todo.pop() {
+            if self.remove(&v).is_some() {
+                todo.extend(self.views_reading(&v).into_iter().map(|d| d.name.clone()));
+            }
+        }
+    }
+
+    /// A view's dependencies from what its query names (see `parse::view_deps`): a qualified
+    /// column belongs to its table; a bare one to the one relation of the innermost SELECT
+    /// that has it (or, its columns unknown, may have it), else of the SELECT around it; `*`
+    /// to every column known then.
+    fn view_uses(&self, columns: &[ViewColumn]) -> Vec<(ObjName, String)> {
+        let mut uses: Vec<(ObjName, String)> = Vec::new();
+        let mut add = |t: &ObjName, c: &str| {
+            if !uses.iter().any(|(x, y)| x == t && y == c) {
+                uses.push((t.clone(), c.to_string()));
+            }
+        };
+        for c in columns {
+            match c {
+                ViewColumn::Named { table, column } => add(table, column),
+                ViewColumn::Bare { column, scopes } => {
+                    for scope in scopes {
+                        let mut has = Vec::new();
+                        let mut may = Vec::new();
+                        for r in scope {
+                            match self.table(r) {
+                                Some(t) if t.columns.iter().any(|x| &x.name == column) => {
+                                    has.push(r)
+                                }
+                                // created by the migrations (columns all known), or a view
+                                Some(t) if t.created_in.is_some() || t.view.is_some() => {}
+                                _ => may.push(r),
+                            }
+                        }
+                        match (has.as_slice(), may.as_slice()) {
+                            ([t], []) | ([], [t]) => add(t, column),
+                            ([], []) => continue, // an outer SELECT's column
+                            _ => {}               // ambiguous here: not attributed
+                        }
+                        break;
+                    }
+                }
+                ViewColumn::All(t) => {
+                    if let Some(tab) = self.table(t) {
+                        for col in &tab.columns {
+                            add(t, &col.name);
+                        }
+                    }
+                }
+            }
+        }
+        uses
+    }
+
+    /// A table or view renamed: the entry moves, and what refers to it (foreign keys, views)
+    /// follows, as in PostgreSQL (references are by OID).
+    fn rename_relation(&mut self, from: &ObjName, to: &str) {
+        let Some(t) = self.remove(from) else {
+            return;
+        };
+        let mut t = Arc::unwrap_or_clone(t);
+        t.name.name = to.to_string();
+        let new = t.name.clone();
+        self.insert(t);
+        let old = key(from);
+        let candidates = self.referencing.get(&old).cloned();
+        self.change_where(
+            candidates.as_ref(),
+            |o| o.fks.iter().any(|f| key(&f.references) == old),
+            |o| {
+                for f in &mut o.fks {
+                    if key(&f.references) == old {
+                        f.references = new.clone();
+                    }
+                }
+            },
+        );
+        let candidates = self.dependents.get(&old).cloned();
+        self.change_where(
+            candidates.as_ref(),
+            |o| {
+                o.view
+                    .as_ref()
+                    .is_some_and(|v| v.reads.iter().any(|r| key(r) == old))
+            },
+            |o| {
+                if let Some(v) = o.view.as_deref_mut() {
+                    for r in v.reads.iter_mut().chain(v.uses.iter_mut().map(|(t, _)| t)) {
+                        if key(r) == old {
+                            *r = new.clone();
+                        }
+                    }
+                }
+            },
+        );
     }
 
     /// The partitions of a partitioned table the migrations showed, and theirs (in name order
@@ -213,18 +382,11 @@ impl Catalog {
         let k = key(name);
         self.remember(&k);
         self.touched.push(k.clone());
-        Some(Arc::make_mut(self.tables.entry(k).or_insert_with(|| {
-            Arc::new(Table {
-                name: name.clone(),
-                created_in: None,
-                partitioned: false,
-                columns: Vec::new(),
-                checks: Vec::new(),
-                indexes: Vec::new(),
-                fks: Vec::new(),
-                partition_of: None,
-            })
-        })))
+        Some(Arc::make_mut(
+            self.tables
+                .entry(k)
+                .or_insert_with(|| Arc::new(Table::new(name.clone(), None))),
+        ))
     }
 
     pub fn len(&self) -> usize {
@@ -315,11 +477,17 @@ impl Catalog {
                     indexes: Vec::new(),
                     fks,
                     partition_of: partition_of.as_ref().map(|p| p.name.clone()),
+                    view: None,
                 };
                 self.insert(t);
             }
-            Op::DropTable { tables, .. } => {
+            Op::DropTable {
+                tables, cascade, ..
+            } => {
                 for t in tables {
+                    if *cascade {
+                        self.drop_dependent_views(&t.name, |_| true);
+                    }
                     self.remove(&t.name);
                     // CASCADE drops the foreign keys pointing at it
                     let dropped = key(&t.name);
@@ -331,25 +499,14 @@ impl Catalog {
                     );
                 }
             }
-            Op::RenameTable { table, to, .. } => {
-                if let Some(t) = self.remove(&table.name) {
-                    let mut t = Arc::unwrap_or_clone(t);
-                    t.name.name = to.clone();
-                    let new = t.name.clone();
-                    self.insert(t);
-                    let old = key(&table.name);
-                    let candidates = self.referencing.get(&old).cloned();
-                    self.change_where(
-                        candidates.as_ref(),
-                        |o| o.fks.iter().any(|f| key(&f.references) == old),
-                        |o| {
-                            for f in &mut o.fks {
-                                if key(&f.references) == old {
-                                    f.references = new.clone();
-                                }
-                            }
-                        },
-                    );
+            Op::RenameTable { table, to, .. } => self.rename_relation(&table.name, to),
+            Op::RenameView { name, to } => self.rename_relation(name, to),
+            Op::DropView { names, cascade, .. } => {
+                for v in names {
+                    if *cascade {
+                        self.drop_dependent_views(&v.name, |_| true);
+                    }
+                    self.remove(&v.name);
                 }
             }
             Op::AddColumn { table, column, .. } => {
@@ -369,7 +526,18 @@ impl Catalog {
                     }
                 }
             }
-            Op::DropColumn { table, column, .. } => {
+            Op::DropColumn {
+                table,
+                column,
+                cascade,
+                ..
+            } => {
+                if *cascade {
+                    let k = key(&table.name);
+                    self.drop_dependent_views(&table.name, |v| {
+                        v.uses.iter().any(|(t, c)| c == column && key(t) == k)
+                    });
+                }
                 if let Some(t) = self.table_mut(&table.name) {
                     t.columns.retain(|c| &c.name != column);
                     t.checks
@@ -392,6 +560,23 @@ impl Catalog {
                         }
                     }
                 }
+                // views keep using the column under its new name
+                let k = key(&table.name);
+                let candidates = self.dependents.get(&k).cloned();
+                let uses = |v: &View| v.uses.iter().any(|(t, c)| c == from && key(t) == k);
+                self.change_where(
+                    candidates.as_ref(),
+                    |o| o.view.as_deref().is_some_and(uses),
+                    |o| {
+                        if let Some(v) = o.view.as_deref_mut() {
+                            for (t, c) in &mut v.uses {
+                                if c == from && key(t) == k {
+                                    *c = to.clone();
+                                }
+                            }
+                        }
+                    },
+                );
             }
             Op::AlterColumnType {
                 table, column, ty, ..
@@ -452,19 +637,17 @@ impl Catalog {
             }
             Op::CreateView {
                 name,
-                materialized: true,
+                materialized,
+                reads,
+                columns,
             } => {
                 // a materialized view has storage, indexes and refreshes like a table
-                let t = Table {
-                    name: name.clone(),
-                    created_in: Some(unit),
-                    partitioned: false,
-                    columns: Vec::new(),
-                    checks: Vec::new(),
-                    indexes: Vec::new(),
-                    fks: Vec::new(),
-                    partition_of: None,
-                };
+                let mut t = Table::new(name.clone(), Some(unit));
+                t.view = Some(Box::new(View {
+                    materialized: *materialized,
+                    uses: self.view_uses(columns),
+                    reads: reads.clone(),
+                }));
                 self.insert(t);
             }
             Op::CreateIndex {
@@ -599,6 +782,42 @@ mod tests {
             Some(Op::DropIndex { names, .. }) => names[0].clone(),
             other => panic!("{other:?}"),
         }
+    }
+
+    fn uses(c: &Catalog, t: &str, col: &str) -> Vec<String> {
+        c.views_using(&ObjName::new(t), col)
+            .iter()
+            .map(|v| v.name.to_string())
+            .collect()
+    }
+
+    /// Views follow renames of their columns and tables, CASCADE drops them (and the views
+    /// reading those), and a rollback brings them back.
+    #[test]
+    fn views_follow_renames_and_go_with_cascade() {
+        let mut c = replay(
+            "CREATE TABLE t (a int, b int); CREATE VIEW v AS SELECT a FROM t;
+             CREATE VIEW w AS SELECT * FROM v; CREATE VIEW x AS SELECT b FROM t;
+             ALTER TABLE t RENAME COLUMN a TO a2; ALTER TABLE t RENAME TO u;",
+        );
+        assert_eq!(uses(&c, "u", "a2"), ["v"]);
+        assert!(uses(&c, "u", "a").is_empty());
+        assert_eq!(uses(&c, "u", "b"), ["x"]);
+        c.checkpoint();
+        for s in crate::parse::parse_source("ALTER TABLE u DROP COLUMN a2 CASCADE").statements {
+            for op in &s.ops {
+                c.apply(op, 2);
+            }
+        }
+        assert!(uses(&c, "u", "a2").is_empty());
+        assert!(
+            c.table(&ObjName::new("w")).is_none(),
+            "w read v: dropped too"
+        );
+        assert!(c.table(&ObjName::new("x")).is_some());
+        c.rollback();
+        assert_eq!(uses(&c, "u", "a2"), ["v"]);
+        assert!(c.table(&ObjName::new("w")).is_some());
     }
 
     /// Same table and index names in two schemas: the index's schema decides, every time

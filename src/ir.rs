@@ -37,6 +37,22 @@ impl Span {
     }
 }
 
+/// A column a view's query names: `table.column` (alias resolved), a bare `column` with the
+/// relations of the SELECTs it appears in (innermost first: replay picks the one that has the
+/// column), or every column of a table (`*`, `t.*`: expanded when the view is created).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ViewColumn {
+    Named {
+        table: ObjName,
+        column: String,
+    },
+    Bare {
+        column: String,
+        scopes: Vec<Vec<ObjName>>,
+    },
+    All(ObjName),
+}
+
 /// A possibly schema-qualified name, normalised as PostgreSQL would (unquoted parts folded to
 /// lower case, quotes removed).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -341,6 +357,8 @@ pub enum Op {
         table: TableRef,
         column: String,
         if_exists: bool,
+        /// `DROP COLUMN c CASCADE`: views and constraints using it go too.
+        cascade: bool,
         span: Span,
     },
     AlterColumnType {
@@ -527,6 +545,23 @@ pub enum Op {
     CreateView {
         name: ObjName,
         materialized: bool,
+        /// The tables and views its query reads (CTEs and subqueries left out); empty when only
+        /// the fallback understood the statement.
+        reads: Vec<ObjName>,
+        /// The columns its query names, as written (resolved against the catalog on replay).
+        columns: Vec<ViewColumn>,
+    },
+    /// `DROP VIEW` / `DROP MATERIALIZED VIEW`.
+    DropView {
+        names: Vec<TableRef>,
+        materialized: bool,
+        if_exists: bool,
+        cascade: bool,
+    },
+    /// `ALTER [MATERIALIZED] VIEW name RENAME TO to`.
+    RenameView {
+        name: ObjName,
+        to: String,
     },
     RefreshMaterializedView {
         name: ObjName,

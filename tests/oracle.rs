@@ -452,6 +452,8 @@ fn facts_hold_on_real_postgres() {
                 }
             }
         }
+        // statements migcheck says PostgreSQL refuses (error-level rules): on their fixtures
+        checked += refused_where_check_predicts(&url, major, &mut failures);
         drop(c);
         let _ = common::pg_sh(&["stop", &dir.to_string_lossy()]);
         let _ = std::fs::remove_dir_all(&dir);
@@ -465,6 +467,78 @@ fn facts_hold_on_real_postgres() {
         "facts that do not hold:\n{}",
         failures.join("\n")
     );
+}
+
+/// Rules whose findings say PostgreSQL refuses the statement, with the SQLSTATEs it may give.
+const REFUSED: &[(&str, &[&str])] = &[("MC062-dependent-view", &["0A000", "2BP01"])];
+
+/// Each `bad*`/`good*` fixture of the `REFUSED` rules, run statement by statement (autocommit)
+/// in a fresh database: a statement the rule flags must fail with one of its SQLSTATEs, every
+/// other statement must run. Returns the number of statements checked.
+fn refused_where_check_predicts(url: &str, major: u16, failures: &mut Vec<String>) -> usize {
+    let mut checked = 0;
+    for (rule_dir, states) in REFUSED {
+        let id = &rule_dir[..5];
+        let dir = common::root().join("fixtures").join(rule_dir);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("fixture dir")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .collect();
+        files.sort();
+        for file in files {
+            let settings = common::settings(None);
+            let result = common::run(&file, &settings);
+            let flagged: Vec<usize> = result
+                .findings
+                .iter()
+                .filter(|f| f.rule == id)
+                .filter_map(|f| f.span.map(|s| s.start))
+                .collect();
+            let text = std::fs::read_to_string(&file).expect("fixture text");
+            let mut admin = Client::connect(url, NoTls).expect("connect");
+            admin
+                .batch_execute("DROP DATABASE IF EXISTS oracle_fx")
+                .and_then(|()| admin.batch_execute("CREATE DATABASE oracle_fx"))
+                .expect("fresh database");
+            let db_url = format!("{}/oracle_fx", url.rsplit_once('/').map_or(url, |(a, _)| a));
+            let mut c = Client::connect(&db_url, NoTls).expect("connect to oracle_fx");
+            for st in migcheck::parse::parse_source(&text).statements {
+                let sql = &text[st.span.start..st.span.end];
+                let line = text[..st.span.start].lines().count() + 1;
+                let predicted = flagged
+                    .iter()
+                    .any(|&p| st.span.start <= p && p < st.span.end);
+                checked += 1;
+                let got = c.batch_execute(sql);
+                let name = file.file_name().map_or_else(String::new, |n| {
+                    format!("{rule_dir}/{}:{line}", n.to_string_lossy())
+                });
+                match (predicted, got) {
+                    (true, Ok(())) => failures.push(format!(
+                        "{name} on PostgreSQL {major}: {id} says it fails, but it ran: {sql}"
+                    )),
+                    (true, Err(e)) => {
+                        let code = e.code().map(|c| c.code()).unwrap_or("?");
+                        if !states.contains(&code) {
+                            failures.push(format!(
+                                "{name} on PostgreSQL {major}: failed with {code}, not {states:?}: {e}"
+                            ));
+                        }
+                    }
+                    (false, Err(e)) => failures.push(format!(
+                        "{name} on PostgreSQL {major}: not predicted to fail, but: {e:?}"
+                    )),
+                    (false, Ok(())) => {}
+                }
+            }
+            drop(c);
+            admin
+                .batch_execute("DROP DATABASE oracle_fx")
+                .expect("drop oracle_fx");
+        }
+    }
+    checked
 }
 
 /// `migcheck stats --database-url`: sizes from the catalog of a real server, before (10, where an

@@ -139,6 +139,18 @@ pub fn understand(toks: &[Tok]) -> Option<Vec<Op>> {
     if w(0, "drop") && w(1, "index") {
         return Some(vec![lower::drop_index(toks)]);
     }
+    if w(0, "drop") && (w(1, "view") || w(1, "materialized") && w(2, "view")) {
+        let k = if w(1, "view") { 2 } else { 3 };
+        let if_exists = w(k, "if") && w(k + 1, "exists");
+        let cascade = toks.last().is_some_and(|t| t.is_word("cascade"));
+        return Some(vec![lower::drop_view(toks, if_exists, cascade)]);
+    }
+    if w(0, "alter")
+        && (w(1, "view") || w(1, "materialized") && w(2, "view"))
+        && let Some(op) = lower::rename_view(toks)
+    {
+        return Some(vec![op]);
+    }
     if w(0, "reindex") {
         return reindex(toks, whole).map(|op| vec![op]);
     }
@@ -287,6 +299,9 @@ pub fn understand(toks: &[Tok]) -> Option<Vec<Op>> {
         return Some(vec![Op::CreateView {
             name: lower::name_after_kw(toks, "view").unwrap_or_else(|| ObjName::new("?")),
             materialized: w(1, "materialized"),
+            // the query's columns come from sqlparser's AST only: none known here
+            reads: Vec::new(),
+            columns: Vec::new(),
         }]);
     }
     if w(0, "create") && w(1, "sequence") || w(0, "create") && w(2, "sequence") {

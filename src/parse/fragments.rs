@@ -570,6 +570,7 @@ fn alter_action(t: &[Tok], table: &TableRef) -> Op {
                         table,
                         column,
                         if_exists,
+                        cascade: t.last().is_some_and(|x| x.is_word("cascade")),
                         span,
                     };
                 }

@@ -35,6 +35,9 @@ pub fn lower(stmt: &Statement, toks: &[Tok]) -> Vec<Op> {
         } => match object_type {
             ObjectType::Table => vec![drop_table(toks, *if_exists, *cascade)],
             ObjectType::Index => vec![drop_index(toks)],
+            ObjectType::View | ObjectType::MaterializedView => {
+                vec![drop_view(toks, *if_exists, *cascade)]
+            }
             other => vec![Op::Other {
                 kind: format!("DROP {other}"),
             }],
@@ -58,10 +61,15 @@ pub fn lower(stmt: &Statement, toks: &[Tok]) -> Vec<Op> {
         Statement::Vacuum(_) => vec![vacuum(toks)],
         Statement::Lock(_) => lock_table(toks).map_or_else(Vec::new, |op| vec![op]),
         Statement::RefreshMaterializedView(_) => vec![refresh(toks)],
-        Statement::CreateView(cv) => vec![Op::CreateView {
-            name: name_after_kw(toks, "view").unwrap_or_else(|| ObjName::new("?")),
-            materialized: cv.materialized,
-        }],
+        Statement::CreateView(cv) => {
+            let (reads, columns) = super::view_deps::view_dependencies(&cv.query);
+            vec![Op::CreateView {
+                name: name_after_kw(toks, "view").unwrap_or_else(|| ObjName::new("?")),
+                materialized: cv.materialized,
+                reads,
+                columns,
+            }]
+        }
         Statement::CreateFunction(_) => vec![create_function(toks, false)],
         Statement::CreateProcedure { .. } => vec![create_function(toks, true)],
         Statement::CreateType { .. } => vec![Op::CreateType {
@@ -237,6 +245,32 @@ pub fn drop_table(toks: &[Tok], if_exists: bool, cascade: bool) -> Op {
         if_exists,
         cascade,
     }
+}
+
+/// `DROP [MATERIALIZED] VIEW [IF EXISTS] names [CASCADE | RESTRICT]`.
+pub fn drop_view(toks: &[Tok], if_exists: bool, cascade: bool) -> Op {
+    let materialized = toks.get(1).is_some_and(|t| t.is_word("materialized"));
+    let k = skip_words(toks, if materialized { 3 } else { 2 }, &["if", "exists"]);
+    Op::DropView {
+        names: table_list(toks, k),
+        materialized,
+        if_exists,
+        cascade,
+    }
+}
+
+/// `ALTER [MATERIALIZED] VIEW [IF EXISTS] name RENAME TO new` (other ALTER VIEW forms: `None`).
+pub fn rename_view(toks: &[Tok]) -> Option<Op> {
+    let materialized = toks.get(1).is_some_and(|t| t.is_word("materialized"));
+    let k = skip_words(toks, if materialized { 3 } else { 2 }, &["if", "exists"]);
+    let (name, j) = name_at(toks, k).map(|(n, _, j)| (n, j))?;
+    if toks.get(j).is_some_and(|t| t.is_word("rename"))
+        && toks.get(j + 1).is_some_and(|t| t.is_word("to"))
+    {
+        let to = toks.get(j + 2)?.ident()?;
+        return Some(Op::RenameView { name, to });
+    }
+    None
 }
 
 pub fn drop_index(toks: &[Tok]) -> Op {

@@ -6,6 +6,7 @@ pub mod fallback;
 pub mod fragments;
 pub mod lower;
 pub mod tokens;
+pub mod view_deps;
 
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;

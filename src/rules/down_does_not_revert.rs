@@ -144,6 +144,23 @@ fn effects(stmts: &[Statement]) -> Effects {
                 Op::CreateView { name, .. } => {
                     e.created.insert(Obj::View(name.name.clone()));
                 }
+                Op::DropView {
+                    names,
+                    if_exists,
+                    cascade,
+                    ..
+                } => {
+                    for n in names {
+                        let o = Obj::View(n.name.name.clone());
+                        forget(&mut e, &o);
+                        e.dropped.push((o, *if_exists));
+                    }
+                    // CASCADE drops views of other migrations too: not judged
+                    e.opaque |= *cascade;
+                }
+                Op::RenameView { name, to } => e
+                    .renamed
+                    .push((Obj::View(name.name.clone()), Obj::View(to.clone()))),
                 Op::RenameTable { table, to, .. } => e
                     .renamed
                     .push((Obj::Table(table.name.name.clone()), Obj::Table(to.clone()))),
@@ -171,7 +188,8 @@ fn forget(e: &mut Effects, gone: &Obj) {
     e.created.retain(|o| {
         o != gone && !matches!((o, gone), (Obj::Index(i, _), Obj::Index(j, _)) if i == j)
     });
-    if let Obj::Table(t) = gone {
+    // dropping a table or a materialized view drops its indexes and constraints
+    if let Obj::Table(t) | Obj::View(t) = gone {
         e.created.retain(|o| o.table() != Some(t.as_str()));
     }
 }
@@ -197,7 +215,7 @@ impl Rule for DownDoesNotRevert {
             .dropped
             .iter()
             .filter_map(|(o, _)| {
-                if let Obj::Table(t) = o {
+                if let Obj::Table(t) | Obj::View(t) = o {
                     Some(t.as_str())
                 } else {
                     None
