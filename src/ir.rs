@@ -525,6 +525,9 @@ pub enum Op {
     Rollback,
     Insert {
         table: TableRef,
+        /// The tables and views an `INSERT ... SELECT` reads (empty for VALUES, or when only
+        /// the fallback understood it).
+        reads: Vec<ObjName>,
     },
     Update {
         table: TableRef,
@@ -604,7 +607,7 @@ impl Op {
             | Op::CreateIndex { table, .. }
             | Op::CreateTrigger { table, .. }
             | Op::DropTrigger { table }
-            | Op::Insert { table }
+            | Op::Insert { table, .. }
             | Op::Update { table, .. }
             | Op::Delete { table, .. } => Some(table),
             _ => None,

@@ -43,7 +43,13 @@ pub fn lower(stmt: &Statement, toks: &[Tok]) -> Vec<Op> {
             }],
         },
         Statement::Truncate(_) => vec![truncate(toks)],
-        Statement::Insert(_) => dml(toks, "INSERT"),
+        Statement::Insert(ins) => {
+            let mut ops = dml(toks, "INSERT");
+            if let (Some(Op::Insert { reads, .. }), Some(q)) = (ops.first_mut(), &ins.source) {
+                *reads = super::view_deps::row_sources(q);
+            }
+            ops
+        }
         Statement::Update(_) => dml(toks, "UPDATE"),
         Statement::Delete(_) => dml(toks, "DELETE"),
         Statement::StartTransaction { .. } => vec![Op::Begin],
@@ -382,7 +388,10 @@ pub fn dml(toks: &[Tok], kind: &str) -> Vec<Op> {
     };
     let has_where = toks.iter().skip(k).any(|t| t.is_word("where"));
     vec![match kind {
-        "INSERT" => Op::Insert { table },
+        "INSERT" => Op::Insert {
+            table,
+            reads: Vec::new(),
+        },
         "UPDATE" => Op::Update { table, has_where },
         _ => Op::Delete { table, has_where },
     }]

@@ -11,7 +11,7 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     Expr, Ident, ObjectName, ObjectNamePart, Query, Select, SelectItem,
-    SelectItemQualifiedWildcardKind, TableFactor, TableWithJoins, Visit, Visitor,
+    SelectItemQualifiedWildcardKind, SetExpr, TableFactor, TableWithJoins, Visit, Visitor,
 };
 
 use crate::ir::{ObjName, ViewColumn};
@@ -212,6 +212,62 @@ impl Visitor for Collect {
     }
 }
 
+/// The relations whose rows a query returns: those in the FROM of its SELECTs (through UNION
+/// arms and subqueries in FROM), not those only tested in a WHERE `EXISTS (...)` or `IN (...)`.
+/// CTE names are not relations; what a CTE reads is not followed.
+pub fn row_sources(query: &Query) -> Vec<ObjName> {
+    let mut c = Collect::default();
+    if let Some(with) = &query.with {
+        for cte in &with.cte_tables {
+            c.ctes.insert(fold(&cte.alias.name));
+        }
+    }
+    let mut out = Vec::new();
+    sources_of(&c, &query.body, &mut out);
+    out
+}
+
+fn sources_of(c: &Collect, body: &SetExpr, out: &mut Vec<ObjName>) {
+    match body {
+        SetExpr::Select(s) => {
+            for twj in &s.from {
+                for tf in
+                    std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation))
+                {
+                    table_sources(c, tf, out);
+                }
+            }
+        }
+        SetExpr::Query(q) => sources_of(c, &q.body, out),
+        SetExpr::SetOperation { left, right, .. } => {
+            sources_of(c, left, out);
+            sources_of(c, right, out);
+        }
+        _ => {}
+    }
+}
+
+fn table_sources(c: &Collect, tf: &TableFactor, out: &mut Vec<ObjName>) {
+    match tf {
+        TableFactor::Derived { subquery, .. } => sources_of(c, &subquery.body, out),
+        TableFactor::NestedJoin {
+            table_with_joins, ..
+        } => {
+            table_sources(c, &table_with_joins.relation, out);
+            for j in &table_with_joins.joins {
+                table_sources(c, &j.relation, out);
+            }
+        }
+        _ => {
+            if let Some((n, _)) = c.relation(tf)
+                && !out.contains(&n)
+            {
+                out.push(n);
+            }
+        }
+    }
+}
+
 /// The relations a view's query reads and the columns it names (see the module doc).
 pub fn view_dependencies(query: &Query) -> (Vec<ObjName>, Vec<ViewColumn>) {
     let mut c = Collect::default();
@@ -297,5 +353,31 @@ mod tests {
             deps("CREATE VIEW v AS SELECT g, s.y FROM generate_series(1, 3) g, (SELECT 1 AS y) s");
         assert!(reads.is_empty(), "{reads:?}");
         assert!(cols.is_empty(), "{cols:?}");
+    }
+
+    fn sources(sql: &str) -> Vec<String> {
+        let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).expect("parses");
+        let sqlparser::ast::Statement::Insert(ins) = &stmts[0] else {
+            panic!("not an insert")
+        };
+        let q = ins.source.as_ref().expect("a query");
+        row_sources(q).iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn row_sources_are_the_from_relations() {
+        assert_eq!(
+            sources(
+                "INSERT INTO a SELECT x.id FROM b x JOIN (SELECT * FROM c) y ON true UNION SELECT id FROM s.d"
+            ),
+            ["b", "c", "s.d"]
+        );
+        // a conditional seed reads the target only to test it
+        assert!(
+            sources("INSERT INTO t (name) SELECT 'x' WHERE NOT EXISTS (SELECT 1 FROM t WHERE name = 'x')")
+                .is_empty()
+        );
+        assert!(sources("INSERT INTO t VALUES (1)").is_empty());
+        assert!(sources("INSERT INTO t WITH w AS (SELECT 1) SELECT * FROM w").is_empty());
     }
 }

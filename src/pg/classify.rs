@@ -128,7 +128,7 @@ pub fn fact_op(op: &Op) -> Option<(&'static str, ObjName)> {
         } => ("create_partition", t(parent)),
         Op::Update { table, .. } => ("update_all_rows", t(table)),
         Op::Delete { table, .. } => ("delete_all_rows", t(table)),
-        Op::Insert { table } => ("insert_row", t(table)),
+        Op::Insert { table, .. } => ("insert_row", t(table)),
         Op::Reindex {
             target_kind,
             name,

@@ -11,7 +11,7 @@ impl Rule for SystemCatalogWrite {
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let (table, verb) = match op {
-            Op::Insert { table } => (table, "INSERT INTO"),
+            Op::Insert { table, .. } => (table, "INSERT INTO"),
             Op::Update { table, .. } => (table, "UPDATE"),
             Op::Delete { table, .. } => (table, "DELETE FROM"),
             _ => return,
