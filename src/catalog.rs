@@ -43,8 +43,7 @@ pub struct Table {
     pub partitioned: bool,
     pub columns: Vec<Column>,
     pub checks: Vec<Check>,
-    /// Indexes by name with the columns they list (expressions are not resolved).
-    pub indexes: Vec<(String, Vec<String>)>,
+    pub indexes: Vec<Index>,
     /// Foreign keys this table holds (to the tables they reference).
     pub fks: Vec<Fk>,
     /// The partitioned table it is a partition of.
@@ -76,6 +75,16 @@ pub struct View {
     pub materialized: bool,
     pub reads: Vec<ObjName>,
     pub uses: Vec<(ObjName, String)>,
+}
+
+/// An index by name with the columns it lists (expressions are not resolved).
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub unique: bool,
+    /// What follows the table name in its CREATE INDEX, as compact text.
+    pub definition: String,
 }
 
 #[derive(Debug, Clone)]
@@ -183,7 +192,7 @@ impl Catalog {
         let Some(t) = self.tables.get(k) else {
             return;
         };
-        for (name, _) in &t.indexes {
+        for Index { name, .. } in &t.indexes {
             self.index_owners
                 .entry((k.0.clone(), name.clone()))
                 .or_default()
@@ -654,11 +663,17 @@ impl Catalog {
                 name,
                 table,
                 columns,
+                unique,
+                definition,
                 ..
             } => {
                 if let Some(t) = self.table_mut(&table.name) {
-                    t.indexes
-                        .push((name.clone().unwrap_or_default(), columns.clone()));
+                    t.indexes.push(Index {
+                        name: name.clone().unwrap_or_default(),
+                        columns: columns.clone(),
+                        unique: *unique,
+                        definition: definition.clone(),
+                    });
                 }
             }
             Op::AlterTableOther { table, action, .. } => {
@@ -711,8 +726,8 @@ impl Catalog {
                         .cloned();
                     self.change_where(
                         candidates.as_ref(),
-                        |t| t.indexes.iter().any(|(n, _)| *n == x.name),
-                        |t| t.indexes.retain(|(n, _)| *n != x.name),
+                        |t| t.indexes.iter().any(|i| i.name == x.name),
+                        |t| t.indexes.retain(|i| i.name != x.name),
                     );
                 }
             }
@@ -743,7 +758,7 @@ impl Catalog {
             .iter()
             .filter_map(|k| self.tables.get(k))
             .map(|t| &**t)
-            .find(|t| t.indexes.iter().any(|(n, _)| *n == index.name))
+            .find(|t| t.indexes.iter().any(|i| i.name == index.name))
     }
 
     /// Whether an index of the table is known to list `column` (or the table's indexes are
@@ -753,9 +768,26 @@ impl Catalog {
             Some(t) if t.created_in.is_some() => t
                 .indexes
                 .iter()
-                .any(|(_, cols)| cols.iter().any(|c| c == column)),
+                .any(|i| i.columns.iter().any(|c| c == column)),
             _ => true,
         }
+    }
+
+    /// Whether every partition the migrations showed of a partitioned table already has an
+    /// index equivalent to this one (same uniqueness and definition): then CREATE INDEX on the
+    /// parent attaches those instead of building (at least one partition must be known).
+    pub fn partitions_have_index(&self, parent: &ObjName, unique: bool, definition: &str) -> bool {
+        let leaves: Vec<&Table> = self
+            .partitions(parent)
+            .into_iter()
+            .filter(|p| !p.partitioned)
+            .collect();
+        !leaves.is_empty()
+            && leaves.iter().all(|p| {
+                p.indexes
+                    .iter()
+                    .any(|i| i.unique == unique && i.definition == definition)
+            })
     }
 }
 

@@ -1355,6 +1355,16 @@ impl Runner<'_> {
                     {
                         Some((false, false))
                     }
+                    // every partition has an equivalent index: attached, not built
+                    Op::CreateIndex {
+                        table,
+                        unique,
+                        definition,
+                        only: false,
+                        ..
+                    } if catalog.partitions_have_index(&table.name, *unique, definition) => {
+                        Some((false, false))
+                    }
                     _ => None,
                 };
                 rewrites_known.push(known.map(|k| k.0));

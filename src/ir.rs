@@ -434,6 +434,9 @@ pub enum Op {
         /// `ON ONLY parent`
         only: bool,
         columns: Vec<String>,
+        /// Everything after the table name, as compact text (`USING btree (a) WHERE ...`):
+        /// two indexes with the same text and uniqueness are equivalent.
+        definition: String,
         /// From `CREATE` to `INDEX` (incl. `UNIQUE`), where `CONCURRENTLY` belongs.
         keyword_span: Span,
     },

@@ -454,6 +454,9 @@ fn facts_hold_on_real_postgres() {
         }
         // statements migcheck says PostgreSQL refuses (error-level rules): on their fixtures
         checked += refused_where_check_predicts(&url, major, &mut failures);
+        if major >= 11 {
+            checked += partition_index_builds_where_check_predicts(&url, major, &mut failures);
+        }
         drop(c);
         let _ = common::pg_sh(&["stop", &dir.to_string_lossy()]);
         let _ = std::fs::remove_dir_all(&dir);
@@ -496,13 +499,7 @@ fn refused_where_check_predicts(url: &str, major: u16, failures: &mut Vec<String
                 .filter_map(|f| f.span.map(|s| s.start))
                 .collect();
             let text = std::fs::read_to_string(&file).expect("fixture text");
-            let mut admin = Client::connect(url, NoTls).expect("connect");
-            admin
-                .batch_execute("DROP DATABASE IF EXISTS oracle_fx")
-                .and_then(|()| admin.batch_execute("CREATE DATABASE oracle_fx"))
-                .expect("fresh database");
-            let db_url = format!("{}/oracle_fx", url.rsplit_once('/').map_or(url, |(a, _)| a));
-            let mut c = Client::connect(&db_url, NoTls).expect("connect to oracle_fx");
+            let mut c = fresh_database(url);
             for st in migcheck::parse::parse_source(&text).statements {
                 let sql = &text[st.span.start..st.span.end];
                 let line = text[..st.span.start].lines().count() + 1;
@@ -533,9 +530,81 @@ fn refused_where_check_predicts(url: &str, major: u16, failures: &mut Vec<String
                 }
             }
             drop(c);
-            admin
-                .batch_execute("DROP DATABASE oracle_fx")
-                .expect("drop oracle_fx");
+        }
+    }
+    checked
+}
+
+/// A fresh database `oracle_fx` on the server; returns a client connected to it.
+fn fresh_database(url: &str) -> Client {
+    let mut admin = Client::connect(url, NoTls).expect("connect");
+    admin
+        .batch_execute("DROP DATABASE IF EXISTS oracle_fx")
+        .and_then(|()| admin.batch_execute("CREATE DATABASE oracle_fx"))
+        .expect("fresh database");
+    let db_url = format!("{}/oracle_fx", url.rsplit_once('/').map_or(url, |(a, _)| a));
+    Client::connect(&db_url, NoTls).expect("connect to oracle_fx")
+}
+
+/// MC014's partition fixtures (PostgreSQL 11+, partitioned indexes): CREATE INDEX on a
+/// partitioned table builds an index on the partitions exactly where MC014 flags it; where
+/// every partition has an equivalent index, it attaches them and builds nothing.
+fn partition_index_builds_where_check_predicts(
+    url: &str,
+    major: u16,
+    failures: &mut Vec<String>,
+) -> usize {
+    let mut checked = 0;
+    let rule = common::root().join("fixtures/MC014-create-index-non-concurrently");
+    for case in ["good-partitions-indexed", "bad-partitions-indexed"] {
+        let dir = rule.join(case);
+        let settings = common::settings(Some(&rule.join(format!("{case}.toml"))));
+        let result = common::run(&dir, &settings);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("fixture dir")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        files.sort();
+        let mut c = fresh_database(url);
+        let count = |c: &mut Client| -> i64 {
+            c.query_one(
+                "SELECT count(*) FROM pg_index x JOIN pg_inherits i ON x.indrelid = i.inhrelid \
+                 WHERE i.inhparent = 'events'::regclass",
+                &[],
+            )
+            .map(|r| r.get(0))
+            .unwrap_or(-1)
+        };
+        for file in &files {
+            let text = std::fs::read_to_string(file).expect("fixture text");
+            let name = file
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().to_string());
+            for st in migcheck::parse::parse_source(&text).statements {
+                let sql = &text[st.span.start..st.span.end];
+                let is_parent_index = sql.contains(" ON events ");
+                let before = count(&mut c);
+                if let Err(e) = c.batch_execute(sql) {
+                    failures.push(format!("{case}/{name} on PostgreSQL {major}: {e}: {sql}"));
+                    continue;
+                }
+                if !is_parent_index {
+                    continue;
+                }
+                checked += 1;
+                let built = count(&mut c) > before;
+                let predicted = result.findings.iter().any(|f| {
+                    f.rule == "MC014"
+                        && f.file.ends_with(&name)
+                        && f.span
+                            .is_some_and(|s| st.span.start <= s.start && s.start < st.span.end)
+                });
+                if built != predicted {
+                    failures.push(format!(
+                        "{case}/{name} on PostgreSQL {major}: built an index on the partitions: {built}, MC014 flagged it: {predicted}: {sql}"
+                    ));
+                }
+            }
         }
     }
     checked

@@ -228,6 +228,7 @@ pub fn create_index(
         t += 1;
     }
     let (table, mut after) = table_at(toks, t)?;
+    let definition = text_of(toks.get(after..).unwrap_or_default());
     if toks.get(after).is_some_and(|x| x.is_word("using")) {
         after += 2;
     }
@@ -240,6 +241,7 @@ pub fn create_index(
         if_not_exists,
         only,
         columns,
+        definition,
         keyword_span,
     })
 }

@@ -18,6 +18,7 @@ impl Rule for CreateIndexNonConcurrently {
             concurrently,
             only,
             keyword_span,
+            definition,
             ..
         } = op
         else {
@@ -30,6 +31,14 @@ impl Rule for CreateIndexNonConcurrently {
             .catalog
             .table(&table.name)
             .is_some_and(|t| t.partitioned);
+        // the partitions' equivalent indexes are attached, nothing is built
+        if partitioned
+            && ctx
+                .catalog
+                .partitions_have_index(&table.name, *unique, definition)
+        {
+            return;
+        }
         let fact = match (partitioned, unique) {
             (true, _) => Fact::CreateIndexPartitioned,
             (false, true) => Fact::CreateUniqueIndex,
