@@ -260,9 +260,17 @@ impl Rule for DownDoesNotRevert {
                 _ => None,
             })
             .collect();
+        // a table the up part created, renamed by the down part to a table the up part dropped
+        // (the down restores the old table from the new one: lemmy's smoosh-tables pattern)
+        let renamed_back = |o: &Obj| {
+            d.renamed.iter().any(|(from, to)| {
+                from == o && matches!(to, Obj::Table(_)) && u.dropped.iter().any(|(x, _)| x == to)
+            })
+        };
         if !d.opaque {
             for o in &u.created {
                 let covered = dropped.contains(o)
+                    || renamed_back(o)
                     || matches!(o, Obj::Table(t) if dropped_tables.contains(t.as_str()))
                     || o.table().is_some_and(|t| dropped_tables.contains(t))
                     || matches!(o, Obj::Index(i, _) if d.dropped_indexes.contains(i))
@@ -305,9 +313,20 @@ impl Rule for DownDoesNotRevert {
                 if !matches!(o, Obj::Table(_) | Obj::Column(..)) || *if_exists {
                     continue;
                 }
+                // the table's name before the down part renamed it
+                let origin = o.table().map(|t| {
+                    d.renamed
+                        .iter()
+                        .find_map(|(from, to)| match (from, to) {
+                            (Obj::Table(f), Obj::Table(x)) if x == t => Some(f.as_str()),
+                            _ => None,
+                        })
+                        .unwrap_or(t)
+                });
                 let created = u.created.contains(o)
                     || o.table()
-                        .is_some_and(|t| up_tables.contains(t) || renamed_tables.contains(t));
+                        .is_some_and(|t| up_tables.contains(t) || renamed_tables.contains(t))
+                    || origin.is_some_and(|t| up_tables.contains(t));
                 let renamed_to = u.renamed.iter().any(|(_, to)| to == o);
                 // the down part may rebuild an object and drop the old one (add x_new, drop x, rename)
                 let down_recreates = d.created.contains(o)
