@@ -26,6 +26,8 @@ pub struct Catalog {
     children: HashMap<Key, BTreeSet<Key>>,
     /// Which views may read a table or view (same rules).
     dependents: HashMap<Key, BTreeSet<Key>>,
+    /// Which tables may own a serial column's sequence (same rules).
+    sequence_owners: HashMap<Key, BTreeSet<Key>>,
     /// Tables handed out by `table_mut` during the current `apply` (registered at its end).
     touched: Vec<Key>,
 }
@@ -117,6 +119,34 @@ pub struct Column {
     pub name: String,
     pub ty: String,
     pub not_null: bool,
+    /// A `serial` column's sequence (`<table>_<column>_seq`, in the table's schema) and the
+    /// sequence's integer type (`smallint`, `integer`, `bigint`): a later type change of the
+    /// column leaves the sequence's type as it is.
+    pub serial_seq: Option<(ObjName, String)>,
+}
+
+impl Column {
+    fn new(table: &ObjName, name: &str, ty: &str, not_null: bool) -> Column {
+        let base = ty.trim().to_ascii_lowercase();
+        let seq_type = match base.as_str() {
+            "smallserial" | "serial2" => Some("smallint"),
+            "serial" | "serial4" => Some("integer"),
+            "bigserial" | "serial8" => Some("bigint"),
+            _ => None,
+        };
+        Column {
+            name: name.to_string(),
+            ty: ty.to_string(),
+            not_null,
+            serial_seq: seq_type.map(|st| {
+                let seq = ObjName {
+                    schema: table.schema.clone(),
+                    name: format!("{}_{name}_seq", table.name),
+                };
+                (seq, st.to_string())
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -209,6 +239,12 @@ impl Catalog {
         }
         for r in t.view.iter().flat_map(|v| &v.reads) {
             self.dependents.entry(key(r)).or_default().insert(k.clone());
+        }
+        for (seq, _) in t.columns.iter().filter_map(|c| c.serial_seq.as_ref()) {
+            self.sequence_owners
+                .entry(key(seq))
+                .or_default()
+                .insert(k.clone());
         }
     }
 
@@ -476,11 +512,7 @@ impl Catalog {
                     partitioned: *partitioned,
                     columns: columns
                         .iter()
-                        .map(|c| Column {
-                            name: c.name.clone(),
-                            ty: c.ty.clone(),
-                            not_null: c.not_null,
-                        })
+                        .map(|c| Column::new(&table.name, &c.name, &c.ty, c.not_null))
                         .collect(),
                     checks,
                     indexes: Vec::new(),
@@ -520,11 +552,12 @@ impl Catalog {
             }
             Op::AddColumn { table, column, .. } => {
                 if let Some(t) = self.table_mut(&table.name) {
-                    t.columns.push(Column {
-                        name: column.name.clone(),
-                        ty: column.ty.clone(),
-                        not_null: column.not_null,
-                    });
+                    t.columns.push(Column::new(
+                        &table.name,
+                        &column.name,
+                        &column.ty,
+                        column.not_null,
+                    ));
                     if let Some(r) = &column.references {
                         t.fks.push(Fk::new(
                             &table.name,
@@ -715,6 +748,38 @@ impl Catalog {
                         t.partition_of = attach.then_some(parent);
                     }
                 }
+            }
+            // a new default (or none) stops the column drawing from its serial sequence
+            Op::SetDefault { table, column, .. } | Op::DropDefault { table, column, .. } => {
+                if self.table(&table.name).is_some_and(|t| {
+                    t.columns
+                        .iter()
+                        .any(|c| &c.name == column && c.serial_seq.is_some())
+                }) && let Some(c) = self
+                    .table_mut(&table.name)
+                    .and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
+                {
+                    c.serial_seq = None;
+                }
+            }
+            Op::AlterSequence {
+                name,
+                as_type: Some(ty),
+            } => {
+                let seq = key(name);
+                let candidates = self.sequence_owners.get(&seq).cloned();
+                let owns = |c: &Column| c.serial_seq.as_ref().is_some_and(|(s, _)| key(s) == seq);
+                self.change_where(
+                    candidates.as_ref(),
+                    |t| t.columns.iter().any(owns),
+                    |t| {
+                        for c in t.columns.iter_mut().filter(|c| owns(c)) {
+                            if let Some((_, st)) = &mut c.serial_seq {
+                                *st = crate::pg::types::normalize(ty).base;
+                            }
+                        }
+                    },
+                );
             }
             Op::DropIndex { names, .. } => {
                 // an index lives in its table's schema: `DROP INDEX s.i` drops i of schema s

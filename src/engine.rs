@@ -1528,6 +1528,7 @@ impl Runner<'_> {
         };
         let pctx = PartCtx {
             version: settings.version,
+            catalog,
             unit,
             direction: dir,
             statements: part_statements,

@@ -481,6 +481,8 @@ pub enum Op {
     },
     AlterSequence {
         name: ObjName,
+        /// `AS type` (PostgreSQL 10+), as written.
+        as_type: Option<String>,
     },
     CreateSequence {
         name: ObjName,

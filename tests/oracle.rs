@@ -457,6 +457,7 @@ fn facts_hold_on_real_postgres() {
         if major >= 11 {
             checked += partition_index_builds_where_check_predicts(&url, major, &mut failures);
         }
+        checked += serial_sequences_where_check_predicts(&url, major, &mut failures);
         drop(c);
         let _ = common::pg_sh(&["stop", &dir.to_string_lossy()]);
         let _ = std::fs::remove_dir_all(&dir);
@@ -530,6 +531,65 @@ fn refused_where_check_predicts(url: &str, major: u16, failures: &mut Vec<String
                 }
             }
             drop(c);
+        }
+    }
+    checked
+}
+
+/// MC045's fixtures: after each file ran, the serial columns whose sequence has a narrower type
+/// than the column are exactly those MC045 names.
+fn serial_sequences_where_check_predicts(
+    url: &str,
+    major: u16,
+    failures: &mut Vec<String>,
+) -> usize {
+    let dir = common::root().join("fixtures/MC045-serial-sequence-not-widened");
+    let mut checked = 0;
+    for case in ["bad.sql", "good.sql"] {
+        let file = dir.join(case);
+        let result = common::run(&file, &common::settings(None));
+        let mut predicted: Vec<String> = result
+            .findings
+            .iter()
+            .filter(|f| f.rule == "MC045")
+            .filter_map(|f| f.message.split('`').nth(1).map(str::to_string))
+            .collect();
+        predicted.sort();
+        let text = std::fs::read_to_string(&file).expect("fixture text");
+        let mut c = fresh_database(url);
+        if let Err(e) = c.batch_execute(&text) {
+            failures.push(format!("MC045/{case} on PostgreSQL {major}: {e}"));
+            continue;
+        }
+        let rows = c
+            .query(
+                // the sequence each column draws from: its default's nextval(), or its identity
+                "WITH uses AS ( \
+                   SELECT ad.adrelid AS rel, ad.adnum AS att, d.refobjid AS seq FROM pg_attrdef ad \
+                   JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid \
+                   AND d.refclassid = 'pg_class'::regclass \
+                   UNION ALL SELECT d.refobjid, d.refobjsubid, d.objid FROM pg_depend d \
+                   WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'i' AND d.refobjsubid > 0) \
+                 SELECT CASE WHEN n.nspname = 'public' THEN '' ELSE n.nspname || '.' END \
+                 || t.relname || '.' || a.attname, \
+                 (SELECT typlen FROM pg_type WHERE oid = a.atttypid) > \
+                 (SELECT typlen FROM pg_type WHERE oid = s.seqtypid) \
+                 FROM uses u JOIN pg_sequence s ON s.seqrelid = u.seq \
+                 JOIN pg_class t ON t.oid = u.rel JOIN pg_namespace n ON n.oid = t.relnamespace \
+                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = u.att ORDER BY 1",
+                &[],
+            )
+            .expect("owned sequences");
+        checked += rows.len();
+        let narrower: Vec<String> = rows
+            .iter()
+            .filter(|r| r.get::<_, bool>(1))
+            .map(|r| r.get::<_, String>(0))
+            .collect();
+        if narrower != predicted {
+            failures.push(format!(
+                "MC045/{case} on PostgreSQL {major}: sequences narrower than their column: {narrower:?}, MC045 says {predicted:?}"
+            ));
         }
     }
     checked

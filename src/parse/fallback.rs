@@ -175,8 +175,15 @@ pub fn understand(toks: &[Tok]) -> Option<Vec<Op>> {
     }
     if w(0, "alter") && w(1, "sequence") {
         let k = skip_words(toks, 2, &["if", "exists"]);
-        let (name, _, _) = name_at(toks, k)?;
-        return Some(vec![Op::AlterSequence { name }]);
+        let (name, _, j) = name_at(toks, k)?;
+        // `AS type` among the options (in any order)
+        let as_type = toks
+            .iter()
+            .skip(j)
+            .position(|t| t.is_word("as"))
+            .and_then(|p| toks.get(j + p + 1))
+            .and_then(|t| t.ident());
+        return Some(vec![Op::AlterSequence { name, as_type }]);
     }
     if w(0, "create") && w(1, "statistics") {
         let from = toks.iter().rposition(|t| t.is_word("from"))?;

@@ -52,6 +52,7 @@ mod enum_value_in_transaction;
 mod layout_ambiguous;
 mod lock_held_across_statements;
 mod missing_down_migration;
+mod serial_sequence_not_widened;
 mod set_not_null_scan;
 mod transaction_nesting;
 mod unparsed_statement;
@@ -251,6 +252,8 @@ pub struct UnitCtx<'a> {
 /// statements (transactions, locks held until commit).
 pub struct PartCtx<'a> {
     pub version: PgVersion,
+    /// The schema after the part's last statement.
+    pub catalog: &'a crate::catalog::Catalog,
     pub unit: &'a crate::source::layout::Unit,
     pub direction: Direction,
     pub statements: &'a [Statement],
@@ -317,6 +320,7 @@ static REGISTRY: &[&dyn Rule] = &[
     &validate_in_same_transaction::ValidateInSameTransaction,
     &add_unique_constraint_building_index::AddUniqueConstraintBuildingIndex,
     &add_column_inline_constraint::AddColumnInlineConstraint,
+    &serial_sequence_not_widened::SerialSequenceNotWidened,
     &drop_index_non_concurrently::DropIndexNonConcurrently,
     &reindex_non_concurrently::ReindexNonConcurrently,
     &detach_partition_non_concurrently::DetachPartitionNonConcurrently,
