@@ -26,7 +26,7 @@ use migcheck::source::layout::Layout;
 
 // The pipeline allocates many small strings (tokens, names); mimalloc is much faster at that than
 // glibc's allocator (measured: see the README's performance section).
-#[global_allocator]
+#[cfg_attr(not(feature = "sysalloc"), global_allocator)]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Why a run could not be done.

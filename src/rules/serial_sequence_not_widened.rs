@@ -38,7 +38,7 @@ impl Rule for SerialSequenceNotWidened {
                 else {
                     continue;
                 };
-                let Some((seq, seq_type)) = &col.serial_seq else {
+                let Some((seq, seq_type)) = col.serial_seq.as_deref() else {
                     continue;
                 };
                 let to = normalize(ty).base;
