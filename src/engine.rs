@@ -152,27 +152,50 @@ pub struct Finding {
     /// thousands of findings of a large tree.
     pub notes: Vec<Arc<str>>,
     pub doc: &'static str,
-    /// With a version range: the versions this finding applies to, and the verdict in words
-    /// ("danger on 10; not flagged on 11–17").
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pg_versions: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub verdict: Option<String>,
+    /// With a version range: the versions this finding applies to, and the verdict in words.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Box<Versions>>,
     /// The migration (unit id) the finding belongs to, and the 1-based statement number in its file.
     pub migration: Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<usize>,
-    /// SHA-256 of the normalised statement and of the whole unit (sign-off binding).
+    /// The sign-off binding, when hashes were computed (a ledger exists, or `signoff`).
     #[serde(skip)]
-    pub statement_hash: Option<Arc<str>>,
-    #[serde(skip)]
-    pub unit_hash: Arc<str>,
+    pub hashes: Option<Box<Hashes>>,
     /// What the sign-off ledger says about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signoff: Option<Box<crate::signoff::Status>>,
 }
 
+/// A finding's versions under `--pg-version A..B`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Versions {
+    pub pg_versions: Vec<String>,
+    /// "danger on 10; not flagged on 11–17"
+    pub verdict: String,
+}
+
+/// SHA-256 of the normalised statement and of the whole unit (sign-off binding).
+#[derive(Debug, Clone)]
+pub struct Hashes {
+    pub statement: Option<Arc<str>>,
+    pub unit: Arc<str>,
+}
+
 impl Finding {
+    /// The unit's and the statement's hashes ("" and `None` when not computed).
+    pub fn unit_hash(&self) -> &str {
+        self.hashes.as_ref().map_or("", |h| &h.unit)
+    }
+
+    pub fn statement_hash(&self) -> Option<&str> {
+        self.hashes.as_ref().and_then(|h| h.statement.as_deref())
+    }
+
+    pub fn verdict(&self) -> Option<&str> {
+        self.versions.as_ref().map(|v| v.verdict.as_str())
+    }
+
     /// Whether this finding fails the run: danger or error, not accepted by a sign-off.
     pub fn fails(&self) -> bool {
         self.level >= Level::Danger
@@ -576,12 +599,10 @@ fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> 
             help: Cow::Borrowed(meta.help.as_str()),
             notes: vec![format!("signed on {}: {}", e.date, e.reason).into()],
             doc: meta.doc_path.as_str(),
-            pg_versions: Vec::new(),
-            verdict: None,
+            versions: None,
             migration: e.migration.as_str().into(),
             statement: e.statement,
-            statement_hash: None,
-            unit_hash: Arc::from(""),
+            hashes: None,
             signoff: None,
         });
     }
@@ -620,8 +641,8 @@ fn run_versions(root: &Path, settings: &Settings) -> Result<RunResult, String> {
     for f in &mut out.findings {
         let on = seen.get(&finding_key(f)).cloned().unwrap_or_default();
         let off: Vec<u16> = all.iter().copied().filter(|m| !on.contains(m)).collect();
-        f.pg_versions = on.iter().map(u16::to_string).collect();
-        f.verdict = Some(if off.is_empty() {
+        let pg_versions = on.iter().map(u16::to_string).collect();
+        let verdict = if off.is_empty() {
             format!(
                 "{} on every version {}",
                 f.level,
@@ -634,7 +655,11 @@ fn run_versions(root: &Path, settings: &Settings) -> Result<RunResult, String> {
                 crate::pg::version::compact(&on),
                 crate::pg::version::compact(&off)
             )
-        });
+        };
+        f.versions = Some(Box::new(Versions {
+            pg_versions,
+            verdict,
+        }));
     }
     sort_findings(&mut out.findings);
     Ok(out)
@@ -999,12 +1024,15 @@ impl Runner<'_> {
             help: v.help.map_or(Cow::Borrowed(meta.help.as_str()), Cow::Owned),
             notes,
             doc: meta.doc_path.as_str(),
-            pg_versions: Vec::new(),
-            verdict: None,
+            versions: None,
             migration: Arc::clone(&self.unit_id),
             statement,
-            statement_hash,
-            unit_hash: Arc::clone(&self.unit_hash),
+            hashes: self.settings.hashes.then(|| {
+                Box::new(Hashes {
+                    statement: statement_hash,
+                    unit: Arc::clone(&self.unit_hash),
+                })
+            }),
             signoff: None,
         });
     }

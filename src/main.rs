@@ -26,7 +26,8 @@ use migcheck::source::layout::Layout;
 
 // The pipeline allocates many small strings (tokens, names); mimalloc is much faster at that than
 // glibc's allocator (measured: see the README's performance section).
-#[cfg_attr(not(feature = "sysalloc"), global_allocator)]
+#[cfg(not(feature = "sysalloc"))]
+#[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Why a run could not be done.
@@ -655,8 +656,8 @@ fn signoff(cmd: &SignoffCommand, out: &mut Vec<u8>) -> Result<u8, Fatal> {
                     reason: reason.clone(),
                     date: date.clone(),
                     expires: expires.clone(),
-                    statement_sha256: f.statement_hash.as_deref().map(str::to_string),
-                    unit_sha256: f.unit_hash.to_string(),
+                    statement_sha256: f.statement_hash().map(str::to_string),
+                    unit_sha256: f.unit_hash().to_string(),
                 });
                 out.extend_from_slice(
                     format!(

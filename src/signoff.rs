@@ -167,9 +167,9 @@ impl Ledger {
                 continue;
             };
             used[i] = true;
-            let content_same = *e.unit_sha256 == *f.unit_hash
+            let content_same = *e.unit_sha256 == *f.unit_hash()
                 && (e.statement_sha256.is_none()
-                    || e.statement_sha256.as_deref() == f.statement_hash.as_deref());
+                    || e.statement_sha256.as_deref() == f.statement_hash());
             let status = if !content_same {
                 f.notes.push(format!(
                     "signed off by {} on {}, but the migration changed since: the sign-off no longer applies",

@@ -58,7 +58,7 @@ pub struct SkippedFile {
 }
 
 pub fn failing(findings: &[Finding]) -> bool {
-    findings.iter().any(Finding::fails)
+    findings.iter().any(|f| f.fails())
 }
 
 pub fn summarize(findings: &[Finding], stats: &Stats, version: PgRange, assumed: bool) -> Summary {

@@ -441,12 +441,10 @@ mod tests {
             help: "".into(),
             notes: Vec::new(),
             doc: "",
-            pg_versions: Vec::new(),
-            verdict: None,
+            versions: None,
             migration: format!("{i:04}_migration").into(),
             statement: Some(1),
-            statement_hash: None,
-            unit_hash: "".into(),
+            hashes: None,
             signoff: None,
         }
     }

@@ -65,7 +65,7 @@ pub fn write(
         }
         notes.push(format!("help: {}", f.help));
         notes.extend(f.notes.iter().map(|n| format!("note: {n}")));
-        if let Some(v) = &f.verdict {
+        if let Some(v) = f.verdict() {
             notes.push(format!("versions: {v}"));
         }
         notes.push(format!("see: {} (`migcheck explain {}`)", f.doc, f.rule));
