@@ -20,26 +20,49 @@ pub struct Catalog {
     /// an index of a name ((schema, index) → tables), and which may hold a foreign key to a
     /// table (table → tables). Supersets: entries are added whenever a table changes and
     /// never removed, so they stay valid across `rollback`; each use checks the table itself.
-    index_owners: HashMap<Key, Owners>,
-    referencing: HashMap<Key, Owners>,
+    index_owners: HashMap<u64, Owners>,
+    referencing: HashMap<u64, Owners>,
     /// Which tables may be partitions of a table (same rules).
-    children: HashMap<Key, Owners>,
+    children: HashMap<u64, Owners>,
     /// Which views may read a table or view (same rules).
-    dependents: HashMap<Key, Owners>,
+    dependents: HashMap<u64, Owners>,
     /// Which tables may own a serial column's sequence (same rules).
-    sequence_owners: HashMap<Key, Owners>,
-    /// Tables handed out by `table_mut` during the current `apply` (registered at its end).
-    touched: Vec<Key>,
+    sequence_owners: HashMap<u64, Owners>,
 }
 
 /// A table's (schema, name); unqualified names are in `public`.
 type Key = (String, String);
 
+/// What a statement added to a table (see `Catalog::register_added`).
+enum Added<'a> {
+    Index,
+    Fk,
+    Column(&'a str),
+    PartitionOf,
+}
+
 /// Candidate tables, sorted and unique (a set; most hold one table, and a B-tree node per
 /// entry made the candidate maps the largest part of the catalog: 27 MB for 50,000 indexes).
 type Owners = Vec<Key>;
 
-fn add_owner(map: &mut HashMap<Key, Owners>, at: Key, owner: &Key) {
+/// A candidate map's key: a hash of (schema, name), so registering a table's hundredth index
+/// again allocates nothing. A collision only adds candidates, which every use checks.
+fn hkey(schema: &str, name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (schema, name).hash(&mut h);
+    h.finish()
+}
+
+fn hkey_of(n: &ObjName) -> u64 {
+    hkey(n.schema.as_deref().unwrap_or("public"), &n.name)
+}
+
+fn hkey_key(k: &Key) -> u64 {
+    hkey(&k.0, &k.1)
+}
+
+fn add_owner(map: &mut HashMap<u64, Owners>, at: u64, owner: &Key) {
     let v = map.entry(at).or_default();
     if let Err(i) = v.binary_search(owner) {
         v.insert(i, owner.clone());
@@ -234,19 +257,19 @@ impl Catalog {
             return;
         };
         for Index { name, .. } in &t.indexes {
-            add_owner(&mut self.index_owners, (k.0.clone(), name.clone()), k);
+            add_owner(&mut self.index_owners, hkey(&k.0, name), k);
         }
         for f in &t.fks {
-            add_owner(&mut self.referencing, key(&f.references), k);
+            add_owner(&mut self.referencing, hkey_of(&f.references), k);
         }
         if let Some(p) = &t.partition_of {
-            add_owner(&mut self.children, key(p), k);
+            add_owner(&mut self.children, hkey_of(p), k);
         }
         for r in t.view.iter().flat_map(|v| &v.reads) {
-            add_owner(&mut self.dependents, key(r), k);
+            add_owner(&mut self.dependents, hkey_of(r), k);
         }
         for (seq, _) in t.columns.iter().filter_map(|c| c.serial_seq.as_deref()) {
-            add_owner(&mut self.sequence_owners, key(seq), k);
+            add_owner(&mut self.sequence_owners, hkey_of(seq), k);
         }
     }
 
@@ -254,7 +277,7 @@ impl Catalog {
     pub fn views_reading(&self, table: &ObjName) -> Vec<&Table> {
         let k = key(table);
         self.dependents
-            .get(&k)
+            .get(&hkey_key(&k))
             .into_iter()
             .flatten()
             .filter_map(|v| self.tables.get(v))
@@ -355,7 +378,7 @@ impl Catalog {
         let new = t.name.clone();
         self.insert(t);
         let old = key(from);
-        let candidates = self.referencing.get(&old).cloned();
+        let candidates = self.referencing.get(&hkey_key(&old)).cloned();
         self.change_where(
             candidates.as_ref(),
             |o| o.fks.iter().any(|f| key(&f.references) == old),
@@ -367,7 +390,7 @@ impl Catalog {
                 }
             },
         );
-        let candidates = self.dependents.get(&old).cloned();
+        let candidates = self.dependents.get(&hkey_key(&old)).cloned();
         self.change_where(
             candidates.as_ref(),
             |o| {
@@ -393,7 +416,7 @@ impl Catalog {
         let mut out: Vec<&Table> = Vec::new();
         let mut todo = vec![key(parent)];
         while let Some(p) = todo.pop() {
-            for k in self.children.get(&p).into_iter().flatten() {
+            for k in self.children.get(&hkey_key(&p)).into_iter().flatten() {
                 if let Some(t) = self.tables.get(k)
                     && t.partition_of.as_ref().is_some_and(|x| key(x) == p)
                     && !out.iter().any(|o| o.name == t.name)
@@ -428,7 +451,6 @@ impl Catalog {
     fn table_mut(&mut self, name: &ObjName) -> Option<&mut Table> {
         let k = key(name);
         self.remember(&k);
-        self.touched.push(k.clone());
         Some(Arc::make_mut(
             self.tables
                 .entry(k)
@@ -463,8 +485,44 @@ impl Catalog {
     /// Applies one operation of migration unit `unit`.
     pub fn apply(&mut self, op: &Op, unit: usize) {
         self.apply_op(op, unit);
-        for k in std::mem::take(&mut self.touched) {
-            self.register(&k);
+    }
+
+    /// Registers what one statement added to a table in the candidate lookups: only the new
+    /// item (re-registering a table's every index on each ALTER made a tree of 100,000 files
+    /// spend 15 % of its time there).
+    fn register_added(&mut self, k: &Key, added: Added<'_>) {
+        let Some(t) = self.tables.get(k) else {
+            return;
+        };
+        match added {
+            Added::Index => {
+                if let Some(i) = t.indexes.last() {
+                    add_owner(&mut self.index_owners, hkey(&k.0, &i.name), k);
+                }
+            }
+            Added::Fk => {
+                if let Some(f) = t.fks.last() {
+                    add_owner(&mut self.referencing, hkey_of(&f.references), k);
+                }
+            }
+            Added::Column(name) => {
+                for f in t
+                    .fks
+                    .iter()
+                    .filter(|f| f.columns.len() == 1 && f.columns[0] == name)
+                {
+                    add_owner(&mut self.referencing, hkey_of(&f.references), k);
+                }
+                let seqs = t.columns.iter().filter(|c| c.name == name);
+                for (seq, _) in seqs.filter_map(|c| c.serial_seq.as_deref()) {
+                    add_owner(&mut self.sequence_owners, hkey_of(seq), k);
+                }
+            }
+            Added::PartitionOf => {
+                if let Some(p) = &t.partition_of {
+                    add_owner(&mut self.children, hkey_of(p), k);
+                }
+            }
         }
     }
 
@@ -534,7 +592,7 @@ impl Catalog {
                     self.remove(&t.name);
                     // CASCADE drops the foreign keys pointing at it
                     let dropped = key(&t.name);
-                    let candidates = self.referencing.get(&dropped).cloned();
+                    let candidates = self.referencing.get(&hkey_key(&dropped)).cloned();
                     self.change_where(
                         candidates.as_ref(),
                         |o| o.fks.iter().any(|f| key(&f.references) == dropped),
@@ -569,6 +627,7 @@ impl Catalog {
                         ));
                     }
                 }
+                self.register_added(&key(&table.name), Added::Column(&column.name));
             }
             Op::DropColumn {
                 table,
@@ -606,7 +665,7 @@ impl Catalog {
                 }
                 // views keep using the column under its new name
                 let k = key(&table.name);
-                let candidates = self.dependents.get(&k).cloned();
+                let candidates = self.dependents.get(&hkey_key(&k)).cloned();
                 let uses = |v: &View| v.uses.iter().any(|(t, c)| c == from && key(t) == k);
                 self.change_where(
                     candidates.as_ref(),
@@ -654,12 +713,15 @@ impl Catalog {
                     ConstraintKind::ForeignKey {
                         columns,
                         references,
-                    } => t.fks.push(Fk::new(
-                        &table.name,
-                        constraint.name.as_ref(),
-                        columns.clone(),
-                        &references.name,
-                    )),
+                    } => {
+                        t.fks.push(Fk::new(
+                            &table.name,
+                            constraint.name.as_ref(),
+                            columns.clone(),
+                            &references.name,
+                        ));
+                        self.register_added(&key(&table.name), Added::Fk);
+                    }
                     _ => {}
                 }
             }
@@ -710,6 +772,7 @@ impl Catalog {
                         definition: definition.clone(),
                     });
                 }
+                self.register_added(&key(&table.name), Added::Index);
             }
             Op::AlterTableOther { table, action, .. } => {
                 let words: Vec<&str> = action.split_whitespace().collect();
@@ -749,6 +812,7 @@ impl Catalog {
                     if let Some(t) = self.table_mut(&part) {
                         t.partition_of = attach.then_some(parent);
                     }
+                    self.register_added(&key(&part), Added::PartitionOf);
                 }
             }
             // a new default (or none) stops the column drawing from its serial sequence
@@ -769,7 +833,7 @@ impl Catalog {
                 as_type: Some(ty),
             } => {
                 let seq = key(name);
-                let candidates = self.sequence_owners.get(&seq).cloned();
+                let candidates = self.sequence_owners.get(&hkey_key(&seq)).cloned();
                 let owns = |c: &Column| c.serial_seq.as_deref().is_some_and(|(s, _)| key(s) == seq);
                 self.change_where(
                     candidates.as_ref(),
@@ -787,10 +851,11 @@ impl Catalog {
                 // an index lives in its table's schema: `DROP INDEX s.i` drops i of schema s
                 for x in names {
                     let schema = x.schema.as_deref().unwrap_or("public");
-                    let candidates = self
+                    // (only the schema's tables: a hash collision may bring others)
+                    let candidates: Option<Owners> = self
                         .index_owners
-                        .get(&(schema.to_string(), x.name.clone()))
-                        .cloned();
+                        .get(&hkey(schema, &x.name))
+                        .map(|o| o.iter().filter(|k| k.0 == schema).cloned().collect());
                     self.change_where(
                         candidates.as_ref(),
                         |t| t.indexes.iter().any(|i| i.name == x.name),
@@ -821,8 +886,9 @@ impl Catalog {
     pub fn table_of_index(&self, index: &ObjName) -> Option<&Table> {
         let schema = index.schema.as_deref().unwrap_or("public");
         self.index_owners
-            .get(&(schema.to_string(), index.name.clone()))?
+            .get(&hkey(schema, &index.name))?
             .iter()
+            .filter(|k| k.0 == schema)
             .filter_map(|k| self.tables.get(k))
             .map(|t| &**t)
             .find(|t| t.indexes.iter().any(|i| i.name == index.name))
