@@ -28,10 +28,43 @@ pub struct Catalog {
     dependents: HashMap<u64, Owners>,
     /// Which tables may own a serial column's sequence (same rules).
     sequence_owners: HashMap<u64, Owners>,
+    /// Which tables may have a column of a type (an enum, a domain: by the type's name).
+    type_users: HashMap<u64, Owners>,
 }
 
 /// A table's (schema, name); unqualified names are in `public`.
 type Key = (String, String);
+
+/// The type a column's written type names (`mood`, `s."Mood"`, `mood[]`): its (schema, name),
+/// unqualified in `public`; typmods and array brackets dropped.
+pub fn type_name(ty: &str) -> Option<ObjName> {
+    let mut t = ty.trim();
+    while let Some(x) = t.strip_suffix("[]") {
+        t = x.trim_end();
+    }
+    let t = t.split('(').next()?.trim();
+    let parts = crate::ir::unquote_qualified(t);
+    let fold = |p: &str| {
+        if t.contains('"') {
+            p.to_string()
+        } else {
+            p.to_ascii_lowercase()
+        }
+    };
+    match parts.as_slice() {
+        [n] if !n.is_empty() => Some(ObjName::new(fold(n))),
+        [s, n] => Some(ObjName {
+            schema: Some(fold(s)),
+            name: fold(n),
+        }),
+        _ => None,
+    }
+}
+
+/// Whether two names are the same object (unqualified means `public`).
+fn same(a: &ObjName, b: &ObjName) -> bool {
+    key(a) == key(b)
+}
 
 /// What a statement added to a table (see `Catalog::register_added`).
 enum Added<'a> {
@@ -271,6 +304,28 @@ impl Catalog {
         for (seq, _) in t.columns.iter().filter_map(|c| c.serial_seq.as_deref()) {
             add_owner(&mut self.sequence_owners, hkey_of(seq), k);
         }
+        for ty in t.columns.iter().filter_map(|c| type_name(&c.ty)) {
+            add_owner(&mut self.type_users, hkey_of(&ty), k);
+        }
+    }
+
+    /// The tables with a column of type `ty`, with those columns (in table-name order).
+    pub fn columns_of_type(&self, ty: &ObjName) -> Vec<(&Table, Vec<&str>)> {
+        self.type_users
+            .get(&hkey_of(ty))
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.tables.get(k))
+            .filter_map(|t| {
+                let cols: Vec<&str> = t
+                    .columns
+                    .iter()
+                    .filter(|c| type_name(&c.ty).is_some_and(|n| same(&n, ty)))
+                    .map(|c| c.name.as_str())
+                    .collect();
+                (!cols.is_empty()).then_some((&**t, cols))
+            })
+            .collect()
     }
 
     /// The views (and materialized views) that read a table or view, in name order.
@@ -513,9 +568,13 @@ impl Catalog {
                 {
                     add_owner(&mut self.referencing, hkey_of(&f.references), k);
                 }
-                let seqs = t.columns.iter().filter(|c| c.name == name);
-                for (seq, _) in seqs.filter_map(|c| c.serial_seq.as_deref()) {
-                    add_owner(&mut self.sequence_owners, hkey_of(seq), k);
+                for c in t.columns.iter().filter(|c| c.name == name) {
+                    if let Some((seq, _)) = c.serial_seq.as_deref() {
+                        add_owner(&mut self.sequence_owners, hkey_of(seq), k);
+                    }
+                    if let Some(ty) = type_name(&c.ty) {
+                        add_owner(&mut self.type_users, hkey_of(&ty), k);
+                    }
                 }
             }
             Added::PartitionOf => {
@@ -689,6 +748,23 @@ impl Catalog {
                     .and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
                 {
                     c.ty = ty.clone();
+                }
+                self.register_added(&key(&table.name), Added::Column(column));
+            }
+            Op::DropType {
+                names,
+                cascade: true,
+                ..
+            } => {
+                // CASCADE drops the columns of the type
+                for n in names {
+                    let candidates = self.type_users.get(&hkey_of(&n.name)).cloned();
+                    let uses = |c: &Column| type_name(&c.ty).is_some_and(|t| same(&t, &n.name));
+                    self.change_where(
+                        candidates.as_ref(),
+                        |t| t.columns.iter().any(uses),
+                        |t| t.columns.retain(|c| !uses(c)),
+                    );
                 }
             }
             Op::SetNotNull { table, column, .. } | Op::DropNotNull { table, column, .. } => {

@@ -545,6 +545,12 @@ pub enum Op {
     CreateType {
         name: ObjName,
     },
+    /// `DROP TYPE [IF EXISTS] names [CASCADE]`.
+    DropType {
+        names: Vec<TableRef>,
+        if_exists: bool,
+        cascade: bool,
+    },
     AlterType {
         name: ObjName,
         action: String,

@@ -474,7 +474,7 @@ fn facts_hold_on_real_postgres() {
 }
 
 /// Rules whose findings say PostgreSQL refuses the statement, with the SQLSTATEs it may give.
-const REFUSED: &[(&str, &[&str])] = &[("MC062-dependent-view", &["0A000", "2BP01"])];
+const REFUSED: &[(&str, &[&str])] = &[("MC062-dependent-objects", &["0A000", "2BP01"])];
 
 /// Each `bad*`/`good*` fixture of the `REFUSED` rules, run statement by statement (autocommit)
 /// in a fresh database: a statement the rule flags must fail with one of its SQLSTATEs, every

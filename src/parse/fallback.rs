@@ -139,6 +139,11 @@ pub fn understand(toks: &[Tok]) -> Option<Vec<Op>> {
     if w(0, "drop") && w(1, "index") {
         return Some(vec![lower::drop_index(toks)]);
     }
+    if w(0, "drop") && w(1, "type") {
+        let if_exists = w(2, "if") && w(3, "exists");
+        let cascade = toks.last().is_some_and(|t| t.is_word("cascade"));
+        return Some(vec![lower::drop_type(toks, if_exists, cascade)]);
+    }
     if w(0, "drop") && (w(1, "view") || w(1, "materialized") && w(2, "view")) {
         let k = if w(1, "view") { 2 } else { 3 };
         let if_exists = w(k, "if") && w(k + 1, "exists");

@@ -38,6 +38,7 @@ pub fn lower(stmt: &Statement, toks: &[Tok]) -> Vec<Op> {
             ObjectType::View | ObjectType::MaterializedView => {
                 vec![drop_view(toks, *if_exists, *cascade)]
             }
+            ObjectType::Type => vec![drop_type(toks, *if_exists, *cascade)],
             other => vec![Op::Other {
                 kind: format!("DROP {other}"),
             }],
@@ -262,6 +263,16 @@ pub fn drop_view(toks: &[Tok], if_exists: bool, cascade: bool) -> Op {
     Op::DropView {
         names: table_list(toks, k),
         materialized,
+        if_exists,
+        cascade,
+    }
+}
+
+/// `DROP TYPE [IF EXISTS] names [CASCADE | RESTRICT]`.
+pub fn drop_type(toks: &[Tok], if_exists: bool, cascade: bool) -> Op {
+    let k = skip_words(toks, 2, &["if", "exists"]);
+    Op::DropType {
+        names: table_list(toks, k),
         if_exists,
         cascade,
     }

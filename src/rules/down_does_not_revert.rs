@@ -141,6 +141,18 @@ fn effects(stmts: &[Statement]) -> Effects {
                 Op::CreateType { name } => {
                     e.created.insert(Obj::Type(name.name.clone()));
                 }
+                Op::DropType {
+                    names,
+                    if_exists,
+                    cascade,
+                } => {
+                    for n in names {
+                        let o = Obj::Type(n.name.name.clone());
+                        forget(&mut e, &o);
+                        e.dropped.push((o, *if_exists));
+                    }
+                    e.opaque |= *cascade;
+                }
                 Op::CreateView { name, .. } => {
                     e.created.insert(Obj::View(name.name.clone()));
                 }
@@ -157,6 +169,12 @@ fn effects(stmts: &[Statement]) -> Effects {
                     }
                     // CASCADE drops views of other migrations too: not judged
                     e.opaque |= *cascade;
+                }
+                // a type renamed (the swap-in-a-new-enum pattern): not followed
+                Op::AlterType { action, .. }
+                    if action.to_ascii_lowercase().starts_with("rename to") =>
+                {
+                    e.opaque = true
                 }
                 Op::RenameView { name, to } => e
                     .renamed
@@ -285,7 +303,9 @@ impl Rule for DownDoesNotRevert {
                 }
             }
             for (from, to) in &u.renamed {
-                if !d.renamed.iter().any(|(f, t)| f == to && t == from) {
+                // renamed back, or rebuilt under the old name with the new one dropped
+                let rebuilt = d.created.contains(from) && dropped.contains(to);
+                if !rebuilt && !d.renamed.iter().any(|(f, t)| f == to && t == from) {
                     left.push(format!(
                         "the rename of {} to {} is not reversed",
                         from.describe(),

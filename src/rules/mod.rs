@@ -28,7 +28,7 @@ mod add_unique_constraint_building_index;
 mod attach_partition_scan;
 mod concurrent_index_pg14_corruption;
 mod data_change_in_migration;
-mod dependent_view;
+mod dependent_objects;
 mod detach_partition_non_concurrently;
 mod disable_trigger_all;
 mod drop_breaks_running_code;
@@ -331,7 +331,7 @@ static REGISTRY: &[&dyn Rule] = &[
     &concurrent_index_pg14_corruption::ConcurrentIndexPg14Corruption,
     &rename_breaks_running_code::RenameBreaksRunningCode,
     &drop_breaks_running_code::DropBreaksRunningCode,
-    &dependent_view::DependentView,
+    &dependent_objects::DependentObjects,
     &data_change_in_migration::DataChangeInMigration,
     &disable_trigger_all::DisableTriggerAll,
     &missing_lock_timeout::MissingLockTimeout,

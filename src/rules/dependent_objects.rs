@@ -2,7 +2,7 @@ use super::{OpCtx, Rule, Violation, rule_doc};
 use crate::catalog::Table;
 use crate::ir::{ObjName, Op, Span, quote_ident};
 
-pub struct DependentView;
+pub struct DependentObjects;
 
 fn kind(v: &Table) -> &'static str {
     match &v.view {
@@ -19,8 +19,8 @@ fn names(views: &[&Table]) -> String {
     n.join(", ")
 }
 
-impl Rule for DependentView {
-    rule_doc!("MC062-dependent-view.md");
+impl Rule for DependentObjects {
+    rule_doc!("MC062-dependent-objects.md");
 
     fn check_op(&self, op: &Op, ctx: &OpCtx<'_>, out: &mut Vec<Violation>) {
         let mut push = |span: Span, message: String, label: &str, help: String| {
@@ -106,12 +106,49 @@ impl Rule for DependentView {
                 cascade: false,
                 ..
             } => self.drop_relations(names.iter().map(|t| (&t.name, t.span)), ctx, &mut push),
+            Op::DropType {
+                names,
+                cascade: false,
+                ..
+            } => {
+                for n in names {
+                    let users = ctx.catalog.columns_of_type(&n.name);
+                    let Some((t, cols)) = users.first() else {
+                        continue;
+                    };
+                    let all: Vec<String> = users
+                        .iter()
+                        .flat_map(|(t, cols)| {
+                            cols.iter()
+                                .map(move |c| format!("`{}.{}`", t.name, quote_ident(c)))
+                        })
+                        .collect();
+                    push(
+                        n.span,
+                        format!(
+                            "dropping type `{}` fails: {} {} {} it",
+                            n.name,
+                            if all.len() == 1 { "column" } else { "columns" },
+                            all.join(", "),
+                            if all.len() == 1 { "uses" } else { "use" }
+                        ),
+                        "ERROR: cannot drop type because other objects depend on it",
+                        format!(
+                            "drop or change the column{} first (e.g. `ALTER TABLE {} DROP COLUMN {}` or `DROP TABLE {}`), or add CASCADE to drop the columns with it",
+                            if all.len() == 1 { "" } else { "s" },
+                            t.name,
+                            quote_ident(cols[0]),
+                            t.name
+                        ),
+                    );
+                }
+            }
             _ => {}
         }
     }
 }
 
-impl DependentView {
+impl DependentObjects {
     /// `DROP TABLE/VIEW a, b` fails when a view other than those dropped with it reads one.
     fn drop_relations<'a>(
         &self,
