@@ -1,5 +1,8 @@
 use super::{HeldLock, PartCtx, Rule, Violation, rule_doc};
+use std::collections::HashMap;
+
 use crate::ir::Op;
+use crate::pg::LockMode;
 
 pub struct LockHeldAcrossStatements;
 
@@ -16,6 +19,111 @@ fn trivial(ops: &[Op]) -> bool {
                 | Op::Comment { .. }
         )
     })
+}
+
+/// Whether holding `held` on a table already keeps out every lock that would make a request for
+/// `want` wait (then the request is granted at once: locks of one transaction never conflict).
+fn covers(held: LockMode, want: LockMode) -> bool {
+    crate::pg::lock::ALL
+        .iter()
+        .all(|m| !want.conflicts_with(*m) || held.conflicts_with(*m))
+}
+
+/// A statement that does not prolong the locks held before it: catalog-only DDL (no rewrite,
+/// no scan of an existing table) whose locks on existing tables the transaction already holds
+/// (it cannot wait in a lock queue). Anything else, or anything migcheck does not model,
+/// prolongs them.
+/// The tables a statement's foreign keys reference (each gets SHARE ROW EXCLUSIVE).
+fn referenced(ops: &[Op]) -> Vec<&crate::ir::ObjName> {
+    let mut out = Vec::new();
+    for o in ops {
+        match o {
+            Op::AddConstraint { constraint, .. } => {
+                if let crate::ir::ConstraintKind::ForeignKey { references, .. } = &constraint.kind {
+                    out.push(&references.name);
+                }
+            }
+            Op::AddColumn { column, .. } => out.extend(column.references.iter().map(|r| &r.name)),
+            Op::CreateTable {
+                columns,
+                constraints,
+                ..
+            } => {
+                out.extend(
+                    columns
+                        .iter()
+                        .filter_map(|c| c.references.as_ref())
+                        .map(|r| &r.name),
+                );
+                for c in constraints {
+                    if let crate::ir::ConstraintKind::ForeignKey { references, .. } = &c.kind {
+                        out.push(&references.name);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn instant(
+    ops: &[Op],
+    locks: &[HeldLock],
+    held: &HashMap<String, LockMode>,
+    created: &std::collections::HashSet<String>,
+) -> bool {
+    // a foreign key locks the table it references: granted at once only if the transaction
+    // created it or already holds a lock covering SHARE ROW EXCLUSIVE on it
+    let refs_ok = referenced(ops).iter().all(|r| {
+        let r = r.to_string();
+        created.contains(&r)
+            || held
+                .get(&r)
+                .is_some_and(|h| covers(*h, LockMode::ShareRowExclusive))
+    });
+    if !refs_ok {
+        return false;
+    }
+    let known = ops.iter().all(|o| match o {
+        Op::Insert { reads, .. } => reads.is_empty(),
+        Op::AddColumn { .. }
+        | Op::DropColumn { .. }
+        | Op::AlterColumnType { .. }
+        | Op::SetNotNull { .. }
+        | Op::DropNotNull { .. }
+        | Op::SetDefault { .. }
+        | Op::DropDefault { .. }
+        | Op::AddConstraint { .. }
+        | Op::ValidateConstraint { .. }
+        | Op::DropConstraint { .. }
+        | Op::AlterConstraint { .. }
+        | Op::RenameColumn { .. }
+        | Op::RenameTable { .. }
+        | Op::CreateIndex { .. }
+        | Op::DropIndex { .. }
+        | Op::CreateTable { .. }
+        | Op::DropTable { .. }
+        | Op::CreateView { .. }
+        | Op::DropView { .. }
+        | Op::RenameView { .. }
+        | Op::CreateType { .. }
+        | Op::DropType { .. }
+        | Op::CreateSequence { .. }
+        | Op::CreateFunction { .. }
+        | Op::CreateTrigger { .. }
+        | Op::DropTrigger { .. } => true,
+        _ => false,
+    });
+    known
+        && locks.iter().all(|l| {
+            !l.existed
+                || (!l.rewrites
+                    && !l.scans
+                    && held
+                        .get(&l.table.to_string())
+                        .is_some_and(|h| covers(*h, l.mode)))
+        })
 }
 
 impl Rule for LockHeldAcrossStatements {
@@ -41,9 +149,27 @@ impl Rule for LockHeldAcrossStatements {
                 k = end;
                 continue;
             };
-            let later: Vec<usize> = (first + 1..end)
-                .filter(|j| !trivial(&ctx.statements[*j].ops))
-                .collect();
+            // the strongest lock the transaction holds on each table before statement j
+            let mut held: HashMap<String, LockMode> = HashMap::new();
+            let mut created = std::collections::HashSet::new();
+            let mut later: Vec<usize> = Vec::new();
+            for j in k..end {
+                let ops = &ctx.statements[j].ops;
+                for o in ops {
+                    if let Op::CreateTable { table, .. } = o {
+                        created.insert(table.name.to_string());
+                    }
+                }
+                if j > first && !trivial(ops) && !instant(ops, &ctx.locks[j], &held, &created) {
+                    later.push(j);
+                }
+                for l in &ctx.locks[j] {
+                    let e = held.entry(l.table.to_string()).or_insert(l.mode);
+                    if covers(l.mode, *e) {
+                        *e = l.mode;
+                    }
+                }
+            }
             if in_block && !later.is_empty() {
                 let lock = strong(first)[0].clone();
                 let table = lock.table.to_string();
