@@ -50,25 +50,8 @@ impl Rule for DependentObjects {
                 column,
                 span,
                 ..
-            } => {
-                let views = ctx.catalog.views_using(&table.name, column);
-                if views.is_empty() {
-                    return;
-                }
-                push(
-                    *span,
-                    format!(
-                        "changing the type of `{}.{}` fails: {} {} it",
-                        table.name,
-                        quote_ident(column),
-                        names(&views),
-                        verb(&views, "uses", "use")
-                    ),
-                    "ERROR: cannot alter type of a column used by a view or rule",
-                    recreate(&views),
-                );
             }
-            Op::DropColumn {
+            | Op::DropColumn {
                 table,
                 column,
                 cascade: false,
@@ -79,21 +62,35 @@ impl Rule for DependentObjects {
                 if views.is_empty() {
                     return;
                 }
+                let drop = matches!(op, Op::DropColumn { .. });
                 push(
                     *span,
                     format!(
-                        "dropping `{}.{}` fails: {} {} it",
+                        "{} `{}.{}` fails: {} {} it",
+                        if drop {
+                            "dropping"
+                        } else {
+                            "changing the type of"
+                        },
                         table.name,
                         quote_ident(column),
                         names(&views),
                         verb(&views, "uses", "use")
                     ),
-                    "ERROR: cannot drop column because other objects depend on it",
-                    format!(
-                        "{} without the column (CASCADE would drop the {} silently)",
-                        recreate(&views),
-                        if views.len() == 1 { "view" } else { "views" }
-                    ),
+                    if drop {
+                        "ERROR: cannot drop column because other objects depend on it"
+                    } else {
+                        "ERROR: cannot alter type of a column used by a view or rule"
+                    },
+                    if drop {
+                        format!(
+                            "{} without the column (CASCADE would drop the {} silently)",
+                            recreate(&views),
+                            if views.len() == 1 { "view" } else { "views" }
+                        )
+                    } else {
+                        recreate(&views)
+                    },
                 );
             }
             Op::DropTable {
