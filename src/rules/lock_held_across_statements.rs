@@ -104,9 +104,9 @@ fn instant(
         | Op::DropIndex { .. }
         | Op::CreateTable { .. }
         | Op::DropTable { .. }
+        // reading tables takes ACCESS SHARE, which waits only for ACCESS EXCLUSIVE holders;
+        // dropping or renaming a view takes ACCESS EXCLUSIVE on it: counted
         | Op::CreateView { .. }
-        | Op::DropView { .. }
-        | Op::RenameView { .. }
         | Op::CreateType { .. }
         | Op::DropType { .. }
         | Op::CreateSequence { .. }
