@@ -62,7 +62,7 @@ pub fn type_name(ty: &str) -> Option<ObjName> {
 }
 
 /// Whether two names are the same object (unqualified means `public`).
-fn same(a: &ObjName, b: &ObjName) -> bool {
+pub fn same(a: &ObjName, b: &ObjName) -> bool {
     key(a) == key(b)
 }
 
@@ -537,11 +537,6 @@ impl Catalog {
             .find(|c| !c.validated && c.not_null_of.as_deref() == Some(column))
     }
 
-    /// Applies one operation of migration unit `unit`.
-    pub fn apply(&mut self, op: &Op, unit: usize) {
-        self.apply_op(op, unit);
-    }
-
     /// Registers what one statement added to a table in the candidate lookups: only the new
     /// item (re-registering a table's every index on each ALTER made a tree of 100,000 files
     /// spend 15 % of its time there).
@@ -585,7 +580,8 @@ impl Catalog {
         }
     }
 
-    fn apply_op(&mut self, op: &Op, unit: usize) {
+    /// Applies one operation of migration unit `unit`.
+    pub fn apply(&mut self, op: &Op, unit: usize) {
         match op {
             Op::CreateTable {
                 table,

@@ -1,5 +1,5 @@
 use super::{OpCtx, Rule, Violation, rule_doc};
-use crate::catalog::Table;
+use crate::catalog::{Table, same};
 use crate::ir::{ObjName, Op, Span, quote_ident};
 
 pub struct DependentObjects;
@@ -180,11 +180,6 @@ impl DependentObjects {
             );
         }
     }
-}
-
-fn same(a: &ObjName, b: &ObjName) -> bool {
-    a.name == b.name
-        && a.schema.as_deref().unwrap_or("public") == b.schema.as_deref().unwrap_or("public")
 }
 
 fn verb(views: &[&Table], one: &'static str, many: &'static str) -> &'static str {

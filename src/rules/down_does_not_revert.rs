@@ -141,18 +141,6 @@ fn effects(stmts: &[Statement]) -> Effects {
                 Op::CreateType { name } => {
                     e.created.insert(Obj::Type(name.name.clone()));
                 }
-                Op::DropType {
-                    names,
-                    if_exists,
-                    cascade,
-                } => {
-                    for n in names {
-                        let o = Obj::Type(n.name.name.clone());
-                        forget(&mut e, &o);
-                        e.dropped.push((o, *if_exists));
-                    }
-                    e.opaque |= *cascade;
-                }
                 Op::CreateView { name, .. } => {
                     e.created.insert(Obj::View(name.name.clone()));
                 }
@@ -161,13 +149,23 @@ fn effects(stmts: &[Statement]) -> Effects {
                     if_exists,
                     cascade,
                     ..
+                }
+                | Op::DropType {
+                    names,
+                    if_exists,
+                    cascade,
                 } => {
+                    let obj = if matches!(op, Op::DropView { .. }) {
+                        Obj::View
+                    } else {
+                        Obj::Type
+                    };
                     for n in names {
-                        let o = Obj::View(n.name.name.clone());
+                        let o = obj(n.name.name.clone());
                         forget(&mut e, &o);
                         e.dropped.push((o, *if_exists));
                     }
-                    // CASCADE drops views of other migrations too: not judged
+                    // CASCADE drops objects of other migrations too: not judged
                     e.opaque |= *cascade;
                 }
                 // a type renamed (the swap-in-a-new-enum pattern): not followed
