@@ -144,10 +144,13 @@ pub fn fallback(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    // the fast lexer gives sqlparser's tokens wherever it answers
+    if let Some(why) = parse::lex::disagreement(text) {
+        panic!("lex disagrees with sqlparser: {why}");
+    }
     let end = BASE + text.len();
     let whole = Span::new(BASE, end);
-    let map = tokens::LineMap::new(text, BASE);
-    match tokens::tokenize(text, BASE, &map) {
+    match tokens::tokenize(text, BASE) {
         Ok(t) => {
             let mut prev = BASE;
             for (k, tok) in t.toks.iter().enumerate() {

@@ -5,7 +5,7 @@
 
 use sqlparser::tokenizer::Token;
 
-use super::tokens::{LineMap, Tok, tokenize};
+use super::tokens::{Tok, tokenize};
 use crate::ir::Span;
 use crate::source::split;
 
@@ -91,8 +91,7 @@ pub fn do_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
     for st in &parts.statements {
         let piece = &parts.masked[st.span.start..st.span.end];
         let base = from + st.span.start;
-        let map = LineMap::new(piece, base);
-        let Ok(toks) = tokenize(piece, base, &map) else {
+        let Ok(toks) = tokenize(piece, base) else {
             continue;
         };
         let toks = toks.toks;

@@ -707,11 +707,10 @@ pub fn trigger_op(toks: &[Tok]) -> Option<Op> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::tokens::{LineMap, tokenize};
+    use crate::parse::tokens::tokenize;
 
     fn toks(sql: &str) -> Vec<Tok> {
-        let map = LineMap::new(sql, 0);
-        tokenize(sql, 0, &map).expect("tokenizes").toks
+        tokenize(sql, 0).expect("tokenizes").toks
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod body;
 pub mod fallback;
 pub mod fragments;
+pub mod lex;
 pub mod lower;
 pub mod tokens;
 pub mod view_deps;
@@ -167,9 +168,8 @@ pub fn parse_source_at(text: &str, base: usize) -> ParsedFile {
 
 /// Parses one statement's (masked) text located at byte `base` of the file.
 pub fn parse_statement(text: &str, base: usize) -> (Vec<Op>, How) {
-    let map = LineMap::new(text, base);
     let whole = Span::new(base, base + text.len());
-    let tokens = match tokenize(text, base, &map) {
+    let tokens = match tokenize(text, base) {
         Ok(t) => t,
         Err(e) => {
             let at = e.at.map_or(whole, |p| Span::new(p, (p + 1).min(whole.end)));
@@ -199,6 +199,7 @@ pub fn parse_statement(text: &str, base: usize) -> (Vec<Op>, How) {
             let (message, at) = match other {
                 Err(e) => {
                     let msg = e.to_string();
+                    let map = LineMap::new(text, base);
                     let at = error_location(&msg, &map).map_or(whole, |p| {
                         let tok = tokens.toks.iter().find(|t| t.span.start == p);
                         tok.map_or(Span::new(p, (p + 1).min(whole.end)), |t| t.span)

@@ -2,7 +2,7 @@
 
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 use crate::ir::Span;
 
@@ -115,7 +115,22 @@ pub struct TokenizeError {
     pub at: Option<usize>,
 }
 
-pub fn tokenize(stmt_text: &str, base: usize, map: &LineMap<'_>) -> Result<Tokens, TokenizeError> {
+/// Tokenizes one statement's text located at byte `base` of its file: the fast byte-level lexer
+/// when the text is in its subset, else sqlparser's tokenizer (identical tokens either way).
+pub fn tokenize(stmt_text: &str, base: usize) -> Result<Tokens, TokenizeError> {
+    if let Some((raw, ranges)) = super::lex::lex(stmt_text) {
+        let toks = raw
+            .iter()
+            .zip(ranges)
+            .filter(|(t, _)| !matches!(t.token, Token::Whitespace(_)))
+            .map(|(t, r)| Tok {
+                token: t.token.clone(),
+                span: Span::new(base + r.start, base + r.end),
+            })
+            .collect();
+        return Ok(Tokens { toks, raw });
+    }
+    let map = LineMap::new(stmt_text, base);
     let dialect = PostgreSqlDialect {};
     let raw = Tokenizer::new(&dialect, stmt_text)
         .with_unescape(false)
@@ -138,7 +153,6 @@ pub fn tokenize(stmt_text: &str, base: usize, map: &LineMap<'_>) -> Result<Token
     // sqlparser emits `COPY ... FROM STDIN;` data before the `;`: keep `toks` in file order
     // (`index_at` relies on it)
     toks.sort_by_key(|t| t.span.start);
-    let _ = Whitespace::Space;
     Ok(Tokens { toks, raw })
 }
 

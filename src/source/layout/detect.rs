@@ -5,6 +5,8 @@
 
 use std::io::Read;
 
+use rayon::prelude::*;
+
 use serde::Serialize;
 
 use super::*;
@@ -28,6 +30,32 @@ pub struct Candidate {
 const STRONG: u8 = 3;
 const CONTENT: u8 = 2;
 const SHAPE: u8 = 1;
+
+/// Which content markers a file's head has, in the order of `content` in `detect`: goose,
+/// dbmate, node-pg-migrate, Liquibase, Graphile, popx variant, sqlx no-transaction.
+fn head_markers(h: &str, name: &str) -> [bool; 7] {
+    let mut found = [false; 7];
+    for line in h.lines() {
+        let t = line.trim_start();
+        if !t.starts_with("--") {
+            continue;
+        }
+        let lower = t.to_ascii_lowercase();
+        found[0] |= lower.contains("+goose up");
+        // dbmate's marker starts its line
+        found[1] |= line.starts_with("--")
+            && lower
+                .trim_start_matches('-')
+                .trim_start()
+                .starts_with("migrate:up");
+        found[2] |= node_pg_migrate::has_markers(t);
+    }
+    found[3] = liquibase::is_formatted(h);
+    found[4] = h.starts_with("--! Previous:");
+    found[5] = ory_popx::parse_name(name).is_some_and(|(_, pg, ac, _)| pg || ac);
+    found[6] = h.starts_with("-- no-transaction");
+    found
+}
 
 fn head(p: &Path, n: u64) -> String {
     let mut buf = Vec::new();
@@ -203,45 +231,27 @@ pub fn detect(ctx: &DirCtx<'_>, forced: Option<Layout>) -> Detection {
         );
     }
 
-    // content markers (file heads)
+    // content markers (file heads, read in parallel; only comment lines can hold a marker)
+    let heads: Vec<[bool; 7]> = ctx
+        .files
+        .par_iter()
+        .map(|f| head_markers(&head(f, 16 * 1024), &file_name(f)))
+        .collect();
     let mut content: [Option<String>; 7] = Default::default();
-    for f in ctx.files {
-        let h = head(f, 16 * 1024);
-        let name = file_name(f);
-        let lower = h.to_ascii_lowercase();
-        if content[0].is_none()
-            && lower
-                .lines()
-                .any(|l| l.trim_start().starts_with("--") && l.contains("+goose up"))
-        {
-            content[0] = Some(format!("`-- +goose Up` in {name}"));
-        }
-        if content[1].is_none()
-            && lower.lines().any(|l| {
-                l.trim_start().starts_with("--")
-                    && l.trim_start_matches('-')
-                        .trim_start()
-                        .starts_with("migrate:up")
-            })
-        {
-            content[1] = Some(format!("`-- migrate:up` in {name}"));
-        }
-        if content[2].is_none() && node_pg_migrate::has_markers(&h) {
-            content[2] = Some(format!("`-- Up Migration` in {name}"));
-        }
-        if content[3].is_none() && liquibase::is_formatted(&h) {
-            content[3] = Some(format!("`--liquibase formatted sql` in {name}"));
-        }
-        if content[4].is_none() && h.starts_with("--! Previous:") {
-            content[4] = Some(format!("`--! Previous:` header in {name}"));
-        }
-        if content[5].is_none()
-            && ory_popx::parse_name(&name).is_some_and(|(_, pg, ac, _)| pg || ac)
-        {
-            content[5] = Some(format!("popx dialect/autocommit variant {name}"));
-        }
-        if content[6].is_none() && h.starts_with("-- no-transaction") {
-            content[6] = Some(format!("`-- no-transaction` header in {name}"));
+    for (f, found) in ctx.files.iter().zip(&heads) {
+        for (k, hit) in found.iter().enumerate() {
+            if *hit && content[k].is_none() {
+                let name = file_name(f);
+                content[k] = Some(match k {
+                    0 => format!("`-- +goose Up` in {name}"),
+                    1 => format!("`-- migrate:up` in {name}"),
+                    2 => format!("`-- Up Migration` in {name}"),
+                    3 => format!("`--liquibase formatted sql` in {name}"),
+                    4 => format!("`--! Previous:` header in {name}"),
+                    5 => format!("popx dialect/autocommit variant {name}"),
+                    _ => format!("`-- no-transaction` header in {name}"),
+                });
+            }
         }
     }
     let layouts = [
