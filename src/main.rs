@@ -295,9 +295,9 @@ fn run_all_with(
         None => None,
     };
     let targets = targets(&args.paths, args.config.as_ref(), args.no_config)?;
-    let mut all = RunResult::default();
     let mut version = None;
     let mut assumed = false;
+    let mut runs = Vec::with_capacity(targets.len());
     for (path, cfg) in &targets {
         let mut settings = Settings::from_config(cfg, version_flag);
         if forced.is_some() {
@@ -311,7 +311,14 @@ fn run_all_with(
         }
         version = Some(version.unwrap_or(settings.range));
         assumed |= settings.version_assumed;
-        let mut r = engine::run(path, &settings).map_err(Fatal::Message)?;
+        runs.push((path, settings));
+    }
+    // the paths are independent projects (each replays its own schema): linted side by side,
+    // merged in the order given
+    let results = run_side_by_side(&runs);
+    let mut all = RunResult::default();
+    for r in results {
+        let mut r = r.map_err(Fatal::Message)?;
         let offset = all.files.len();
         for f in &mut r.findings {
             f.file_index += offset;
@@ -325,6 +332,49 @@ fn run_all_with(
     let version = version.unwrap_or_else(|| PgRange::single(PgVersion::default_target()));
     let summary = report::summarize(&all.findings, &all.stats, version, assumed);
     Ok((all, summary))
+}
+
+/// `engine::run` on each (path, settings), as many at a time as there are cores; results in the
+/// order of `runs`. Plain threads, not rayon's: a run blocks while its parser thread fills the
+/// rayon pool, and rayon workers blocked that way would leave none to parse.
+fn run_side_by_side(runs: &[(&PathBuf, Settings)]) -> Vec<Result<RunResult, String>> {
+    if runs.len() == 1 {
+        return runs
+            .iter()
+            .map(|(path, settings)| engine::run(path, settings))
+            .collect();
+    }
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(runs.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Result<RunResult, String>>>> =
+        runs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((path, settings)) = runs.get(i) else {
+                        break;
+                    };
+                    let r = engine::run(path, settings);
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Err("a run stopped without a result".to_string()))
+        })
+        .collect()
 }
 
 fn append<T>(all: &mut Vec<T>, mut more: Vec<T>) {
