@@ -2,7 +2,7 @@
 //! rule can ask what existed before a statement. Tables not created in the migrations seen are
 //! unknown here and treated by rules as existing and possibly large.
 
-use std::collections::HashMap;
+use crate::fasthash::FastMap as HashMap;
 use std::sync::Arc;
 
 use crate::ir::{ConstraintKind, ObjName, Op, ViewColumn};
@@ -82,7 +82,7 @@ type Owners = Vec<Key>;
 /// again allocates nothing. A collision only adds candidates, which every use checks.
 fn hkey(schema: &str, name: &str) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = crate::fasthash::FastHasher::default();
     (schema, name).hash(&mut h);
     h.finish()
 }

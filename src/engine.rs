@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+
+use crate::fasthash::{FastMap, FastSet};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -318,19 +320,19 @@ struct Runner<'s> {
     prepared: &'s Prepared,
     out: RunResult,
     /// File path → index in `out.files` (a file holding an up and a down part is read once).
-    by_path: std::collections::HashMap<PathBuf, usize>,
+    by_path: FastMap<PathBuf, usize>,
     /// Whether findings of the current unit are reported (`--changed-since`).
     report: bool,
     /// The unit being checked: id and content hash (with the target version).
     unit_id: Arc<str>,
     unit_hash: Arc<str>,
     /// Top-level statement spans per file index.
-    stmt_spans: HashMap<usize, Vec<Span>>,
+    stmt_spans: FastMap<usize, Vec<Span>>,
     /// Normalised-statement hashes by file index and statement span: a statement with many
     /// findings is hashed once.
-    stmt_hashes: HashMap<(usize, Span), Arc<str>>,
+    stmt_hashes: FastMap<(usize, Span), Arc<str>>,
     /// One copy of each note text (`Finding::notes`).
-    notes: std::collections::HashSet<Arc<str>>,
+    notes: FastSet<Arc<str>>,
     /// Findings silenced by inline suppressions: (rule, reason).
     suppressed: Vec<(&'static str, String)>,
     /// Statement reports of the current unit (`collect_report`).
@@ -356,7 +358,7 @@ pub struct Prepared {
     root: PathBuf,
     disc: discover::Discovery,
     /// Each file's text, or why it could not be used.
-    sources: HashMap<PathBuf, Result<Arc<SourceText>, Unreadable>>,
+    sources: FastMap<PathBuf, Result<Arc<SourceText>, Unreadable>>,
     /// Per unit: the parsed up and down parts, when parsed up front (a version range).
     parsed: Option<Vec<ParsedUnit>>,
     /// Per unit: SHA-256 of its files (normalised), sidecars and transaction mode; empty
@@ -437,7 +439,7 @@ pub fn prepare(root: &Path, settings: &Settings, eager: bool) -> Result<Prepared
         settings.layout,
         &settings.layout_config,
     )?;
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = FastSet::default();
     let mut files: Vec<&PathBuf> = Vec::new();
     for u in &disc.units {
         for p in u.up.iter().chain(if let Down::Part(d) = &u.down {
@@ -450,7 +452,7 @@ pub fn prepare(root: &Path, settings: &Settings, eager: bool) -> Result<Prepared
             }
         }
     }
-    let sources: HashMap<PathBuf, Result<Arc<SourceText>, Unreadable>> = files
+    let sources: FastMap<PathBuf, Result<Arc<SourceText>, Unreadable>> = files
         .par_iter()
         .map(|p| ((*p).clone(), load_source(p)))
         .collect();
@@ -475,7 +477,7 @@ pub fn prepare(root: &Path, settings: &Settings, eager: bool) -> Result<Prepared
 /// Per unit: SHA-256 of its files (normalised), sidecars and transaction mode (sign-off binding).
 fn unit_hashes(
     disc: &discover::Discovery,
-    sources: &HashMap<PathBuf, Result<Arc<SourceText>, Unreadable>>,
+    sources: &FastMap<PathBuf, Result<Arc<SourceText>, Unreadable>>,
 ) -> Vec<String> {
     // the hash input is the files (path, NUL, text, NUL each) then the transaction mode: units
     // made of the same files (a file's Liquibase changesets) share the files' hash state, so a
@@ -721,8 +723,8 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
         report: true,
         unit_id: Arc::from(""),
         unit_hash: Arc::from(""),
-        stmt_spans: HashMap::new(),
-        stmt_hashes: HashMap::new(),
+        stmt_spans: FastMap::default(),
+        stmt_hashes: FastMap::default(),
         notes: Default::default(),
         suppressed: Vec::new(),
         current_statements: Vec::new(),

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod fasthash;
 pub mod ir;
 pub mod parse;
 pub mod pg;

@@ -150,10 +150,10 @@ pub fn fallback(data: &[u8]) {
     }
     let end = BASE + text.len();
     let whole = Span::new(BASE, end);
-    match tokens::tokenize(text, BASE) {
-        Ok(t) => {
+    match tokens::tokenize(text, BASE).map(tokens::Tokens::toks) {
+        Ok(toks) => {
             let mut prev = BASE;
-            for (k, tok) in t.toks.iter().enumerate() {
+            for (k, tok) in toks.iter().enumerate() {
                 let sp = tok.span;
                 assert!(
                     prev <= sp.start && sp.start <= sp.end && sp.end <= end,
@@ -166,10 +166,10 @@ pub fn fallback(data: &[u8]) {
                 );
                 prev = sp.end;
             }
-            if let Some(ops) = fallback::understand(&t.toks) {
+            if let Some(ops) = fallback::understand(&toks) {
                 check_op_spans(&ops, whole, "fallback::understand");
             }
-            if let Some(op) = fallback::kind_only(&t.toks) {
+            if let Some(op) = fallback::kind_only(&toks) {
                 check_op_spans(std::slice::from_ref(&op), whole, "fallback::kind_only");
             }
         }

@@ -94,7 +94,7 @@ pub fn do_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
         let Ok(toks) = tokenize(piece, base) else {
             continue;
         };
-        let toks = toks.toks;
+        let toks = toks.toks();
         let mut i = 0;
         // the declaration section runs until the block's BEGIN
         if !seen_begin {

@@ -710,7 +710,7 @@ mod tests {
     use crate::parse::tokens::tokenize;
 
     fn toks(sql: &str) -> Vec<Tok> {
-        tokenize(sql, 0).expect("tokenizes").toks
+        tokenize(sql, 0).expect("tokenizes").toks()
     }
 
     #[test]

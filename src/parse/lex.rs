@@ -168,8 +168,9 @@ pub fn lex(text: &str) -> Option<(Vec<TokenWithSpan>, Vec<Range<usize>>)> {
         line: 1,
         col: 1,
     };
-    let mut out = Vec::with_capacity(len / 4 + 4);
-    let mut ranges = Vec::with_capacity(len / 4 + 4);
+    // whitespace is a token per character: indented SQL has about one token per two bytes
+    let mut out = Vec::with_capacity(len / 2 + 8);
+    let mut ranges = Vec::with_capacity(len / 2 + 8);
     let mut first_word = true;
     while cur.pos < len {
         let start = cur.location();

@@ -183,17 +183,17 @@ pub fn parse_statement(text: &str, base: usize) -> (Vec<Op>, How) {
         }
     };
     let dialect = PostgreSqlDialect {};
-    let result = Parser::new(&dialect)
-        .with_tokens_with_locations(tokens.raw)
-        .parse_statements();
+    let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens.raw);
+    let result = parser.parse_statements();
+    let toks = tokens::significant(parser.into_tokens(), &tokens.spans);
     match result {
-        Ok(stmts) if stmts.len() == 1 => (lower::lower(&stmts[0], &tokens.toks), How::Sqlparser),
+        Ok(stmts) if stmts.len() == 1 => (lower::lower(&stmts[0], &toks), How::Sqlparser),
         Ok(stmts) if stmts.is_empty() => (Vec::new(), How::Sqlparser),
         other => {
-            if let Some(ops) = fallback::understand(&tokens.toks) {
+            if let Some(ops) = fallback::understand(&toks) {
                 return (ops, How::Fallback);
             }
-            if let Some(op) = fallback::kind_only(&tokens.toks) {
+            if let Some(op) = fallback::kind_only(&toks) {
                 return (vec![op], How::KindOnly);
             }
             let (message, at) = match other {
@@ -201,7 +201,7 @@ pub fn parse_statement(text: &str, base: usize) -> (Vec<Op>, How) {
                     let msg = e.to_string();
                     let map = LineMap::new(text, base);
                     let at = error_location(&msg, &map).map_or(whole, |p| {
-                        let tok = tokens.toks.iter().find(|t| t.span.start == p);
+                        let tok = toks.iter().find(|t| t.span.start == p);
                         tok.map_or(Span::new(p, (p + 1).min(whole.end)), |t| t.span)
                     });
                     (clean_message(&msg), at)

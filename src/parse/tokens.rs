@@ -102,11 +102,40 @@ impl Tok {
     }
 }
 
-/// The statement's significant tokens (whitespace and comments dropped) and the raw sqlparser
-/// tokens (for the parser).
+/// A statement's tokens as sqlparser's parser takes them, with each token's byte span in the
+/// file. The significant ones (`toks`, whitespace and comments dropped) are moved out of the
+/// same vector after parsing (`Parser::into_tokens`), so no token is ever copied.
 pub struct Tokens {
-    pub toks: Vec<Tok>,
     pub raw: Vec<TokenWithSpan>,
+    /// Byte span in the file of each token of `raw`.
+    pub spans: Vec<Span>,
+}
+
+impl Tokens {
+    /// The significant tokens, in file order.
+    pub fn toks(self) -> Vec<Tok> {
+        significant(self.raw, &self.spans)
+    }
+}
+
+/// The tokens of `raw` that are not whitespace or comments, each with its byte span from `spans`
+/// (same length and order as `raw`), in file order.
+pub fn significant(raw: Vec<TokenWithSpan>, spans: &[Span]) -> Vec<Tok> {
+    let mut toks: Vec<Tok> = raw
+        .into_iter()
+        .zip(spans)
+        .filter(|(t, _)| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
+        .map(|(t, span)| Tok {
+            token: t.token,
+            span: *span,
+        })
+        .collect();
+    // sqlparser emits `COPY ... FROM STDIN;` data before the `;`: keep `toks` in file order
+    // (`index_at` relies on it)
+    if !toks.is_sorted_by_key(|t| t.span.start) {
+        toks.sort_by_key(|t| t.span.start);
+    }
+    toks
 }
 
 #[derive(Debug)]
@@ -119,16 +148,11 @@ pub struct TokenizeError {
 /// when the text is in its subset, else sqlparser's tokenizer (identical tokens either way).
 pub fn tokenize(stmt_text: &str, base: usize) -> Result<Tokens, TokenizeError> {
     if let Some((raw, ranges)) = super::lex::lex(stmt_text) {
-        let toks = raw
-            .iter()
-            .zip(ranges)
-            .filter(|(t, _)| !matches!(t.token, Token::Whitespace(_)))
-            .map(|(t, r)| Tok {
-                token: t.token.clone(),
-                span: Span::new(base + r.start, base + r.end),
-            })
+        let spans = ranges
+            .into_iter()
+            .map(|r| Span::new(base + r.start, base + r.end))
             .collect();
-        return Ok(Tokens { toks, raw });
+        return Ok(Tokens { raw, spans });
     }
     let map = LineMap::new(stmt_text, base);
     let dialect = PostgreSqlDialect {};
@@ -139,21 +163,11 @@ pub fn tokenize(stmt_text: &str, base: usize) -> Result<Tokens, TokenizeError> {
             message: e.message.clone(),
             at: map.offset(e.location.line, e.location.column),
         })?;
-    let mut toks = Vec::with_capacity(raw.len());
-    for t in &raw {
-        if matches!(t.token, Token::Whitespace(_) | Token::EOF) {
-            continue;
-        }
-        let span = map.span(t.span).unwrap_or(Span::new(base, base));
-        toks.push(Tok {
-            token: t.token.clone(),
-            span,
-        });
-    }
-    // sqlparser emits `COPY ... FROM STDIN;` data before the `;`: keep `toks` in file order
-    // (`index_at` relies on it)
-    toks.sort_by_key(|t| t.span.start);
-    Ok(Tokens { toks, raw })
+    let spans = raw
+        .iter()
+        .map(|t| map.span(t.span).unwrap_or(Span::new(base, base)))
+        .collect();
+    Ok(Tokens { raw, spans })
 }
 
 /// Helpers over a token slice.

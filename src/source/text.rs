@@ -14,9 +14,22 @@ pub struct SourceText {
     /// `CHECKPOINT`-th byte: a column is counted from the nearest checkpoint, not from the line
     /// start (many findings on a megabyte-long line were quadratic).
     checkpoints: Vec<(usize, usize)>,
+    /// Pure ASCII (nearly every migration): a column is a byte count.
+    ascii: bool,
 }
 
 const CHECKPOINT: usize = 4096;
+
+/// Bytes as text for a quick look (layout detection, section markers): invalid UTF-8 replaced,
+/// a leading BOM dropped. Valid input (nearly all) is validated once and not copied.
+pub fn lossy_text(bytes: Vec<u8>) -> String {
+    let mut s = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    if s.starts_with('\u{feff}') {
+        s.drain(..'\u{feff}'.len_utf8());
+    }
+    s
+}
 
 /// Why bytes could not be used as SQL text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,9 +52,10 @@ impl SourceText {
         };
         let mut line_starts = vec![0];
         line_starts.extend(memchr_newlines(text.as_bytes()));
+        let ascii = text.is_ascii();
         let mut checkpoints = Vec::with_capacity(text.len() / CHECKPOINT + 1);
         let (mut at, mut chars) = (0, 0);
-        for k in 0..=text.len() / CHECKPOINT {
+        for k in 0..=if ascii { 0 } else { text.len() / CHECKPOINT } {
             let mut b = k * CHECKPOINT;
             while !text.is_char_boundary(b) {
                 b -= 1;
@@ -55,6 +69,7 @@ impl SourceText {
             had_bom,
             line_starts,
             checkpoints,
+            ascii,
         }
     }
 
@@ -96,7 +111,9 @@ impl SourceText {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
-        let col = if self.text.is_char_boundary(offset) {
+        let col = if self.ascii {
+            offset - start
+        } else if self.text.is_char_boundary(offset) {
             self.chars_before(offset) - self.chars_before(start)
         } else {
             offset - start
@@ -106,6 +123,9 @@ impl SourceText {
 
     /// Characters before a byte offset on a character boundary.
     fn chars_before(&self, offset: usize) -> usize {
+        if self.ascii {
+            return offset;
+        }
         let (at, chars) = self.checkpoints[offset / CHECKPOINT];
         chars + self.text.get(at..offset).map_or(0, |s| s.chars().count())
     }

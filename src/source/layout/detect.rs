@@ -62,8 +62,7 @@ fn head(p: &Path, n: u64) -> String {
     if let Ok(f) = std::fs::File::open(p) {
         let _ = f.take(n).read_to_end(&mut buf);
     }
-    let s = String::from_utf8_lossy(&buf).into_owned();
-    s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s)
+    crate::source::text::lossy_text(buf)
 }
 
 /// Project files from the directory up to the repository root: (path shown relative to the
