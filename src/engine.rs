@@ -425,6 +425,8 @@ fn load_source(path: &Path) -> Result<Arc<SourceText>, Unreadable> {
 /// replay of this one, and only one or two batches of parsed statements are alive at a time
 /// (a tree of 100,000 files is not held parsed in memory).
 const BATCH_UNITS: usize = 256;
+/// The smallest batch: below twice this, a directory is parsed at once, then replayed.
+const MIN_BATCH_UNITS: usize = 16;
 
 /// The parsed up and down parts of one unit.
 type ParsedUnit = (Option<ParsedFile>, Option<ParsedFile>);
@@ -755,7 +757,7 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
                 r.unit(i, unit, parsed, &mut catalog);
             }
         }
-        None if units.len() <= BATCH_UNITS => {
+        None if units.len() <= 2 * MIN_BATCH_UNITS => {
             let all = prepared.parse_units(0..units.len());
             for (i, (unit, parsed)) in units.iter().zip(&all).enumerate() {
                 r.unit(i, unit, parsed, &mut catalog);
@@ -766,10 +768,12 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
             // the previous one; the channel keeps at most one finished batch waiting
             let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<ParsedUnit>)>(1);
             let n = units.len();
+            // an eighth of the directory per batch: the replay starts early and overlaps parsing
+            let batch = (n / 8).clamp(MIN_BATCH_UNITS, BATCH_UNITS);
             scope.spawn(move || {
                 let mut start = 0;
                 while start < n {
-                    let end = (start + BATCH_UNITS).min(n);
+                    let end = (start + batch).min(n);
                     if tx.send((start, prepared.parse_units(start..end))).is_err() {
                         break;
                     }
@@ -831,7 +835,10 @@ fn part_text(text: &str, part: &Part) -> Option<(usize, String)> {
             *b = b' ';
         }
     }
-    Some((lo, String::from_utf8_lossy(&bytes).into_owned()))
+    // blanking replaces whole ASCII bytes only, so this is still valid UTF-8 (lossy as a guard)
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Some((lo, text))
 }
 
 /// Finds `-- migcheck:irreversible -- <reason>` in the text (reason may be empty).
