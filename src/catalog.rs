@@ -110,9 +110,12 @@ pub struct Table {
     /// The migration unit (run order) that created it; `None` when it predates what we saw.
     pub created_in: Option<usize>,
     pub partitioned: bool,
-    pub columns: Vec<Column>,
+    /// Columns and indexes are shared between copies: a table is copied whole when a down part
+    /// changes it (to be restored after), and copying a wide table's every name was quadratic
+    /// over a long history.
+    pub columns: Vec<Arc<Column>>,
     pub checks: Vec<Check>,
-    pub indexes: Vec<Index>,
+    pub indexes: Vec<Arc<Index>>,
     /// Foreign keys this table holds (to the tables they reference).
     pub fks: Vec<Fk>,
     /// The partitioned table it is a partition of.
@@ -289,8 +292,8 @@ impl Catalog {
         let Some(t) = self.tables.get(k) else {
             return;
         };
-        for Index { name, .. } in &t.indexes {
-            add_owner(&mut self.index_owners, hkey(&k.0, name), k);
+        for i in &t.indexes {
+            add_owner(&mut self.index_owners, hkey(&k.0, &i.name), k);
         }
         for f in &t.fks {
             add_owner(&mut self.referencing, hkey_of(&f.references), k);
@@ -627,7 +630,7 @@ impl Catalog {
                     partitioned: *partitioned,
                     columns: columns
                         .iter()
-                        .map(|c| Column::new(&table.name, &c.name, &c.ty, c.not_null))
+                        .map(|c| Arc::new(Column::new(&table.name, &c.name, &c.ty, c.not_null)))
                         .collect(),
                     checks,
                     indexes: Vec::new(),
@@ -667,12 +670,12 @@ impl Catalog {
             }
             Op::AddColumn { table, column, .. } => {
                 if let Some(t) = self.table_mut(&table.name) {
-                    t.columns.push(Column::new(
+                    t.columns.push(Arc::new(Column::new(
                         &table.name,
                         &column.name,
                         &column.ty,
                         column.not_null,
-                    ));
+                    )));
                     if let Some(r) = &column.references {
                         t.fks.push(Fk::new(
                             &table.name,
@@ -709,7 +712,7 @@ impl Catalog {
                 if let Some(t) = self.table_mut(&table.name) {
                     for c in &mut t.columns {
                         if &c.name == from {
-                            c.name = to.clone();
+                            Arc::make_mut(c).name = to.clone();
                         }
                     }
                     for c in &mut t.checks {
@@ -743,7 +746,7 @@ impl Catalog {
                     .table_mut(&table.name)
                     .and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
                 {
-                    c.ty = ty.clone();
+                    Arc::make_mut(c).ty = ty.clone();
                 }
                 self.register_added(&key(&table.name), Added::Column(column));
             }
@@ -758,7 +761,7 @@ impl Catalog {
                     let uses = |c: &Column| type_name(&c.ty).is_some_and(|t| same(&t, &n.name));
                     self.change_where(
                         candidates.as_ref(),
-                        |t| t.columns.iter().any(uses),
+                        |t| t.columns.iter().any(|c| uses(c)),
                         |t| t.columns.retain(|c| !uses(c)),
                     );
                 }
@@ -769,7 +772,7 @@ impl Catalog {
                     .table_mut(&table.name)
                     .and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
                 {
-                    c.not_null = set;
+                    Arc::make_mut(c).not_null = set;
                 }
             }
             Op::AddConstraint { table, constraint } => {
@@ -837,12 +840,12 @@ impl Catalog {
                 ..
             } => {
                 if let Some(t) = self.table_mut(&table.name) {
-                    t.indexes.push(Index {
+                    t.indexes.push(Arc::new(Index {
                         name: name.clone().unwrap_or_default(),
                         columns: columns.clone(),
                         unique: *unique,
                         definition: definition.clone(),
-                    });
+                    }));
                 }
                 self.register_added(&key(&table.name), Added::Index);
             }
@@ -897,7 +900,7 @@ impl Catalog {
                     .table_mut(&table.name)
                     .and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
                 {
-                    c.serial_seq = None;
+                    Arc::make_mut(c).serial_seq = None;
                 }
             }
             Op::AlterSequence {
@@ -909,10 +912,10 @@ impl Catalog {
                 let owns = |c: &Column| c.serial_seq.as_deref().is_some_and(|(s, _)| key(s) == seq);
                 self.change_where(
                     candidates.as_ref(),
-                    |t| t.columns.iter().any(owns),
+                    |t| t.columns.iter().any(|c| owns(c)),
                     |t| {
                         for c in t.columns.iter_mut().filter(|c| owns(c)) {
-                            if let Some(b) = &mut c.serial_seq {
+                            if let Some(b) = &mut Arc::make_mut(c).serial_seq {
                                 b.1 = crate::pg::types::normalize(ty).base;
                             }
                         }
