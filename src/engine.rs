@@ -372,23 +372,29 @@ pub struct Prepared {
 type Unreadable = (String, Option<(Arc<SourceText>, Span)>);
 
 /// Reads and decodes one file.
-fn load_source(path: &Path) -> Result<Arc<SourceText>, Unreadable> {
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    if size > MAX_FILE_BYTES {
-        return Err((
-            format!(
-                "`{}` is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for a migration file",
-                display_path(path)
-            ),
-            None,
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| {
-        (
-            format!("cannot read `{}`: {}", display_path(path), io_reason(&e)),
-            None,
-        )
-    })?;
+/// `read`: the bytes discovery already read, if it did.
+fn load_source(path: &Path, read: Option<Vec<u8>>) -> Result<Arc<SourceText>, Unreadable> {
+    let bytes = match read {
+        Some(bytes) => bytes,
+        None => {
+            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            if size > MAX_FILE_BYTES {
+                return Err((
+                    format!(
+                        "`{}` is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for a migration file",
+                        display_path(path)
+                    ),
+                    None,
+                ));
+            }
+            std::fs::read(path).map_err(|e| {
+                (
+                    format!("cannot read `{}`: {}", display_path(path), io_reason(&e)),
+                    None,
+                )
+            })?
+        }
+    };
     SourceText::from_bytes(bytes)
         .map(Arc::new)
         .map_err(|e| match e {
@@ -435,12 +441,13 @@ type ParsedUnit = (Option<ParsedFile>, Option<ParsedFile>);
 /// with `eager` (a version range, evaluated once per version) every unit is parsed here, once;
 /// otherwise `evaluate` parses batch by batch as it goes.
 pub fn prepare(root: &Path, settings: &Settings, eager: bool) -> Result<Prepared, String> {
-    let disc = discover::discover(
+    let mut disc = discover::discover(
         root,
         &settings.exclude,
         settings.layout,
         &settings.layout_config,
     )?;
+    let mut contents = std::mem::take(&mut disc.contents);
     let mut seen = FastSet::default();
     let mut files: Vec<&PathBuf> = Vec::new();
     for u in &disc.units {
@@ -454,9 +461,17 @@ pub fn prepare(root: &Path, settings: &Settings, eager: bool) -> Result<Prepared
             }
         }
     }
-    let sources: FastMap<PathBuf, Result<Arc<SourceText>, Unreadable>> = files
-        .par_iter()
-        .map(|p| ((*p).clone(), load_source(p)))
+    let reads: Vec<(PathBuf, Option<Vec<u8>>)> = files
+        .iter()
+        .map(|p| ((*p).clone(), contents.remove(*p)))
+        .collect();
+    drop(contents);
+    let sources: FastMap<PathBuf, Result<Arc<SourceText>, Unreadable>> = reads
+        .into_par_iter()
+        .map(|(p, read)| {
+            let source = load_source(&p, read);
+            (p, source)
+        })
         .collect();
     let unit_hashes = if settings.hashes {
         unit_hashes(&disc, &sources)

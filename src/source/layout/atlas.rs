@@ -7,7 +7,7 @@ use super::*;
 pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
     let mut out = Vec::new();
     for f in ctx.files {
-        let text = read_text(f);
+        let text = ctx.text(f);
         let (tx, reason) = match txmode(&text) {
             Some(m) if m == "none" => (
                 TxMode::Autocommit,

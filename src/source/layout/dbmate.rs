@@ -7,7 +7,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
     let mut out = Vec::new();
     for f in ctx.files {
         let name = file_name(f);
-        let text = read_text(f);
+        let text = ctx.text(f);
         // (offset of the marker line, is_up, transaction:false, end of the marker line)
         let mut markers = Vec::new();
         for (off, line) in lines_with_offsets(&text) {

@@ -3,8 +3,6 @@
 //! When several tools fit equally well the choice is reported with the candidates, never made
 //! silently.
 
-use std::io::Read;
-
 use rayon::prelude::*;
 
 use serde::Serialize;
@@ -58,11 +56,7 @@ fn head_markers(h: &str, name: &str) -> [bool; 7] {
 }
 
 fn head(p: &Path, n: u64) -> String {
-    let mut buf = Vec::new();
-    if let Ok(f) = std::fs::File::open(p) {
-        let _ = f.take(n).read_to_end(&mut buf);
-    }
-    crate::source::text::lossy_text(buf)
+    read_head(p, usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 /// Project files from the directory up to the repository root: (path shown relative to the
@@ -234,7 +228,7 @@ pub fn detect(ctx: &DirCtx<'_>, forced: Option<Layout>) -> Detection {
     let heads: Vec<[bool; 7]> = ctx
         .files
         .par_iter()
-        .map(|f| head_markers(&head(f, 16 * 1024), &file_name(f)))
+        .map(|f| head_markers(&ctx.head(f, 16 * 1024), &file_name(f)))
         .collect();
     let mut content: [Option<String>; 7] = Default::default();
     for (f, found) in ctx.files.iter().zip(&heads) {

@@ -10,7 +10,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         if leading_digits(&name).is_empty() {
             continue;
         }
-        let text = read_text(f);
+        let text = ctx.text(f);
         // spans are relative to the BOM-less text, like the engine's (read_text drops the BOM)
         let mut up_start = None;
         let mut down_start = None;

@@ -16,7 +16,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         } else {
             continue;
         };
-        let text = read_text(f);
+        let text = ctx.text(f);
         let no_tx = text
             .lines()
             .take_while(|l| l.starts_with("--!"))

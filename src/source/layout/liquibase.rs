@@ -18,7 +18,7 @@ pub fn is_formatted(text: &str) -> bool {
 pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
     let mut out = Vec::new();
     for f in ctx.files {
-        let text = read_text(f);
+        let text = ctx.text(f);
         if !is_formatted(&text) {
             continue;
         }

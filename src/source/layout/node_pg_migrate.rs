@@ -28,7 +28,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         if leading_digits(&name).is_empty() {
             continue;
         }
-        let text = read_text(f);
+        let text = ctx.text(f);
         let mut up_at = None;
         let mut down_at = None;
         for (off, line) in lines_with_offsets(&text) {
