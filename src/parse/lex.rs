@@ -1,8 +1,10 @@
 //! A byte-level tokenizer for the common subset of PostgreSQL SQL: words, quoted identifiers,
 //! plain and dollar-quoted strings, integers and decimals, comments, punctuation and the usual
 //! comparison operators. For that subset it yields exactly the tokens and line/column spans
-//! sqlparser's tokenizer yields for `PostgreSqlDialect` with unescaping off (the differential
-//! test below and the `lex` fuzz target hold it to that); for anything else — escape strings,
+//! sqlparser's tokenizer yields for `PostgreSqlDialect` with unescaping off, except that a run
+//! of spaces, tabs and line breaks is one whitespace token (`Newline` when it holds a line
+//! break), and sqlparser's parser builds the same statements from either (`disagreement` checks
+//! both; the differential test and the `fallback` fuzz target run it); for anything else — escape strings,
 //! bit and hex strings, exponents, custom operators, `COPY ... FROM STDIN` data, non-ASCII
 //! outside strings and comments — it answers `None` and the caller runs sqlparser's tokenizer.
 //!
@@ -168,10 +170,9 @@ pub fn lex(text: &str) -> Option<(Vec<TokenWithSpan>, Vec<Range<usize>>)> {
         line: 1,
         col: 1,
     };
-    // whitespace is a token per character, other tokens are rarely shorter than two bytes:
-    // reserving that up front spares copying a large statement's tokens as the vectors grow
-    let spaces = bytes.iter().filter(|b| b.is_ascii_whitespace()).count();
-    let cap = spaces + (len - spaces) / 2 + 8;
+    // tokens are rarely shorter than two bytes (a whitespace run is one token): reserving that
+    // up front spares copying a large statement's tokens as the vectors grow
+    let cap = len / 2 + 8;
     let mut out = Vec::with_capacity(cap);
     let mut ranges = Vec::with_capacity(cap);
     let mut first_word = true;
@@ -181,25 +182,22 @@ pub fn lex(text: &str) -> Option<(Vec<TokenWithSpan>, Vec<Range<usize>>)> {
         let c = bytes[pos];
         let next = bytes.get(pos + 1).copied();
         let token = match c {
-            b' ' => {
-                cur.advance_ascii(1);
-                Token::Whitespace(Whitespace::Space)
-            }
-            b'\t' => {
-                cur.advance_ascii(1);
-                Token::Whitespace(Whitespace::Tab)
-            }
-            b'\n' => {
-                cur.advance_to(pos + 1);
-                Token::Whitespace(Whitespace::Newline)
-            }
-            b'\r' => {
-                cur.advance_to(if next == Some(b'\n') {
-                    pos + 2
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                // a run of whitespace is one token (sqlparser makes one per character; its
+                // parser only ever asks whether the next raw token is whitespace, and skipping
+                // a run of indentation token by token on every peek was a real cost)
+                let mut end = pos + 1;
+                let mut newline = matches!(c, b'\n' | b'\r');
+                while end < len && matches!(bytes[end], b' ' | b'\t' | b'\n' | b'\r') {
+                    newline |= matches!(bytes[end], b'\n' | b'\r');
+                    end += 1;
+                }
+                cur.advance_to(end);
+                Token::Whitespace(if newline {
+                    Whitespace::Newline
                 } else {
-                    pos + 1
-                });
-                Token::Whitespace(Whitespace::Newline)
+                    Whitespace::Space
+                })
             }
             b'A'..=b'Z' | b'a'..=b'z' | b'_' => {
                 // one-letter prefixes of special strings: E'..', B'..', N'..', X'..', U&'..'
@@ -421,18 +419,63 @@ pub fn disagreement(text: &str) -> Option<String> {
     if at != text.len() {
         return Some(format!("{text:?}: byte ranges end at {at}"));
     }
-    let slow =
-        sqlparser::tokenizer::Tokenizer::new(&sqlparser::dialect::PostgreSqlDialect {}, text)
-            .with_unescape(false)
-            .tokenize_with_location();
-    match slow {
-        Err(e) => Some(format!("{text:?}: sqlparser fails ({e}) where lex answers")),
-        // `PartialEq` of `TokenWithSpan` ignores spans: compare them too
-        Ok(slow) if fast != slow || fast.iter().zip(&slow).any(|(a, b)| a.span != b.span) => Some(
-            format!("{text:?}\nlex:       {fast:?}\nsqlparser: {slow:?}"),
-        ),
-        Ok(_) => None,
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    let slow = match sqlparser::tokenizer::Tokenizer::new(&dialect, text)
+        .with_unescape(false)
+        .tokenize_with_location()
+    {
+        Err(e) => return Some(format!("{text:?}: sqlparser fails ({e}) where lex answers")),
+        Ok(slow) => slow,
+    };
+    let merged = merge_whitespace_runs(slow.clone());
+    // `PartialEq` of `TokenWithSpan` ignores spans: compare them too
+    if fast != merged || fast.iter().zip(&merged).any(|(a, b)| a.span != b.span) {
+        return Some(format!(
+            "{text:?}\nlex:       {fast:?}\nsqlparser: {merged:?}"
+        ));
     }
+    let parse = |tokens: Vec<TokenWithSpan>| {
+        sqlparser::parser::Parser::new(&dialect)
+            .with_tokens_with_locations(tokens)
+            .parse_statements()
+            .map_err(|e| e.to_string())
+    };
+    let (a, b) = (parse(fast), parse(slow));
+    (a != b).then(|| format!("{text:?}\nparsed from lex: {a:?}\nfrom sqlparser's tokens: {b:?}"))
+}
+
+/// sqlparser's tokens with each run of space, tab and newline tokens made one token, as `lex`
+/// makes it: `Newline` when the run holds one, else `Space`.
+fn merge_whitespace_runs(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let blank = |t: &Token| {
+        matches!(
+            t,
+            Token::Whitespace(Whitespace::Space | Whitespace::Tab | Whitespace::Newline)
+        )
+    };
+    let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
+    for t in tokens {
+        if let Some(last) = out.last_mut()
+            && blank(&last.token)
+            && blank(&t.token)
+        {
+            if t.token == Token::Whitespace(Whitespace::Newline) {
+                last.token = Token::Whitespace(Whitespace::Newline);
+            }
+            last.span = Span::new(last.span.start, t.span.end);
+            continue;
+        }
+        let token = if t.token == Token::Whitespace(Whitespace::Tab) {
+            Token::Whitespace(Whitespace::Space)
+        } else {
+            t.token
+        };
+        out.push(TokenWithSpan {
+            token,
+            span: t.span,
+        });
+    }
+    out
 }
 
 #[cfg(test)]
