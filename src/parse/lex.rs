@@ -2,8 +2,8 @@
 //! plain and dollar-quoted strings, integers and decimals, comments, punctuation and the usual
 //! comparison operators. For that subset it yields exactly the tokens and line/column spans
 //! sqlparser's tokenizer yields for `PostgreSqlDialect` with unescaping off, except that a run
-//! of spaces, tabs and line breaks is one whitespace token (`Newline` when it holds a line
-//! break), and sqlparser's parser builds the same statements from either (`disagreement` checks
+//! of spaces, of tabs or of line breaks is one whitespace token, and sqlparser's parser builds
+//! the same statements (or the same error) from either (`disagreement` checks
 //! both; the differential test and the `fallback` fuzz target run it); for anything else — escape strings,
 //! bit and hex strings, exponents, custom operators, `COPY ... FROM STDIN` data, non-ASCII
 //! outside strings and comments — it answers `None` and the caller runs sqlparser's tokenizer.
@@ -183,20 +183,20 @@ pub fn lex(text: &str) -> Option<(Vec<TokenWithSpan>, Vec<Range<usize>>)> {
         let next = bytes.get(pos + 1).copied();
         let token = match c {
             b' ' | b'\t' | b'\n' | b'\r' => {
-                // a run of whitespace is one token (sqlparser makes one per character; its
-                // parser only ever asks whether the next raw token is whitespace, and skipping
-                // a run of indentation token by token on every peek was a real cost)
+                // a run of the same whitespace is one token (sqlparser makes one per character,
+                // and its parser skips them one by one on every peek); the kind is kept, as a
+                // parse error can name the whitespace it found
+                let newline = |b: u8| b == b'\n' || b == b'\r';
+                let same = |b: u8| if newline(c) { newline(b) } else { b == c };
                 let mut end = pos + 1;
-                let mut newline = matches!(c, b'\n' | b'\r');
-                while end < len && matches!(bytes[end], b' ' | b'\t' | b'\n' | b'\r') {
-                    newline |= matches!(bytes[end], b'\n' | b'\r');
+                while end < len && same(bytes[end]) {
                     end += 1;
                 }
                 cur.advance_to(end);
-                Token::Whitespace(if newline {
-                    Whitespace::Newline
-                } else {
-                    Whitespace::Space
+                Token::Whitespace(match c {
+                    b' ' => Whitespace::Space,
+                    b'\t' => Whitespace::Tab,
+                    _ => Whitespace::Newline,
                 })
             }
             b'A'..=b'Z' | b'a'..=b'z' | b'_' => {
@@ -444,8 +444,8 @@ pub fn disagreement(text: &str) -> Option<String> {
     (a != b).then(|| format!("{text:?}\nparsed from lex: {a:?}\nfrom sqlparser's tokens: {b:?}"))
 }
 
-/// sqlparser's tokens with each run of space, tab and newline tokens made one token, as `lex`
-/// makes it: `Newline` when the run holds one, else `Space`.
+/// sqlparser's tokens with each run of equal space, tab or newline tokens made one token, as
+/// `lex` makes it.
 fn merge_whitespace_runs(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     let blank = |t: &Token| {
         matches!(
@@ -456,24 +456,13 @@ fn merge_whitespace_runs(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
     for t in tokens {
         if let Some(last) = out.last_mut()
-            && blank(&last.token)
             && blank(&t.token)
+            && last.token == t.token
         {
-            if t.token == Token::Whitespace(Whitespace::Newline) {
-                last.token = Token::Whitespace(Whitespace::Newline);
-            }
             last.span = Span::new(last.span.start, t.span.end);
             continue;
         }
-        let token = if t.token == Token::Whitespace(Whitespace::Tab) {
-            Token::Whitespace(Whitespace::Space)
-        } else {
-            t.token
-        };
-        out.push(TokenWithSpan {
-            token,
-            span: t.span,
-        });
+        out.push(t);
     }
     out
 }
@@ -503,6 +492,9 @@ mod tests {
             "SELECT f(a => 1), arr[1], '{}'::jsonb, \"a\"\"b\", 1 + 2 - 3 * 4 / 5;",
             "SELECT '\n\n', \"x\ny\", foo$bar, _x, a.\"B\".c;",
             "\r\r\n  \t",
+            // a parse error names the whitespace it found: runs keep their kind
+            "SELECT\t\t\t:\t\t1",
+            "SELECT  :\n\n1 \t \r\n\r\n",
             "",
         ];
         for text in answered {
