@@ -217,7 +217,8 @@ pub fn lex(text: &str) -> Option<(Vec<TokenWithSpan>, Vec<Range<usize>>)> {
                 }
                 let word = &bytes[pos..end];
                 let kw = keyword(word);
-                // `COPY ... FROM STDIN;` is followed by data sqlparser captures specially
+                // `COPY ... FROM STDIN;` is followed by data sqlparser captures specially (its
+                // tracker looks at the first token of each statement; any first word will do here)
                 if std::mem::replace(&mut first_word, false) && kw == Keyword::COPY {
                     return None;
                 }
@@ -390,8 +391,11 @@ pub fn lex(text: &str) -> Option<(Vec<TokenWithSpan>, Vec<Range<usize>>)> {
             }
             _ => return None,
         };
-        if matches!(token, Token::Word(_)) {
-            first_word = false;
+        // each statement of the text may be a `COPY`
+        match token {
+            Token::Word(_) => first_word = false,
+            Token::SemiColon => first_word = true,
+            _ => {}
         }
         out.push(TokenWithSpan {
             token,
@@ -507,6 +511,7 @@ mod tests {
             "SELECT 1e5, 1_000, 0x1f, .5, 1.2.3",
             "SELECT a->>'b', c @> d, e ~ f, g #> h",
             "COPY t FROM STDIN;\n1\n\\.\n",
+            "SELECT 1; copy t from stdin;\n1\n",
             "SELECT ünïcode",
             "SELECT 'unterminated",
             "SELECT $$unterminated",
