@@ -2,7 +2,7 @@
 //! rule can ask what existed before a statement. Tables not created in the migrations seen are
 //! unknown here and treated by rules as existing and possibly large.
 
-use crate::fasthash::FastMap as HashMap;
+use crate::fasthash::FastMap;
 use std::sync::Arc;
 
 use crate::ir::{ConstraintKind, ObjName, Op, ViewColumn};
@@ -10,7 +10,7 @@ use crate::ir::{ConstraintKind, ObjName, Op, ViewColumn};
 /// Tables are shared copy-on-write (`Arc`), so remembering one before a change is cheap.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    tables: HashMap<(String, String), Arc<Table>>,
+    tables: FastMap<(String, String), Arc<Table>>,
     /// While a checkpoint is open: each entry changed, with its value before.
     undo: Vec<Undo>,
     /// Open checkpoints (nested: a function body inside a down part): their start in `undo`.
@@ -20,16 +20,16 @@ pub struct Catalog {
     /// an index of a name ((schema, index) → tables), and which may hold a foreign key to a
     /// table (table → tables). Supersets: entries are added whenever a table changes and
     /// never removed, so they stay valid across `rollback`; each use checks the table itself.
-    index_owners: HashMap<u64, Owners>,
-    referencing: HashMap<u64, Owners>,
+    index_owners: FastMap<u64, Owners>,
+    referencing: FastMap<u64, Owners>,
     /// Which tables may be partitions of a table (same rules).
-    children: HashMap<u64, Owners>,
+    children: FastMap<u64, Owners>,
     /// Which views may read a table or view (same rules).
-    dependents: HashMap<u64, Owners>,
+    dependents: FastMap<u64, Owners>,
     /// Which tables may own a serial column's sequence (same rules).
-    sequence_owners: HashMap<u64, Owners>,
+    sequence_owners: FastMap<u64, Owners>,
     /// Which tables may have a column of a type (an enum, a domain: by the type's name).
-    type_users: HashMap<u64, Owners>,
+    type_users: FastMap<u64, Owners>,
 }
 
 /// A table's (schema, name); unqualified names are in `public`.
@@ -95,7 +95,7 @@ fn hkey_key(k: &Key) -> u64 {
     hkey(&k.0, &k.1)
 }
 
-fn add_owner(map: &mut HashMap<u64, Owners>, at: u64, owner: &Key) {
+fn add_owner(map: &mut FastMap<u64, Owners>, at: u64, owner: &Key) {
     let v = map.entry(at).or_default();
     if let Err(i) = v.binary_search(owner) {
         v.insert(i, owner.clone());

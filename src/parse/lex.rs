@@ -3,17 +3,15 @@
 //! comparison operators. For that subset it yields exactly the tokens and line/column spans
 //! sqlparser's tokenizer yields for `PostgreSqlDialect` with unescaping off, except that a run
 //! of spaces, of tabs or of line breaks is one whitespace token, and sqlparser's parser builds
-//! the same statements (or the same error) from either (`disagreement` checks
-//! both; the differential test and the `fallback` fuzz target run it); for anything else — escape strings,
+//! the same statements (or the same error) from either: `disagreement` checks both, and the
+//! differential test and the `fallback` fuzz target run it. For anything else (escape strings,
 //! bit and hex strings, exponents, custom operators, `COPY ... FROM STDIN` data, non-ASCII
-//! outside strings and comments — it answers `None` and the caller runs sqlparser's tokenizer.
+//! outside strings and comments) it answers `None` and the caller runs sqlparser's tokenizer.
 //!
 //! Why it exists: sqlparser's tokenizer walks a `Peekable<Chars>` and builds every token char by
 //! char; over real migration folders it was a quarter of migcheck's run time. This one finds
 //! token ends with byte scans and copies each token's text once.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -21,29 +19,9 @@ use sqlparser::ast::DollarQuotedString;
 use sqlparser::keywords::{ALL_KEYWORDS, ALL_KEYWORDS_INDEX, Keyword};
 use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Whitespace, Word};
 
-/// FNV-1a: keywords are short, a cryptographic hash would cost more than the lookup.
-#[derive(Default)]
-struct Fnv(u64);
+use crate::fasthash::FastMap;
 
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type KeywordMap = HashMap<&'static [u8], Keyword, BuildHasherDefault<Fnv>>;
+type KeywordMap = FastMap<&'static [u8], Keyword>;
 
 fn keywords() -> &'static (KeywordMap, usize) {
     static MAP: OnceLock<(KeywordMap, usize)> = OnceLock::new();
@@ -61,11 +39,13 @@ fn keywords() -> &'static (KeywordMap, usize) {
 /// The keyword an unquoted ASCII word is (sqlparser's case-insensitive lookup).
 fn keyword(word: &[u8]) -> Keyword {
     let (map, longest) = keywords();
-    if word.len() > *longest || word.len() > 64 {
+    if word.len() > *longest {
         return Keyword::NoKeyword;
     }
     let mut buf = [0u8; 64];
-    let upper = &mut buf[..word.len()];
+    let Some(upper) = buf.get_mut(..word.len()) else {
+        return Keyword::NoKeyword;
+    };
     for (u, w) in upper.iter_mut().zip(word) {
         *u = w.to_ascii_uppercase();
     }

@@ -145,7 +145,8 @@ pub struct TokenizeError {
 }
 
 /// Tokenizes one statement's text located at byte `base` of its file: the fast byte-level lexer
-/// when the text is in its subset, else sqlparser's tokenizer (identical tokens either way).
+/// when the text is in its subset, else sqlparser's tokenizer (the same significant tokens and
+/// the same parse either way; see `lex`).
 pub fn tokenize(stmt_text: &str, base: usize) -> Result<Tokens, TokenizeError> {
     if let Some((raw, ranges)) = super::lex::lex(stmt_text) {
         let spans = ranges

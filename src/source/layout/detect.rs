@@ -55,10 +55,6 @@ fn head_markers(h: &str, name: &str) -> [bool; 7] {
     found
 }
 
-fn head(p: &Path, n: u64) -> String {
-    read_head(p, usize::try_from(n).unwrap_or(usize::MAX))
-}
-
 /// Project files from the directory up to the repository root: (path shown relative to the
 /// migration directory, e.g. `../Cargo.toml`, and contents).
 fn manifests(root: &Path) -> Vec<(PathBuf, String)> {
@@ -80,7 +76,7 @@ fn manifests(root: &Path) -> Vec<(PathBuf, String)> {
         for name in NAMES {
             let p = d.join(name);
             if p.is_file() {
-                out.push((up.join(name), head(&p, 256 * 1024)));
+                out.push((up.join(name), read_head(&p, 256 * 1024)));
             }
         }
         if d.join(".git").exists() {
@@ -119,7 +115,7 @@ pub fn detect(ctx: &DirCtx<'_>, forced: Option<Layout>) -> Detection {
             format!("sqitch.plan in {}", d.display()),
         );
     }
-    if head(&ctx.root.join("atlas.sum"), 64).starts_with("h1:") {
+    if read_head(&ctx.root.join("atlas.sum"), 64).starts_with("h1:") {
         add(
             Layout::Atlas,
             STRONG,
