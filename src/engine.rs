@@ -1,6 +1,5 @@
 //! Units → parse → replay → rules → findings (sorted, deterministic).
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::fasthash::{FastMap, FastSet};
@@ -132,41 +131,72 @@ pub struct LoadedFile {
     pub source: Option<Arc<SourceText>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One finding as users see it. Kept small (a large tree has hundreds of thousands): the
+/// rule's name, doc and default help come from its `meta`, positions are `u32`.
+#[derive(Debug, Clone)]
 pub struct Finding {
-    pub rule: &'static str,
-    pub name: &'static str,
+    pub meta: &'static rules::RuleMeta,
     pub level: Level,
     pub file: Arc<str>,
-    #[serde(skip)]
-    pub file_index: usize,
-    #[serde(skip)]
+    pub file_index: u32,
     pub span: Option<Span>,
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
-    pub message: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub label: String,
-    pub help: Cow<'static, str>,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub message: Box<str>,
+    /// Empty: no label.
+    pub label: Box<str>,
+    /// The finding's own help (naming the table and column, or fitting the version); `None`:
+    /// the rule's.
+    pub own_help: Option<Box<str>>,
     /// Shared: the same note (a migration's transaction mode, a lock's meaning) is repeated on
     /// thousands of findings of a large tree.
     pub notes: Vec<Arc<str>>,
-    pub doc: &'static str,
     /// With a version range: the versions this finding applies to, and the verdict in words.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub versions: Option<Box<Versions>>,
     /// The migration (unit id) the finding belongs to, and the 1-based statement number in its file.
     pub migration: Arc<str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub statement: Option<usize>,
+    pub statement: Option<u32>,
     /// The sign-off binding, when hashes were computed (a ledger exists, or `signoff`).
-    #[serde(skip)]
     pub hashes: Option<Box<Hashes>>,
     /// What the sign-off ledger says about it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signoff: Option<Box<crate::signoff::Status>>,
+}
+
+/// The JSON form (README "JSON output"): field names and order are stable.
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("rule", self.rule())?;
+        m.serialize_entry("name", self.name())?;
+        m.serialize_entry("level", &self.level)?;
+        m.serialize_entry("file", &*self.file)?;
+        m.serialize_entry("line", &self.line)?;
+        m.serialize_entry("column", &self.column)?;
+        m.serialize_entry("end_line", &self.end_line)?;
+        m.serialize_entry("end_column", &self.end_column)?;
+        m.serialize_entry("message", &*self.message)?;
+        if !self.label.is_empty() {
+            m.serialize_entry("label", &*self.label)?;
+        }
+        m.serialize_entry("help", self.help())?;
+        m.serialize_entry("notes", &self.notes)?;
+        m.serialize_entry("doc", self.doc())?;
+        if let Some(v) = &self.versions {
+            m.serialize_entry("pg_versions", &v.pg_versions)?;
+            m.serialize_entry("verdict", &v.verdict)?;
+        }
+        m.serialize_entry("migration", &*self.migration)?;
+        if let Some(n) = &self.statement {
+            m.serialize_entry("statement", n)?;
+        }
+        if let Some(st) = &self.signoff {
+            m.serialize_entry("signoff", st)?;
+        }
+        m.end()
+    }
 }
 
 /// A finding's versions under `--pg-version A..B`.
@@ -185,6 +215,28 @@ pub struct Hashes {
 }
 
 impl Finding {
+    pub fn rule(&self) -> &'static str {
+        self.meta.id
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.meta.name
+    }
+
+    /// Path of the rule's doc in the repository.
+    pub fn doc(&self) -> &'static str {
+        self.meta.doc_path.as_str()
+    }
+
+    /// The 1-based statement number in its file.
+    pub fn statement_no(&self) -> Option<usize> {
+        self.statement.map(|n| n as usize)
+    }
+
+    pub fn help(&self) -> &str {
+        self.own_help.as_deref().unwrap_or(self.meta.help.as_str())
+    }
+
     /// The unit's and the statement's hashes ("" and `None` when not computed).
     pub fn unit_hash(&self) -> &str {
         self.hashes.as_ref().map_or("", |h| &h.unit)
@@ -600,11 +652,10 @@ fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> 
     for i in unused {
         let e = &ledger.entries[i];
         out.findings.push(Finding {
-            rule: meta.id,
-            name: meta.name,
+            meta,
             level,
             file: display_rel(path).into(),
-            file_index,
+            file_index: u32::try_from(file_index).unwrap_or(u32::MAX),
             span: None,
             line: 1,
             column: 1,
@@ -613,14 +664,14 @@ fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> 
             message: format!(
                 "the sign-off of {} for `{}` ({}) by {} matches no finding",
                 e.rule, e.migration, e.file, e.approver
-            ),
-            label: String::new(),
-            help: Cow::Borrowed(meta.help.as_str()),
+            )
+            .into(),
+            label: "".into(),
+            own_help: None,
             notes: vec![format!("signed on {}: {}", e.date, e.reason).into()],
-            doc: meta.doc_path.as_str(),
             versions: None,
             migration: e.migration.as_str().into(),
-            statement: e.statement,
+            statement: e.statement.and_then(|n| u32::try_from(n).ok()),
             hashes: None,
             signoff: None,
         });
@@ -685,15 +736,15 @@ fn run_versions(root: &Path, settings: &Settings) -> Result<RunResult, String> {
 }
 
 /// Identity of a finding across versions: rule, file, span (file-level findings: message).
-type FindingKey = (&'static str, usize, Option<(usize, usize)>, String);
+type FindingKey = (&'static str, u32, Option<(usize, usize)>, Box<str>);
 
 fn finding_key(f: &Finding) -> FindingKey {
     let msg = if f.span.is_none() {
         f.message.clone()
     } else {
-        String::new()
+        "".into()
     };
-    (f.rule, f.file_index, f.span.map(|x| (x.start, x.end)), msg)
+    (f.rule(), f.file_index, f.span.map(|x| (x.start, x.end)), msg)
 }
 
 /// Deterministic order: file (run order), position, rule, message. Unstable sort: no buffer
@@ -704,7 +755,7 @@ fn sort_findings(findings: &mut [Finding]) {
         (
             a.file_index,
             a.span.map_or(0, |s| s.start),
-            a.rule,
+            a.rule(),
             &a.message,
             a.span.map_or(0, |s| s.end),
             &a.label,
@@ -713,7 +764,7 @@ fn sort_findings(findings: &mut [Finding]) {
             .cmp(&(
                 b.file_index,
                 b.span.map_or(0, |s| s.start),
-                b.rule,
+                b.rule(),
                 &b.message,
                 b.span.map_or(0, |s| s.end),
                 &b.label,
@@ -1030,27 +1081,30 @@ impl Runner<'_> {
             (Some(s), Some(src)) => (src.line_col(s.start), src.line_col(s.end)),
             _ => ((1, 1), (1, 1)),
         };
-        let notes = v.notes.into_iter().map(|n| self.intern(n)).collect();
+        // an exact-size vector: collecting in place would keep the notes' `String` buffer
+        let mut notes = Vec::with_capacity(v.notes.len());
+        for n in v.notes {
+            notes.push(self.intern(n));
+        }
         let file = &self.out.files[file_index];
+        let pos = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         self.out.findings.push(Finding {
-            rule: meta.id,
-            name: meta.name,
+            meta,
             level,
             file: Arc::clone(&file.display),
-            file_index,
+            file_index: pos(file_index),
             span: v.span,
-            line,
-            column,
-            end_line,
-            end_column,
-            message: v.message,
-            label: v.label,
-            help: v.help.map_or(Cow::Borrowed(meta.help.as_str()), Cow::Owned),
+            line: pos(line),
+            column: pos(column),
+            end_line: pos(end_line),
+            end_column: pos(end_column),
+            message: v.message.into_boxed_str(),
+            label: v.label.into_boxed_str(),
+            own_help: v.help.map(String::into_boxed_str),
             notes,
-            doc: meta.doc_path.as_str(),
             versions: None,
             migration: Arc::clone(&self.unit_id),
-            statement,
+            statement: statement.map(pos),
             hashes: self.settings.hashes.then(|| {
                 Box::new(Hashes {
                     statement: statement_hash,

@@ -321,7 +321,7 @@ fn run_all_with(
         let mut r = r.map_err(Fatal::Message)?;
         let offset = all.files.len();
         for f in &mut r.findings {
-            f.file_index += offset;
+            f.file_index += u32::try_from(offset).unwrap_or(u32::MAX);
         }
         // moved, not copied: the first (often only) path's vectors become the run's
         append(&mut all.files, r.files);
@@ -685,9 +685,9 @@ fn signoff(cmd: &SignoffCommand, out: &mut Vec<u8>) -> Result<u8, Fatal> {
                 .iter()
                 .filter(|f| {
                     *f.file == *shown
-                        && f.rule == meta.id
+                        && f.rule() == meta.id
                         && f.level == rules::Level::Danger
-                        && (statement.is_none() || f.statement == *statement)
+                        && (statement.is_none() || f.statement_no() == *statement)
                 })
                 .collect();
             if matching.is_empty() {
@@ -702,14 +702,14 @@ fn signoff(cmd: &SignoffCommand, out: &mut Vec<u8>) -> Result<u8, Fatal> {
                 l.entries.retain(|e| {
                     !(*e.migration == *f.migration
                         && *e.file == *f.file
-                        && e.rule == f.rule
-                        && e.statement == f.statement)
+                        && e.rule == f.rule()
+                        && e.statement == f.statement_no())
                 });
                 l.entries.push(Entry {
                     migration: f.migration.to_string(),
                     file: f.file.to_string(),
-                    rule: f.rule.to_string(),
-                    statement: f.statement,
+                    rule: f.rule().to_string(),
+                    statement: f.statement_no(),
                     approver: by.clone(),
                     reason: reason.clone(),
                     date: date.clone(),
@@ -720,7 +720,7 @@ fn signoff(cmd: &SignoffCommand, out: &mut Vec<u8>) -> Result<u8, Fatal> {
                 out.extend_from_slice(
                     format!(
                         "signed off {} in {}{} ({})\n",
-                        f.rule,
+                        f.rule(),
                         f.file,
                         f.statement
                             .map(|n| format!(", statement {n}"))
@@ -782,26 +782,26 @@ fn signoff(cmd: &SignoffCommand, out: &mut Vec<u8>) -> Result<u8, Fatal> {
                         ledger::Status::Accepted { .. } => None,
                         ledger::Status::Stale { approver, date } => Some(format!(
                             "stale: {} in {} signed by {approver} on {date}, the migration changed since",
-                            f.rule, f.file
+                            f.rule(), f.file
                         )),
                         ledger::Status::Expired {
                             approver, expires, ..
                         } => Some(format!(
                             "expired: {} in {} signed by {approver}, expired {expires}",
-                            f.rule, f.file
+                            f.rule(), f.file
                         )),
                         ledger::Status::NotAllowed { approver } => Some(format!(
                             "not allowed: {} in {} signed by {approver}, not in `approvers`",
-                            f.rule, f.file
+                            f.rule(), f.file
                         )),
                     };
                     if let Some(line) = line {
                         out.extend_from_slice(format!("{line}\n").as_bytes());
                         if let Some(i) = l.entries.iter().position(|e| {
-                            e.rule == f.rule
+                            e.rule == f.rule()
                                 && *e.file == *f.file
                                 && *e.migration == *f.migration
-                                && (e.statement.is_none() || e.statement == f.statement)
+                                && (e.statement.is_none() || e.statement == f.statement_no())
                         }) {
                             bad.push(i);
                         }

@@ -148,10 +148,10 @@ impl Ledger {
     }
 
     fn matches(e: &Entry, f: &Finding) -> bool {
-        e.rule == f.rule
+        e.rule == f.rule()
             && *e.file == *f.file
             && *e.migration == *f.migration
-            && (e.statement.is_none() || e.statement == f.statement)
+            && (e.statement.is_none() || e.statement == f.statement_no())
     }
 
     /// Applies the ledger to the findings. Returns the indexes of entries no finding used.

@@ -156,7 +156,7 @@ fn each_docs_bad_example_triggers_its_rule_and_good_does_not() {
             let path = dir.path().join(format!("{}-{}.sql", m.id, &heading[4..]));
             std::fs::write(&path, example(m.doc, heading)).expect("write");
             let result = engine::run_path(&path, &settings).expect("runs");
-            let fired = result.findings.iter().any(|f| f.rule == m.id);
+            let fired = result.findings.iter().any(|f| f.rule() == m.id);
             assert_eq!(
                 fired,
                 should_fire,
@@ -189,20 +189,20 @@ fn messages_follow_the_house_style() {
             assert!(
                 first.is_lowercase() || first == '`',
                 "{}: message must start lowercase: {}",
-                f.rule,
+                f.rule(),
                 f.message
             );
             assert!(
                 !f.message.ends_with('.'),
                 "{}: no trailing period: {}",
-                f.rule,
+                f.rule(),
                 f.message
             );
             assert!(
-                !f.help.ends_with('.'),
+                !f.help().ends_with('.'),
                 "{}: no trailing period in help: {}",
-                f.rule,
-                f.help
+                f.rule(),
+                f.help()
             );
         }
     }

@@ -56,12 +56,12 @@ fn corpora_are_understood_and_never_stop_the_run() {
             report.join("\n")
         );
         assert!(
-            r.findings.iter().all(|f| f.rule != "MC002"),
+            r.findings.iter().all(|f| f.rule() != "MC002"),
             "{}: unreadable files: {:?}",
             c.display(),
             r.findings
                 .iter()
-                .filter(|f| f.rule == "MC002")
+                .filter(|f| f.rule() == "MC002")
                 .map(|f| &f.message)
                 .collect::<Vec<_>>()
         );

@@ -105,7 +105,7 @@ fn every_fixture_matches_its_expectations_and_snapshot() {
         let got: BTreeSet<(usize, String)> = result
             .findings
             .iter()
-            .map(|f| (f.line, f.rule.to_string()))
+            .map(|f| (f.line as usize, f.rule().to_string()))
             .collect();
         let want = expectations(&common::root().join(path));
         if *bad && want.is_empty() {

@@ -496,7 +496,7 @@ fn refused_where_check_predicts(url: &str, major: u16, failures: &mut Vec<String
             let flagged: Vec<usize> = result
                 .findings
                 .iter()
-                .filter(|f| f.rule == id)
+                .filter(|f| f.rule() == id)
                 .filter_map(|f| f.span.map(|s| s.start))
                 .collect();
             let text = std::fs::read_to_string(&file).expect("fixture text");
@@ -551,7 +551,7 @@ fn serial_sequences_where_check_predicts(
         let mut predicted: Vec<String> = result
             .findings
             .iter()
-            .filter(|f| f.rule == "MC045")
+            .filter(|f| f.rule() == "MC045")
             .filter_map(|f| f.message.split('`').nth(1).map(str::to_string))
             .collect();
         predicted.sort();
@@ -654,7 +654,7 @@ fn partition_index_builds_where_check_predicts(
                 checked += 1;
                 let built = count(&mut c) > before;
                 let predicted = result.findings.iter().any(|f| {
-                    f.rule == "MC014"
+                    f.rule() == "MC014"
                         && f.file.ends_with(&name)
                         && f.span
                             .is_some_and(|s| st.span.start <= s.start && s.start < st.span.end)

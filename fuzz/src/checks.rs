@@ -474,8 +474,8 @@ pub fn layout(data: &[u8]) {
 /// its span inside the file's text and on character boundaries; the summary's exit code agrees.
 fn check_run(r: &RunResult, settings: &Settings) {
     for f in &r.findings {
-        assert!(f.file_index < r.files.len(), "{f:?}");
-        let file = &r.files[f.file_index];
+        assert!((f.file_index as usize) < r.files.len(), "{f:?}");
+        let file = &r.files[f.file_index as usize];
         assert_eq!(f.file, file.display);
         assert!(!f.message.is_empty(), "{f:?}");
         assert!(
@@ -485,7 +485,7 @@ fn check_run(r: &RunResult, settings: &Settings) {
         assert!(
             (f.line, f.column) <= (f.end_line, f.end_column),
             "{}:{}:{} ends before it starts ({}:{})",
-            f.rule,
+            f.rule(),
             f.line,
             f.column,
             f.end_line,
@@ -496,16 +496,16 @@ fn check_run(r: &RunResult, settings: &Settings) {
             assert!(
                 sp.start <= sp.end && sp.end <= text.len(),
                 "{} span {sp:?} outside {} ({} bytes)",
-                f.rule,
+                f.rule(),
                 f.file,
                 text.len()
             );
             assert!(
                 text.is_char_boundary(sp.start) && text.is_char_boundary(sp.end),
                 "{} span {sp:?} splits a character",
-                f.rule
+                f.rule()
             );
-            assert!(f.end_line <= src.line_count(), "{f:?}");
+            assert!(f.end_line as usize <= src.line_count(), "{f:?}");
         }
     }
     let summary = report::summarize(

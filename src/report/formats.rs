@@ -17,7 +17,7 @@ pub fn fingerprints(findings: &[Finding]) -> Vec<String> {
     findings
         .iter()
         .map(|f| {
-            let key = format!("{}\u{0}{}\u{0}{}", f.rule, f.file, f.message);
+            let key = format!("{}\u{0}{}\u{0}{}", f.rule(), f.file, f.message);
             let n = seen.entry(key.clone()).or_insert(0);
             *n += 1;
             let mut h = Sha256::new();
@@ -36,7 +36,7 @@ pub fn concise(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> st
         writeln!(
             w,
             "{}:{}:{}: {}[{}] {}",
-            f.file, f.line, f.column, f.level, f.rule, f.message
+            f.file, f.line, f.column, f.level, f.rule(), f.message
         )?;
     }
     writeln!(w, "{}", summary_line(summary))
@@ -79,9 +79,9 @@ pub fn sarif(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
         .iter()
         .zip(prints)
         .map(|(f, fp)| {
-            let index = registry.iter().position(|r| r.meta.id == f.rule).unwrap_or(0);
-            let mut text = f.message.clone();
-            text.push_str(&format!(". Help: {}", f.help));
+            let index = registry.iter().position(|r| r.meta.id == f.rule()).unwrap_or(0);
+            let mut text = f.message.to_string();
+            text.push_str(&format!(". Help: {}", f.help()));
             let suppressions = match f.signoff.as_deref() {
                 Some(crate::signoff::Status::Accepted { approver, date, reason }) => {
                     json!([{"kind": "external", "status": "accepted", "justification": format!("signed off by {approver} on {date}: {reason}")}])
@@ -89,7 +89,7 @@ pub fn sarif(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
                 _ => json!([]),
             };
             json!({
-                "ruleId": f.rule,
+                "ruleId": f.rule(),
                 "ruleIndex": index,
                 "suppressions": suppressions,
                 "level": sarif_level(f.level),
@@ -165,12 +165,12 @@ pub fn github(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std
         }
         props.push_str(&format!(
             ",title={}",
-            gh_prop(&format!("{} {} ({})", f.rule, f.name, f.level))
+            gh_prop(&format!("{} {} ({})", f.rule(), f.name(), f.level))
         ));
         writeln!(
             w,
             "::{kind} {props}::{}",
-            gh_data(&format!("{}\nhelp: {}", f.message, f.help))
+            gh_data(&format!("{}\nhelp: {}", f.message, f.help()))
         )?;
     }
     if left > 0 {
@@ -207,8 +207,8 @@ pub fn job_summary(findings: &[Finding], summary: &Summary) -> String {
         let row = format!(
             "| {} | `{}` {} | `{}:{}` | {} |\n",
             f.level,
-            f.rule,
-            f.name,
+            f.rule(),
+            f.name(),
             f.file,
             f.line,
             f.message.replace('|', "\\|")
@@ -232,8 +232,8 @@ pub fn gitlab(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
         .zip(prints)
         .map(|(f, fp)| {
             json!({
-                "description": format!("{} [{}]", f.message, f.rule),
-                "check_name": f.name,
+                "description": format!("{} [{}]", f.message, f.rule()),
+                "check_name": f.name(),
                 "fingerprint": fp,
                 "severity": match f.level { Level::Error => "blocker", Level::Danger => "critical", Level::Warning => "minor", Level::Info => "info" },
                 "location": {"path": f.file, "lines": {"begin": f.line, "end": f.end_line.max(f.line)}},
@@ -278,13 +278,13 @@ pub fn junit(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std:
         for f in findings.iter().filter(|f| *f.file == *file) {
             let text = format!(
                 "{}:{}:{}: {}[{}] {}\nhelp: {}",
-                f.file, f.line, f.column, f.level, f.rule, f.message, f.help
+                f.file, f.line, f.column, f.level, f.rule(), f.message, f.help()
             );
             if f.level >= Level::Danger {
                 writeln!(
                     w,
                     r#"      <failure type="{}" message="{}">{}</failure>"#,
-                    f.rule,
+                    f.rule(),
                     xml(&f.message),
                     xml(&text)
                 )?;

@@ -86,7 +86,7 @@ fn summary_md(r: &RunResult, summary: &Summary, max_rows: usize) -> String {
                 md,
                 "| {} | `{}` | {} | `{}:{}` | {} |",
                 f.level,
-                f.rule,
+                f.rule(),
                 f.migration,
                 f.file,
                 f.line,
@@ -114,7 +114,7 @@ fn summary_md(r: &RunResult, summary: &Summary, max_rows: usize) -> String {
             let _ = writeln!(
                 md,
                 "- `{}` in {} ({}): {}",
-                f.rule,
+                f.rule(),
                 f.migration,
                 f.file,
                 status(f)
@@ -197,13 +197,13 @@ pub fn markdown(r: &RunResult, summary: &Summary) -> String {
                 md,
                 "- **{}** `{}` {} (`{}:{}`): {}",
                 f.level,
-                f.rule,
-                f.name,
+                f.rule(),
+                f.name(),
                 f.file,
                 f.line,
                 md_escape(&f.message)
             );
-            let _ = writeln!(md, "  - help: {}", md_escape(&f.help));
+            let _ = writeln!(md, "  - help: {}", md_escape(&f.help()));
             for n in &f.notes {
                 let _ = writeln!(md, "  - {}", md_escape(n));
             }
@@ -240,8 +240,8 @@ pub fn markdown(r: &RunResult, summary: &Summary) -> String {
 fn rollback(u: &crate::engine::UnitReport, findings: &[&Finding]) -> String {
     let down_problems: Vec<String> = findings
         .iter()
-        .filter(|f| matches!(f.rule, "MC020" | "MC021" | "MC022"))
-        .map(|f| format!("{} ({})", f.name, f.rule))
+        .filter(|f| matches!(f.rule(), "MC020" | "MC021" | "MC022"))
+        .map(|f| format!("{} ({})", f.name(), f.rule()))
         .collect();
     if down_problems.is_empty() {
         u.down.clone()
@@ -323,7 +323,7 @@ th{background:#f6f8fa}code{font:12px ui-monospace,monospace;background:#f6f8fa;p
                 "<tr><td class=\"{}\">{}</td><td><code>{}</code></td><td>{}</td><td><code>{}:{}</code></td><td>{}</td></tr>",
                 f.level,
                 f.level,
-                f.rule,
+                f.rule(),
                 h(&f.migration),
                 h(&f.file),
                 f.line,
@@ -396,12 +396,12 @@ th{background:#f6f8fa}code{font:12px ui-monospace,monospace;background:#f6f8fa;p
                     "<li><span class=\"{}\">{}</span> <code>{}</code> {} (<code>{}:{}</code>): {}<ul><li>help: {}</li>",
                     f.level,
                     f.level,
-                    f.rule,
-                    h(f.name),
+                    f.rule(),
+                    h(f.name()),
                     h(&f.file),
                     f.line,
                     hm(&f.message),
-                    hm(&f.help)
+                    hm(&f.help())
                 );
                 for n in &f.notes {
                     let _ = write!(o, "<li>{}</li>", hm(n));
@@ -426,8 +426,7 @@ mod tests {
 
     fn finding(i: usize) -> Finding {
         Finding {
-            rule: "MC010",
-            name: "add-column-default-rewrite",
+            meta: crate::rules::find("MC010").expect("MC010 exists"),
             level: Level::Danger,
             file: format!("db/{i:04}_migration.up.sql").into(),
             file_index: 0,
@@ -436,11 +435,10 @@ mod tests {
             column: 1,
             end_line: 1,
             end_column: 2,
-            message: "x".repeat(200),
-            label: String::new(),
-            help: "".into(),
+            message: "x".repeat(200).into(),
+            label: "".into(),
+            own_help: Some("".into()),
             notes: Vec::new(),
-            doc: "",
             versions: None,
             migration: format!("{i:04}_migration").into(),
             statement: Some(1),

@@ -40,11 +40,11 @@ pub fn write(
             Level::Info => Severity::Note,
         };
         let mut d = Diagnostic::new(severity)
-            .with_code(f.rule)
+            .with_code(f.rule())
             .with_message(&f.message);
         let mut notes = Vec::new();
-        let source = files.get(f.file_index).and_then(|x| x.source.as_ref());
-        match (f.span, ids.get(f.file_index), source) {
+        let source = files.get(f.file_index as usize).and_then(|x| x.source.as_ref());
+        match (f.span, ids.get(f.file_index as usize), source) {
             // a snippet prints its lines whole: one of a megabyte would be printed per finding
             (Some(span), Some(_), Some(src))
                 if [span.start, span.end]
@@ -63,12 +63,12 @@ pub fn write(
             }
             _ => notes.push(format!("in: {}", f.file)),
         }
-        notes.push(format!("help: {}", f.help));
+        notes.push(format!("help: {}", f.help()));
         notes.extend(f.notes.iter().map(|n| format!("note: {n}")));
         if let Some(v) = f.verdict() {
             notes.push(format!("versions: {v}"));
         }
-        notes.push(format!("see: {} (`migcheck explain {}`)", f.doc, f.rule));
+        notes.push(format!("see: {} (`migcheck explain {}`)", f.doc(), f.rule()));
         d = d.with_notes(notes);
         let mut buf = if color {
             Buffer::ansi()
