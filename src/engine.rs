@@ -410,7 +410,7 @@ pub struct Prepared {
     root: PathBuf,
     disc: discover::Discovery,
     /// Each file's text, or why it could not be used.
-    sources: FastMap<PathBuf, Result<Arc<SourceText>, Unreadable>>,
+    sources: FastMap<PathBuf, Result<Arc<SourceText>, Box<Unreadable>>>,
     /// Per unit: the parsed up and down parts, when parsed up front (a version range).
     parsed: Option<Vec<ParsedUnit>>,
     /// Per unit: SHA-256 of its files (normalised), sidecars and transaction mode; empty
@@ -518,10 +518,11 @@ pub fn prepare(root: &Path, settings: &Settings, eager: bool) -> Result<Prepared
         .map(|p| ((*p).clone(), contents.remove(*p)))
         .collect();
     drop(contents);
-    let sources: FastMap<PathBuf, Result<Arc<SourceText>, Unreadable>> = reads
+    let sources: FastMap<PathBuf, Result<Arc<SourceText>, Box<Unreadable>>> = reads
         .into_par_iter()
         .map(|(p, read)| {
-            let source = load_source(&p, read);
+            // boxed: a map entry of a readable file (nearly all) stays small
+            let source = load_source(&p, read).map_err(Box::new);
             (p, source)
         })
         .collect();
@@ -546,7 +547,7 @@ pub fn prepare(root: &Path, settings: &Settings, eager: bool) -> Result<Prepared
 /// Per unit: SHA-256 of its files (normalised), sidecars and transaction mode (sign-off binding).
 fn unit_hashes(
     disc: &discover::Discovery,
-    sources: &FastMap<PathBuf, Result<Arc<SourceText>, Unreadable>>,
+    sources: &FastMap<PathBuf, Result<Arc<SourceText>, Box<Unreadable>>>,
 ) -> Vec<String> {
     // the hash input is the files (path, NUL, text, NUL each) then the transaction mode: units
     // made of the same files (a file's Liquibase changesets) share the files' hash state, so a
@@ -555,7 +556,7 @@ fn unit_hashes(
     disc.units
         .iter()
         .map(|u| {
-            let mut files: Vec<&PathBuf> = u.files.iter().chain(u.sidecars.iter()).collect();
+            let mut files = u.files();
             files.sort();
             files.dedup();
             let mut h = files_hashed
@@ -927,8 +928,8 @@ impl Runner<'_> {
         let settings = self.settings;
         let prepared = self.prepared;
         self.report = settings.only_files.as_ref().is_none_or(|only| {
-            unit.files
-                .iter()
+            unit.files()
+                .into_iter()
                 .any(|f| only.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
         });
         let (up_parsed, down_parsed) = parsed;
@@ -982,7 +983,7 @@ impl Runner<'_> {
                 layout: unit.layout.name().to_string(),
                 transaction: unit.tx.name().to_string(),
                 transaction_reason: unit.tx_reason.clone(),
-                files: unit.files.iter().map(|f| display_path(f)).collect(),
+                files: unit.files().into_iter().map(|f| display_path(f)).collect(),
                 down: match &unit.down {
                     Down::Part(p) => format!("present: {}", display_path(&p.file)),
                     Down::Missing { expected } => format!("missing: {expected}"),
@@ -1236,7 +1237,8 @@ impl Runner<'_> {
         }
         match self.prepared.sources.get(path) {
             Some(Ok(src)) => self.add_file(path, Some(Arc::clone(src))),
-            Some(Err((message, at))) => {
+            Some(Err(e)) => {
+                let (message, at) = &**e;
                 let idx = self.add_file(path, at.as_ref().map(|(src, _)| Arc::clone(src)));
                 self.unreadable(idx, message.clone(), at.as_ref().map(|(_, span)| *span));
                 idx

@@ -359,7 +359,7 @@ fn check_discovery(root: &Path, disc: &Discovery) {
                 part.file.display()
             );
             assert!(
-                u.files.contains(&part.file),
+                u.files().contains(&&part.file),
                 "unit `{}`: {} is not among its files",
                 u.id,
                 part.file.display()

@@ -68,7 +68,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             Down::Part(p)
         };
         let (tx, reason) = mode(up_no_tx);
-        let mut u = Unit::new(
+        let u = Unit::new(
             Layout::Dbmate,
             name.trim_end_matches(".sql").to_string(),
             ctx.rel(f),
@@ -77,7 +77,6 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             tx,
             reason,
         );
-        u.files = vec![f.clone()];
         out.push(u);
     }
     out

@@ -74,7 +74,6 @@ pub fn subdir_units(
             reason,
         );
         if let Some(s) = sidecar {
-            u.files.push(s.clone());
             u.sidecars.push(s);
         }
         out.push(u);

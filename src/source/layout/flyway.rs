@@ -99,7 +99,6 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             reason,
         );
         u.auto_demote = tx == TxMode::Transaction;
-        u.files.extend(sidecars.iter().cloned());
         u.sidecars = sidecars;
         out.push(u);
     }

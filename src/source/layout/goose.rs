@@ -58,7 +58,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 "goose wraps each migration in a transaction",
             )
         };
-        let mut u = Unit::new(
+        let u = Unit::new(
             Layout::Goose,
             name.trim_end_matches(".sql").to_string(),
             ctx.rel(f),
@@ -67,7 +67,6 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             tx,
             reason,
         );
-        u.files = vec![f.clone()];
         out.push(u);
     }
     out

@@ -105,7 +105,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             };
             let order = format!("{}#{:06}", ctx.rel(f), k);
             let _ = cs.start;
-            let mut u = Unit::new(
+            let u = Unit::new(
                 Layout::Liquibase,
                 cs.id,
                 order,
@@ -114,7 +114,6 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 tx,
                 reason,
             );
-            u.files = vec![f.clone()];
             out.push(u);
         }
     }

@@ -49,7 +49,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 expected: format!("a `-- Down Migration` section in {}", ctx.rel(f)),
             },
         };
-        let mut u = Unit::new(
+        let u = Unit::new(
             Layout::NodePgMigrate,
             name.trim_end_matches(".sql").to_string(),
             ctx.rel(f),
@@ -58,7 +58,6 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             TxMode::Transaction,
             "node-pg-migrate runs the whole run in one transaction",
         );
-        u.files = vec![f.clone()];
         out.push(u);
     }
     out
