@@ -372,7 +372,8 @@ struct Runner<'s> {
     prepared: &'s Prepared,
     out: RunResult,
     /// File path → index in `out.files` (a file holding an up and a down part is read once).
-    by_path: FastMap<PathBuf, usize>,
+    /// The paths are the prepared discovery's.
+    by_path: FastMap<&'s Path, usize>,
     /// Whether findings of the current unit are reported (`--changed-since`).
     report: bool,
     /// The unit being checked: id and content hash (with the target version).
@@ -745,7 +746,12 @@ fn finding_key(f: &Finding) -> FindingKey {
     } else {
         "".into()
     };
-    (f.rule(), f.file_index, f.span.map(|x| (x.start, x.end)), msg)
+    (
+        f.rule(),
+        f.file_index,
+        f.span.map(|x| (x.start, x.end)),
+        msg,
+    )
 }
 
 /// Deterministic order: file (run order), position, rule, message. Unstable sort: no buffer
@@ -921,10 +927,16 @@ fn irreversible_marker(text: &str) -> Option<(String, Span)> {
     Some((reason, Span::new(line_start, end)))
 }
 
-impl Runner<'_> {
+impl<'s> Runner<'s> {
     /// Replays and lints one unit: its up part, its down part (against a checkpoint of the
     /// catalog), then the unit-level rules.
-    fn unit(&mut self, unit_index: usize, unit: &Unit, parsed: &ParsedUnit, catalog: &mut Catalog) {
+    fn unit(
+        &mut self,
+        unit_index: usize,
+        unit: &'s Unit,
+        parsed: &ParsedUnit,
+        catalog: &mut Catalog,
+    ) {
         let settings = self.settings;
         let prepared = self.prepared;
         self.report = settings.only_files.as_ref().is_none_or(|only| {
@@ -982,7 +994,7 @@ impl Runner<'_> {
                 id: unit.id.clone(),
                 layout: unit.layout.name().to_string(),
                 transaction: unit.tx.name().to_string(),
-                transaction_reason: unit.tx_reason.clone(),
+                transaction_reason: unit.tx_reason.to_string(),
                 files: unit.files().into_iter().map(|f| display_path(f)).collect(),
                 down: match &unit.down {
                     Down::Part(p) => format!("present: {}", display_path(&p.file)),
@@ -1030,7 +1042,7 @@ impl Runner<'_> {
         }
     }
 
-    fn add_file(&mut self, path: &Path, source: Option<Arc<SourceText>>) -> usize {
+    fn add_file(&mut self, path: &'s Path, source: Option<Arc<SourceText>>) -> usize {
         if let Some(i) = self.by_path.get(path) {
             return *i;
         }
@@ -1040,7 +1052,7 @@ impl Runner<'_> {
             source,
         });
         let i = self.out.files.len() - 1;
-        self.by_path.insert(path.to_path_buf(), i);
+        self.by_path.insert(path, i);
         i
     }
 
@@ -1192,7 +1204,7 @@ impl Runner<'_> {
         }
     }
 
-    fn ambiguous_layout(&mut self, root: &Path, d: &Detection) {
+    fn ambiguous_layout(&mut self, root: &'s Path, d: &Detection) {
         let Some((meta, level)) = self.rule_level("MC004") else {
             return;
         };
@@ -1231,7 +1243,7 @@ impl Runner<'_> {
 
     /// Reads a file once; unreadable files become MC002 findings.
     /// The file's index in `files`; files that could not be read become MC002 findings.
-    fn load(&mut self, path: &Path) -> usize {
+    fn load(&mut self, path: &'s Path) -> usize {
         if let Some(i) = self.by_path.get(path) {
             return *i;
         }
@@ -1255,7 +1267,7 @@ impl Runner<'_> {
     /// schema replay, then the part-level rules.
     fn lint_part<'p>(
         &mut self,
-        part: &Part,
+        part: &'s Part,
         parsed: Option<&'p ParsedFile>,
         unit: &Unit,
         dir: Direction,
@@ -1309,7 +1321,7 @@ impl Runner<'_> {
                 .map_or(source.text.len(), |p| s.start + p);
             Span::new(s.start, end.max(s.start))
         });
-        let (tx_mode, _) = part.tx.clone().unwrap_or((unit.tx, unit.tx_reason.clone()));
+        let tx_mode = part.tx.as_ref().map_or(unit.tx, |(mode, _)| *mode);
         let statements = parsed.statements.as_slice();
         // statements that cannot run in a transaction (for Flyway's auto-demotion)
         let outside: Vec<bool> = statements

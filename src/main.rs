@@ -45,6 +45,18 @@ fn main() -> ExitCode {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
+    // mimalloc 3 returns freed memory to the system a second after it is freed; a run over a
+    // large tree frees and allocates all along, and its peak RSS moved by 30 MB between runs
+    // (100k files: 226-257 MB). 10 ms (mimalloc 2's delay) keeps it at 226 MB at no measured
+    // cost; MIMALLOC_PURGE_DELAY still decides when set.
+    #[cfg(not(feature = "sysalloc"))]
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        /// `mi_option_purge_delay` in mimalloc's `mi_option_t` (libmimalloc-sys names no
+        /// constant for it).
+        const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+        // SAFETY: sets one of mimalloc's option values; no pointers are passed.
+        unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 10) };
+    }
     let cli = Cli::parse();
     let color = match cli.color {
         ColorChoice::Always => "always",
@@ -782,17 +794,20 @@ fn signoff(cmd: &SignoffCommand, out: &mut Vec<u8>) -> Result<u8, Fatal> {
                         ledger::Status::Accepted { .. } => None,
                         ledger::Status::Stale { approver, date } => Some(format!(
                             "stale: {} in {} signed by {approver} on {date}, the migration changed since",
-                            f.rule(), f.file
+                            f.rule(),
+                            f.file
                         )),
                         ledger::Status::Expired {
                             approver, expires, ..
                         } => Some(format!(
                             "expired: {} in {} signed by {approver}, expired {expires}",
-                            f.rule(), f.file
+                            f.rule(),
+                            f.file
                         )),
                         ledger::Status::NotAllowed { approver } => Some(format!(
                             "not allowed: {} in {} signed by {approver}, not in `approvers`",
-                            f.rule(), f.file
+                            f.rule(),
+                            f.file
                         )),
                     };
                     if let Some(line) = line {

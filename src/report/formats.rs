@@ -36,7 +36,12 @@ pub fn concise(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> st
         writeln!(
             w,
             "{}:{}:{}: {}[{}] {}",
-            f.file, f.line, f.column, f.level, f.rule(), f.message
+            f.file,
+            f.line,
+            f.column,
+            f.level,
+            f.rule(),
+            f.message
         )?;
     }
     writeln!(w, "{}", summary_line(summary))
@@ -278,7 +283,13 @@ pub fn junit(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std:
         for f in findings.iter().filter(|f| *f.file == *file) {
             let text = format!(
                 "{}:{}:{}: {}[{}] {}\nhelp: {}",
-                f.file, f.line, f.column, f.level, f.rule(), f.message, f.help()
+                f.file,
+                f.line,
+                f.column,
+                f.level,
+                f.rule(),
+                f.message,
+                f.help()
             );
             if f.level >= Level::Danger {
                 writeln!(

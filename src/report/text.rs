@@ -43,7 +43,9 @@ pub fn write(
             .with_code(f.rule())
             .with_message(&f.message);
         let mut notes = Vec::new();
-        let source = files.get(f.file_index as usize).and_then(|x| x.source.as_ref());
+        let source = files
+            .get(f.file_index as usize)
+            .and_then(|x| x.source.as_ref());
         match (f.span, ids.get(f.file_index as usize), source) {
             // a snippet prints its lines whole: one of a megabyte would be printed per finding
             (Some(span), Some(_), Some(src))
@@ -68,7 +70,11 @@ pub fn write(
         if let Some(v) = f.verdict() {
             notes.push(format!("versions: {v}"));
         }
-        notes.push(format!("see: {} (`migcheck explain {}`)", f.doc(), f.rule()));
+        notes.push(format!(
+            "see: {} (`migcheck explain {}`)",
+            f.doc(),
+            f.rule()
+        ));
         d = d.with_notes(notes);
         let mut buf = if color {
             Buffer::ansi()

@@ -74,7 +74,7 @@ impl Rule for ConcurrentlyInTransaction {
             return;
         }
         let why = match &ctx.tx.how {
-            TxHow::Tool => unit.tx_reason.clone(),
+            TxHow::Tool => unit.tx_reason.to_string(),
             TxHow::Implicit => format!("the migration is sent as one multi-statement string: {}", unit.tx_reason),
             TxHow::Script { begin } => {
                 let (line, _) = ctx.source.line_col(begin.start);
