@@ -203,7 +203,7 @@ pub fn markdown(r: &RunResult, summary: &Summary) -> String {
                 f.line,
                 md_escape(&f.message)
             );
-            let _ = writeln!(md, "  - help: {}", md_escape(&f.help()));
+            let _ = writeln!(md, "  - help: {}", md_escape(f.help()));
             for n in &f.notes {
                 let _ = writeln!(md, "  - {}", md_escape(n));
             }
@@ -401,7 +401,7 @@ th{background:#f6f8fa}code{font:12px ui-monospace,monospace;background:#f6f8fa;p
                     h(&f.file),
                     f.line,
                     hm(&f.message),
-                    hm(&f.help())
+                    hm(f.help())
                 );
                 for n in &f.notes {
                     let _ = write!(o, "<li>{}</li>", hm(n));
