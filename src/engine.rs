@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::fasthash::{FastMap, FastSet};
+use crate::fasthash::{FastMap, FastSet, path_key};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -373,7 +373,7 @@ struct Runner<'s> {
     out: RunResult,
     /// File path → index in `out.files` (a file holding an up and a down part is read once).
     /// The paths are the prepared discovery's.
-    by_path: FastMap<&'s Path, usize>,
+    by_path: FastMap<&'s [u8], usize>,
     /// Whether findings of the current unit are reported (`--changed-since`).
     report: bool,
     /// The unit being checked: id and content hash (with the target version).
@@ -411,7 +411,8 @@ pub struct Prepared {
     root: PathBuf,
     disc: discover::Discovery,
     /// Each file's text, or why it could not be used.
-    sources: FastMap<PathBuf, Result<Arc<SourceText>, Box<Unreadable>>>,
+    /// Keyed by `path_key`.
+    sources: FastMap<Vec<u8>, Result<Arc<SourceText>, Box<Unreadable>>>,
     /// Per unit: the parsed up and down parts, when parsed up front (a version range).
     parsed: Option<Vec<ParsedUnit>>,
     /// Per unit: SHA-256 of its files (normalised), sidecars and transaction mode; empty
@@ -501,7 +502,7 @@ pub fn prepare(root: &Path, settings: &Settings, eager: bool) -> Result<Prepared
         &settings.layout_config,
     )?;
     let mut contents = std::mem::take(&mut disc.contents);
-    let mut seen = FastSet::default();
+    let mut seen: FastSet<&[u8]> = FastSet::default();
     let mut files: Vec<&PathBuf> = Vec::new();
     for u in &disc.units {
         for p in u.up.iter().chain(if let Down::Part(d) = &u.down {
@@ -509,22 +510,22 @@ pub fn prepare(root: &Path, settings: &Settings, eager: bool) -> Result<Prepared
         } else {
             None
         }) {
-            if seen.insert(&p.file) {
+            if seen.insert(path_key(&p.file)) {
                 files.push(&p.file);
             }
         }
     }
     let reads: Vec<(PathBuf, Option<Vec<u8>>)> = files
         .iter()
-        .map(|p| ((*p).clone(), contents.remove(*p)))
+        .map(|p| ((*p).clone(), contents.remove(path_key(p))))
         .collect();
     drop(contents);
-    let sources: FastMap<PathBuf, Result<Arc<SourceText>, Box<Unreadable>>> = reads
+    let sources: FastMap<Vec<u8>, Result<Arc<SourceText>, Box<Unreadable>>> = reads
         .into_par_iter()
         .map(|(p, read)| {
             // boxed: a map entry of a readable file (nearly all) stays small
             let source = load_source(&p, read).map_err(Box::new);
-            (p, source)
+            (path_key(&p).to_vec(), source)
         })
         .collect();
     let unit_hashes = if settings.hashes {
@@ -548,7 +549,7 @@ pub fn prepare(root: &Path, settings: &Settings, eager: bool) -> Result<Prepared
 /// Per unit: SHA-256 of its files (normalised), sidecars and transaction mode (sign-off binding).
 fn unit_hashes(
     disc: &discover::Discovery,
-    sources: &FastMap<PathBuf, Result<Arc<SourceText>, Box<Unreadable>>>,
+    sources: &FastMap<Vec<u8>, Result<Arc<SourceText>, Box<Unreadable>>>,
 ) -> Vec<String> {
     // the hash input is the files (path, NUL, text, NUL each) then the transaction mode: units
     // made of the same files (a file's Liquibase changesets) share the files' hash state, so a
@@ -567,7 +568,7 @@ fn unit_hashes(
                     for f in files {
                         h.update(display_path(f).as_bytes());
                         h.update([0]);
-                        match sources.get(*f) {
+                        match sources.get(path_key(f)) {
                             Some(Ok(src)) => h.update(src.text.replace("\r\n", "\n").as_bytes()),
                             _ => h.update(
                                 std::fs::read_to_string(f)
@@ -591,7 +592,7 @@ impl Prepared {
     /// Parses the units in `range` (in parallel).
     fn parse_units(&self, range: std::ops::Range<usize>) -> Vec<ParsedUnit> {
         let parse = |part: &Part| -> Option<ParsedFile> {
-            let src = self.sources.get(&part.file)?.as_ref().ok()?;
+            let src = self.sources.get(path_key(&part.file))?.as_ref().ok()?;
             Some(match part_text(&src.text, part) {
                 Some((base, masked)) => parse::parse_source_at(&masked, base),
                 None => parse::parse_source(&src.text),
@@ -1043,7 +1044,7 @@ impl<'s> Runner<'s> {
     }
 
     fn add_file(&mut self, path: &'s Path, source: Option<Arc<SourceText>>) -> usize {
-        if let Some(i) = self.by_path.get(path) {
+        if let Some(i) = self.by_path.get(path_key(path)) {
             return *i;
         }
         self.out.files.push(LoadedFile {
@@ -1052,7 +1053,7 @@ impl<'s> Runner<'s> {
             source,
         });
         let i = self.out.files.len() - 1;
-        self.by_path.insert(path, i);
+        self.by_path.insert(path_key(path), i);
         i
     }
 
@@ -1210,7 +1211,7 @@ impl<'s> Runner<'s> {
         };
         // a file named on the command line is also linted: register it with its text (as a
         // text-less entry, its statements were never linted)
-        let idx = if self.prepared.sources.contains_key(root) {
+        let idx = if self.prepared.sources.contains_key(path_key(root)) {
             self.load(root)
         } else {
             self.add_file(root, None)
@@ -1244,10 +1245,10 @@ impl<'s> Runner<'s> {
     /// Reads a file once; unreadable files become MC002 findings.
     /// The file's index in `files`; files that could not be read become MC002 findings.
     fn load(&mut self, path: &'s Path) -> usize {
-        if let Some(i) = self.by_path.get(path) {
+        if let Some(i) = self.by_path.get(path_key(path)) {
             return *i;
         }
-        match self.prepared.sources.get(path) {
+        match self.prepared.sources.get(path_key(path)) {
             Some(Ok(src)) => self.add_file(path, Some(Arc::clone(src))),
             Some(Err(e)) => {
                 let (message, at) = &**e;
