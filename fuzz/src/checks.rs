@@ -137,7 +137,7 @@ fn check_op_spans(ops: &[Op], within: Span, what: &str) {
     }
 }
 
-/// The tokenizer, `fallback::understand`, `fallback::kind_only` and `parse::parse_statement` on
+/// The lexer and the quick path against sqlparser, the tokenizer, `fallback::understand`, `fallback::kind_only` and `parse::parse_statement` on
 /// any UTF-8 statement text at byte `BASE` of a file: token spans ordered, disjoint and inside the
 /// text; every operation span inside the statement; an unparsed statement's location inside it.
 pub fn fallback(data: &[u8]) {
@@ -147,6 +147,10 @@ pub fn fallback(data: &[u8]) {
     // the fast lexer gives sqlparser's tokens wherever it answers
     if let Some(why) = parse::lex::disagreement(text) {
         panic!("lex disagrees with sqlparser: {why}");
+    }
+    // the quick path gives the full path's operations wherever it recognises a statement
+    if let Some(why) = parse::quick::disagreement(text) {
+        panic!("the quick path disagrees with sqlparser: {why}");
     }
     let end = BASE + text.len();
     let whole = Span::new(BASE, end);

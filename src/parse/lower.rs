@@ -4,45 +4,25 @@
 use sqlparser::ast::{ObjectType, Statement};
 
 use super::fragments::*;
+use super::quick::Quick;
 use super::tokens::Tok;
 use crate::ir::*;
 
 pub fn lower(stmt: &Statement, toks: &[Tok]) -> Vec<Op> {
     match stmt {
-        Statement::AlterTable(_) => alter_table_ops(toks).unwrap_or_else(|| {
-            vec![Op::Other {
-                kind: "ALTER TABLE".into(),
-            }]
-        }),
+        Statement::AlterTable(_) => alter_ops(toks),
         Statement::CreateTable(ct) => {
             vec![create_table(toks, ct.query.is_some(), ct.if_not_exists)]
         }
         Statement::CreateIndex(ci) => {
-            create_index(toks, ci.concurrently, ci.unique, ci.if_not_exists).map_or_else(
-                || {
-                    vec![Op::Other {
-                        kind: "CREATE INDEX".into(),
-                    }]
-                },
-                |op| vec![op],
-            )
+            create_index_ops(toks, ci.concurrently, ci.unique, ci.if_not_exists)
         }
         Statement::Drop {
             object_type,
             if_exists,
             cascade,
             ..
-        } => match object_type {
-            ObjectType::Table => vec![drop_table(toks, *if_exists, *cascade)],
-            ObjectType::Index => vec![drop_index(toks)],
-            ObjectType::View | ObjectType::MaterializedView => {
-                vec![drop_view(toks, *if_exists, *cascade)]
-            }
-            ObjectType::Type => vec![drop_type(toks, *if_exists, *cascade)],
-            other => vec![Op::Other {
-                kind: format!("DROP {other}"),
-            }],
-        },
+        } => drop_ops(toks, object_type, *if_exists, *cascade),
         Statement::Truncate(_) => vec![truncate(toks)],
         Statement::Insert(ins) => {
             let mut ops = dml(toks, "INSERT");
@@ -102,6 +82,62 @@ pub fn lower(stmt: &Statement, toks: &[Tok]) -> Vec<Op> {
         }
         _ => vec![Op::Other {
             kind: statement_kind(toks),
+        }],
+    }
+}
+
+/// The operations of a statement `quick` recognised: the same as `lower` gives for the
+/// statement sqlparser parses from the same tokens.
+pub fn quick(q: &Quick, toks: &[Tok]) -> Vec<Op> {
+    match q {
+        Quick::CreateIndex {
+            concurrently,
+            unique,
+            if_not_exists,
+        } => create_index_ops(toks, *concurrently, *unique, *if_not_exists),
+        Quick::Drop {
+            object_type,
+            if_exists,
+            cascade,
+        } => drop_ops(toks, object_type, *if_exists, *cascade),
+        Quick::AlterTable => alter_ops(toks),
+    }
+}
+
+fn alter_ops(toks: &[Tok]) -> Vec<Op> {
+    alter_table_ops(toks).unwrap_or_else(|| {
+        vec![Op::Other {
+            kind: "ALTER TABLE".into(),
+        }]
+    })
+}
+
+fn create_index_ops(
+    toks: &[Tok],
+    concurrently: bool,
+    unique: bool,
+    if_not_exists: bool,
+) -> Vec<Op> {
+    create_index(toks, concurrently, unique, if_not_exists).map_or_else(
+        || {
+            vec![Op::Other {
+                kind: "CREATE INDEX".into(),
+            }]
+        },
+        |op| vec![op],
+    )
+}
+
+fn drop_ops(toks: &[Tok], object_type: &ObjectType, if_exists: bool, cascade: bool) -> Vec<Op> {
+    match object_type {
+        ObjectType::Table => vec![drop_table(toks, if_exists, cascade)],
+        ObjectType::Index => vec![drop_index(toks)],
+        ObjectType::View | ObjectType::MaterializedView => {
+            vec![drop_view(toks, if_exists, cascade)]
+        }
+        ObjectType::Type => vec![drop_type(toks, if_exists, cascade)],
+        other => vec![Op::Other {
+            kind: format!("DROP {other}"),
         }],
     }
 }

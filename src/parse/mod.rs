@@ -6,6 +6,7 @@ pub mod fallback;
 pub mod fragments;
 pub mod lex;
 pub mod lower;
+pub mod quick;
 pub mod tokens;
 pub mod view_deps;
 
@@ -168,6 +169,16 @@ pub fn parse_source_at(text: &str, base: usize) -> ParsedFile {
 
 /// Parses one statement's (masked) text located at byte `base` of the file.
 pub fn parse_statement(text: &str, base: usize) -> (Vec<Op>, How) {
+    parse_statement_with(text, base, true)
+}
+
+/// `parse_statement` without the quick path: every statement through sqlparser's parser (the
+/// reference `quick::disagreement` compares with).
+pub fn parse_statement_full(text: &str, base: usize) -> (Vec<Op>, How) {
+    parse_statement_with(text, base, false)
+}
+
+fn parse_statement_with(text: &str, base: usize, quick_path: bool) -> (Vec<Op>, How) {
     let whole = Span::new(base, base + text.len());
     let tokens = match tokenize(text, base) {
         Ok(t) => t,
@@ -182,6 +193,9 @@ pub fn parse_statement(text: &str, base: usize) -> (Vec<Op>, How) {
             );
         }
     };
+    if quick_path && let Some(q) = quick::recognise(&tokens.raw) {
+        return (lower::quick(&q, &tokens.toks()), How::Sqlparser);
+    }
     let dialect = PostgreSqlDialect {};
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens.raw);
     let result = parser.parse_statements();

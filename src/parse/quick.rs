@@ -1,0 +1,601 @@
+//! The most frequent simple statements recognised from their tokens, without sqlparser's
+//! parser: `CREATE [UNIQUE] INDEX` on plain columns, `DROP TABLE/INDEX/VIEW/TYPE` of plain
+//! names, and `ALTER TABLE` with plain column, constraint and rename actions. Together they are
+//! about half the statements of real migration folders, and sqlparser's parser was a fifth of a
+//! run.
+//!
+//! The grammar here is deliberately narrow: only forms sqlparser's parser accepts as exactly
+//! one statement of the same kind and flags, so the operations (which `lower` derives from the
+//! tokens) are the same either way. Anything else — a keyword used as a name, an expression
+//! beyond a literal, an unlisted type or clause — returns `None` and takes the full path.
+//! `disagreement` checks that claim statement by statement (tests/lex_differential.rs over the
+//! fixtures, the PostgreSQL regression SQL and the corpora; the `fallback` fuzz target).
+
+use sqlparser::ast::ObjectType;
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, TokenWithSpan};
+
+/// What a recognised statement is, with the flags `lower` takes from sqlparser's AST.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Quick {
+    CreateIndex {
+        concurrently: bool,
+        unique: bool,
+        if_not_exists: bool,
+    },
+    Drop {
+        object_type: ObjectType,
+        if_exists: bool,
+        cascade: bool,
+    },
+    AlterTable,
+}
+
+/// Recognises `raw` (a statement's tokens, whitespace and comments included) when it is one of
+/// the narrow forms above.
+pub fn recognise(raw: &[TokenWithSpan]) -> Option<Quick> {
+    let toks: Vec<&Token> = raw
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::EOF))
+        .collect();
+    let mut c = Cursor { toks: &toks, at: 0 };
+    let q = if c.kw(Keyword::CREATE) {
+        create_index(&mut c)?
+    } else if c.kw(Keyword::DROP) {
+        drop(&mut c)?
+    } else if c.kw(Keyword::ALTER) && c.kw(Keyword::TABLE) {
+        alter_table(&mut c)?
+    } else {
+        return None;
+    };
+    c.token(&Token::SemiColon);
+    c.done().then_some(q)
+}
+
+/// Keywords of sqlparser's accepted as names by the quick path (see `Cursor::ident`).
+const NAME_KEYWORDS: [Keyword; 16] = [
+    Keyword::ID,
+    Keyword::NAME,
+    Keyword::DATA,
+    Keyword::STATUS,
+    Keyword::VERSION,
+    Keyword::LEVEL,
+    Keyword::PASSWORD,
+    Keyword::URL,
+    Keyword::SIZE,
+    Keyword::PATH,
+    Keyword::SCOPE,
+    Keyword::RESULT,
+    Keyword::METADATA,
+    Keyword::EVENT,
+    Keyword::SOURCE,
+    Keyword::TARGET,
+];
+
+struct Cursor<'a> {
+    toks: &'a [&'a Token],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.toks.get(self.at).copied()
+    }
+
+    fn done(&self) -> bool {
+        self.at == self.toks.len()
+    }
+
+    /// An unquoted keyword.
+    fn is_kw(&self, k: Keyword) -> bool {
+        matches!(self.peek(), Some(Token::Word(w)) if w.quote_style.is_none() && w.keyword == k)
+    }
+
+    fn kw(&mut self, k: Keyword) -> bool {
+        let yes = self.is_kw(k);
+        self.at += usize::from(yes);
+        yes
+    }
+
+    fn kws(&mut self, ks: &[Keyword]) -> bool {
+        let start = self.at;
+        if ks.iter().all(|k| self.kw(*k)) {
+            return true;
+        }
+        self.at = start;
+        false
+    }
+
+    fn token(&mut self, t: &Token) -> bool {
+        let yes = self.peek() == Some(t);
+        self.at += usize::from(yes);
+        yes
+    }
+
+    /// A name: a double-quoted identifier, an unquoted word that is no keyword of sqlparser's,
+    /// or one of the keywords common as column names that no grammar here or in sqlparser's
+    /// statements reads as anything else (`NAME_KEYWORDS`; each is checked against sqlparser in
+    /// every name position by a test). Other keywords take the full path.
+    fn ident(&mut self) -> bool {
+        let yes = match self.peek() {
+            Some(Token::Word(w)) => match w.quote_style {
+                None => w.keyword == Keyword::NoKeyword || NAME_KEYWORDS.contains(&w.keyword),
+                Some(q) => q == '"',
+            },
+            _ => false,
+        };
+        self.at += usize::from(yes);
+        yes
+    }
+
+    /// `name` or `schema.name`.
+    fn name(&mut self) -> bool {
+        if !self.ident() {
+            return false;
+        }
+        if self.token(&Token::Period) {
+            return self.ident();
+        }
+        true
+    }
+
+    /// `( name [, name]* )`
+    fn name_list(&mut self) -> bool {
+        if !self.token(&Token::LParen) {
+            return false;
+        }
+        loop {
+            if !self.ident() {
+                return false;
+            }
+            if self.token(&Token::RParen) {
+                return true;
+            }
+            if !self.token(&Token::Comma) {
+                return false;
+            }
+        }
+    }
+}
+
+/// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] ON table [USING method]
+/// (column [ASC|DESC] [NULLS FIRST|LAST], ...)`
+fn create_index(c: &mut Cursor<'_>) -> Option<Quick> {
+    let unique = c.kw(Keyword::UNIQUE);
+    if !c.kw(Keyword::INDEX) {
+        return None;
+    }
+    let concurrently = c.kw(Keyword::CONCURRENTLY);
+    let if_not_exists = c.kws(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    if !c.kw(Keyword::ON) {
+        if !c.ident() || !c.kw(Keyword::ON) {
+            return None;
+        }
+    } else if if_not_exists {
+        // `IF NOT EXISTS ON`: sqlparser takes ON as the index name
+        return None;
+    }
+    if !c.name() {
+        return None;
+    }
+    if c.kw(Keyword::USING) {
+        let method = [
+            Keyword::BTREE,
+            Keyword::HASH,
+            Keyword::GIN,
+            Keyword::GIST,
+            Keyword::SPGIST,
+            Keyword::BRIN,
+            Keyword::BLOOM,
+        ]
+        .into_iter()
+        .any(|k| c.kw(k));
+        if !method && !c.ident() {
+            return None;
+        }
+    }
+    if !c.token(&Token::LParen) {
+        return None;
+    }
+    loop {
+        if !c.ident() {
+            return None;
+        }
+        let _ = c.kw(Keyword::ASC) || c.kw(Keyword::DESC);
+        if c.kw(Keyword::NULLS) && !(c.kw(Keyword::FIRST) || c.kw(Keyword::LAST)) {
+            return None;
+        }
+        if c.token(&Token::RParen) {
+            break;
+        }
+        if !c.token(&Token::Comma) {
+            return None;
+        }
+    }
+    Some(Quick::CreateIndex {
+        concurrently,
+        unique,
+        if_not_exists,
+    })
+}
+
+/// `DROP TABLE|INDEX|VIEW|MATERIALIZED VIEW|TYPE [IF EXISTS] name [, name]* [CASCADE|RESTRICT]`
+fn drop(c: &mut Cursor<'_>) -> Option<Quick> {
+    let object_type = if c.kw(Keyword::TABLE) {
+        ObjectType::Table
+    } else if c.kw(Keyword::INDEX) {
+        ObjectType::Index
+    } else if c.kw(Keyword::VIEW) {
+        ObjectType::View
+    } else if c.kws(&[Keyword::MATERIALIZED, Keyword::VIEW]) {
+        ObjectType::MaterializedView
+    } else if c.kw(Keyword::TYPE) {
+        ObjectType::Type
+    } else {
+        return None;
+    };
+    let if_exists = c.kws(&[Keyword::IF, Keyword::EXISTS]);
+    loop {
+        if !c.name() {
+            return None;
+        }
+        if !c.token(&Token::Comma) {
+            break;
+        }
+    }
+    let cascade = c.kw(Keyword::CASCADE);
+    if !cascade {
+        c.kw(Keyword::RESTRICT);
+    }
+    Some(Quick::Drop {
+        object_type,
+        if_exists,
+        cascade,
+    })
+}
+
+/// `ALTER TABLE [IF EXISTS] [ONLY] name action [, action]*`
+fn alter_table(c: &mut Cursor<'_>) -> Option<Quick> {
+    c.kws(&[Keyword::IF, Keyword::EXISTS]);
+    c.kw(Keyword::ONLY);
+    if !c.name() {
+        return None;
+    }
+    loop {
+        if !action(c) {
+            return None;
+        }
+        if !c.token(&Token::Comma) {
+            return Some(Quick::AlterTable);
+        }
+    }
+}
+
+fn action(c: &mut Cursor<'_>) -> bool {
+    if c.kw(Keyword::ADD) {
+        if c.kw(Keyword::CONSTRAINT) {
+            return c.ident() && table_constraint(c);
+        }
+        c.kw(Keyword::COLUMN);
+        c.kws(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+        return c.ident() && data_type(c) && column_options(c);
+    }
+    if c.kw(Keyword::DROP) {
+        if c.kw(Keyword::CONSTRAINT) {
+            c.kws(&[Keyword::IF, Keyword::EXISTS]);
+            if !c.ident() {
+                return false;
+            }
+        } else {
+            c.kw(Keyword::COLUMN);
+            c.kws(&[Keyword::IF, Keyword::EXISTS]);
+            if !c.ident() {
+                return false;
+            }
+        }
+        let _ = c.kw(Keyword::CASCADE) || c.kw(Keyword::RESTRICT);
+        return true;
+    }
+    if c.kw(Keyword::RENAME) {
+        if c.kw(Keyword::TO) {
+            return c.ident();
+        }
+        if !c.kw(Keyword::CONSTRAINT) {
+            c.kw(Keyword::COLUMN);
+        }
+        return c.ident() && c.kw(Keyword::TO) && c.ident();
+    }
+    if c.kw(Keyword::ALTER) {
+        c.kw(Keyword::COLUMN);
+        if !c.ident() {
+            return false;
+        }
+        if c.kws(&[Keyword::SET, Keyword::NOT, Keyword::NULL])
+            || c.kws(&[Keyword::DROP, Keyword::NOT, Keyword::NULL])
+            || c.kws(&[Keyword::DROP, Keyword::DEFAULT])
+        {
+            return true;
+        }
+        if c.kws(&[Keyword::SET, Keyword::DEFAULT]) {
+            return literal(c);
+        }
+        return false;
+    }
+    false
+}
+
+/// After `ADD CONSTRAINT name`: `FOREIGN KEY (cols) REFERENCES table [(cols)] [ON DELETE|UPDATE
+/// action]* [NOT VALID]`, or `UNIQUE (cols)` / `PRIMARY KEY (cols)`.
+fn table_constraint(c: &mut Cursor<'_>) -> bool {
+    if c.kw(Keyword::UNIQUE) || c.kws(&[Keyword::PRIMARY, Keyword::KEY]) {
+        return c.name_list();
+    }
+    if !c.kws(&[Keyword::FOREIGN, Keyword::KEY]) || !c.name_list() || !references(c) {
+        return false;
+    }
+    c.kws(&[Keyword::NOT, Keyword::VALID]);
+    true
+}
+
+/// `REFERENCES table [(cols)] [ON DELETE|UPDATE action]*`
+fn references(c: &mut Cursor<'_>) -> bool {
+    if !c.kw(Keyword::REFERENCES) || !c.name() {
+        return false;
+    }
+    if c.peek() == Some(&Token::LParen) && !c.name_list() {
+        return false;
+    }
+    while c.kw(Keyword::ON) {
+        if !(c.kw(Keyword::DELETE) || c.kw(Keyword::UPDATE)) {
+            return false;
+        }
+        let ok = c.kw(Keyword::CASCADE)
+            || c.kw(Keyword::RESTRICT)
+            || c.kws(&[Keyword::SET, Keyword::NULL])
+            || c.kws(&[Keyword::SET, Keyword::DEFAULT])
+            || c.kws(&[Keyword::NO, Keyword::ACTION]);
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// A column's type: a plain name (sqlparser's custom type), or one of the common built-in
+/// spellings, with at most one `[]`.
+fn data_type(c: &mut Cursor<'_>) -> bool {
+    let ok = if c.name() {
+        true
+    } else if c.kw(Keyword::TEXT)
+        || c.kw(Keyword::INT)
+        || c.kw(Keyword::INTEGER)
+        || c.kw(Keyword::BIGINT)
+        || c.kw(Keyword::SMALLINT)
+        || c.kw(Keyword::BOOLEAN)
+        || c.kw(Keyword::BOOL)
+        || c.kw(Keyword::UUID)
+        || c.kw(Keyword::JSONB)
+        || c.kw(Keyword::JSON)
+        || c.kw(Keyword::DATE)
+        || c.kw(Keyword::TIMESTAMPTZ)
+        || c.kw(Keyword::BYTEA)
+        || c.kw(Keyword::REAL)
+    {
+        true
+    } else if c.kw(Keyword::VARCHAR) || c.kws(&[Keyword::CHARACTER, Keyword::VARYING]) {
+        precision(c, 1)
+    } else if c.kw(Keyword::NUMERIC) || c.kw(Keyword::DECIMAL) {
+        precision(c, 2)
+    } else if c.kws(&[Keyword::DOUBLE, Keyword::PRECISION]) {
+        true
+    } else if c.kw(Keyword::TIMESTAMP) {
+        if !precision(c, 1) {
+            return false;
+        }
+        if c.kw(Keyword::WITH) || c.kw(Keyword::WITHOUT) {
+            c.kws(&[Keyword::TIME, Keyword::ZONE])
+        } else {
+            true
+        }
+    } else {
+        false
+    };
+    if ok && c.token(&Token::LBracket) {
+        return c.token(&Token::RBracket);
+    }
+    ok
+}
+
+/// An optional `(n)` or, with `max` 2, `(n, m)`.
+fn precision(c: &mut Cursor<'_>, max: usize) -> bool {
+    if !c.token(&Token::LParen) {
+        return true;
+    }
+    for i in 0..max {
+        if !matches!(c.peek(), Some(Token::Number(n, false)) if n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return false;
+        }
+        c.at += 1;
+        if c.token(&Token::RParen) {
+            return true;
+        }
+        if i + 1 == max || !c.token(&Token::Comma) {
+            return false;
+        }
+    }
+    false
+}
+
+/// `NOT NULL`, `NULL`, `DEFAULT literal`, `PRIMARY KEY`, `UNIQUE`, `REFERENCES ...`, any number.
+fn column_options(c: &mut Cursor<'_>) -> bool {
+    loop {
+        if c.kws(&[Keyword::NOT, Keyword::NULL])
+            || c.kw(Keyword::NULL)
+            || c.kws(&[Keyword::PRIMARY, Keyword::KEY])
+            || c.kw(Keyword::UNIQUE)
+        {
+            continue;
+        }
+        if c.kw(Keyword::DEFAULT) {
+            if !literal(c) {
+                return false;
+            }
+            continue;
+        }
+        if c.is_kw(Keyword::REFERENCES) {
+            if !references(c) {
+                return false;
+            }
+            continue;
+        }
+        return true;
+    }
+}
+
+/// A constant: an unsigned integer or decimal, a '' string, TRUE, FALSE or NULL.
+fn literal(c: &mut Cursor<'_>) -> bool {
+    let ok = match c.peek() {
+        Some(Token::Number(n, false)) => n.bytes().all(|b| b.is_ascii_digit() || b == b'.'),
+        Some(Token::SingleQuotedString(_)) => true,
+        Some(Token::Word(w)) => {
+            w.quote_style.is_none()
+                && matches!(w.keyword, Keyword::TRUE | Keyword::FALSE | Keyword::NULL)
+        }
+        _ => false,
+    };
+    c.at += usize::from(ok);
+    ok
+}
+
+/// Where the quick path and the full path differ for one statement's text: `None` when the
+/// quick path declines or both give the same operations and the same `How`.
+pub fn disagreement(text: &str) -> Option<String> {
+    let tokens = super::tokens::tokenize(text, 0).ok()?;
+    let quick = recognise(&tokens.raw)?;
+    let fast = super::lower::quick(&quick, &tokens.toks());
+    let full = super::parse_statement_full(text, 0);
+    if (&fast, &super::How::Sqlparser) == (&full.0, &full.1) {
+        return None;
+    }
+    Some(format!(
+        "{text:?}: the quick path ({quick:?}) gives {fast:?}, sqlparser's {full:?}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(sql: &str) -> Option<Quick> {
+        recognise(&super::super::tokens::tokenize(sql, 0).ok()?.raw)
+    }
+
+    #[test]
+    fn recognises_the_plain_forms() {
+        assert_eq!(
+            q(
+                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON s.t USING btree (a DESC NULLS LAST, \"B\");"
+            ),
+            Some(Quick::CreateIndex {
+                concurrently: true,
+                unique: true,
+                if_not_exists: true
+            })
+        );
+        assert_eq!(
+            q("drop table if exists a, s.b cascade"),
+            Some(Quick::Drop {
+                object_type: ObjectType::Table,
+                if_exists: true,
+                cascade: true
+            })
+        );
+        for sql in [
+            "ALTER TABLE ONLY t ADD COLUMN c character varying(20) DEFAULT 'x' NOT NULL",
+            "ALTER TABLE t ADD c numeric(10, 2)[] NULL, DROP COLUMN IF EXISTS d CASCADE",
+            "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id) ON DELETE SET NULL NOT VALID",
+            "ALTER TABLE t RENAME COLUMN a TO b",
+            "ALTER TABLE t ALTER COLUMN a SET DEFAULT 0, ALTER b DROP NOT NULL",
+            "ALTER TABLE t ADD COLUMN created_at timestamp(3) with time zone",
+        ] {
+            assert_eq!(q(sql), Some(Quick::AlterTable), "{sql}");
+        }
+    }
+
+    /// Anything beyond the narrow forms takes the full path.
+    #[test]
+    fn declines_the_rest() {
+        for sql in [
+            // sqlparser rejects it (the fallback understands it)
+            "DROP INDEX CONCURRENTLY i",
+            "CREATE INDEX i ON t (a) WHERE a > 0",
+            "CREATE INDEX i ON t (lower(a))",
+            "CREATE INDEX i ON t (a text_pattern_ops)",
+            // a keyword as a name (not one of NAME_KEYWORDS)
+            "ALTER TABLE t ADD COLUMN value text",
+            "ALTER TABLE t ADD COLUMN key text",
+            "CREATE INDEX i ON t (position)",
+            // expressions
+            "ALTER TABLE t ADD COLUMN c int DEFAULT -1",
+            "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now()",
+            "ALTER TABLE t ADD COLUMN c text DEFAULT 'a'::text",
+            "ALTER TABLE t ALTER COLUMN c TYPE bigint",
+            "ALTER TABLE t ADD COLUMN c int CHECK (c > 0)",
+            // two statements, trailing words
+            "DROP TABLE a; DROP TABLE b",
+            "DROP TABLE a b",
+            "SELECT 1",
+        ] {
+            assert_eq!(q(sql), None, "{sql}");
+        }
+    }
+
+    /// Every keyword accepted as a name, in every name position: recognised, and the same
+    /// operations as sqlparser's parse.
+    #[test]
+    fn name_keywords_are_names_to_sqlparser_too() {
+        for k in NAME_KEYWORDS {
+            let w = format!("{k:?}").to_ascii_lowercase();
+            for sql in [
+                format!("CREATE UNIQUE INDEX {w} ON {w}.{w} ({w}, x DESC)"),
+                format!("CREATE INDEX ON {w} ({w})"),
+                format!("DROP TABLE {w}, {w}.{w}"),
+                format!("DROP INDEX IF EXISTS {w}"),
+                format!("ALTER TABLE {w} ADD COLUMN {w} int"),
+                format!("ALTER TABLE ONLY {w}.{w} ADD {w} {w} NOT NULL"),
+                format!("ALTER TABLE t ADD {w} text"),
+                format!("ALTER TABLE t DROP COLUMN {w}, DROP {w} CASCADE"),
+                format!("ALTER TABLE t DROP CONSTRAINT {w}"),
+                format!("ALTER TABLE t RENAME COLUMN {w} TO {w}"),
+                format!("ALTER TABLE t RENAME {w} TO x"),
+                format!("ALTER TABLE t RENAME TO {w}"),
+                format!("ALTER TABLE t RENAME CONSTRAINT {w} TO {w}"),
+                format!("ALTER TABLE t ALTER COLUMN {w} SET NOT NULL"),
+                format!("ALTER TABLE t ALTER {w} DROP DEFAULT"),
+                format!(
+                    "ALTER TABLE t ADD CONSTRAINT {w} FOREIGN KEY ({w}) REFERENCES {w} ({w}) ON DELETE CASCADE"
+                ),
+                format!("ALTER TABLE t ADD CONSTRAINT {w} UNIQUE ({w}, x)"),
+                format!("ALTER TABLE t ADD COLUMN x int REFERENCES {w} ({w})"),
+            ] {
+                assert!(q(&sql).is_some(), "{sql}");
+                assert_eq!(disagreement(&sql), None);
+            }
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_full_path() {
+        for sql in [
+            "CREATE INDEX ON t (a)",
+            "DROP VIEW IF EXISTS v RESTRICT",
+            "ALTER TABLE t DROP CONSTRAINT IF EXISTS c",
+            "ALTER TABLE t ADD COLUMN c uuid PRIMARY KEY REFERENCES u ON UPDATE CASCADE",
+        ] {
+            assert!(q(sql).is_some(), "{sql}");
+            assert_eq!(disagreement(sql), None);
+        }
+    }
+}
