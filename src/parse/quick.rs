@@ -365,39 +365,35 @@ fn references(c: &mut Cursor<'_>) -> bool {
 /// A column's type: a plain name (sqlparser's custom type), or one of the common built-in
 /// spellings, with at most one `[]`.
 fn data_type(c: &mut Cursor<'_>) -> bool {
-    let ok = if c.name() {
-        true
-    } else if c.kw(Keyword::TEXT)
-        || c.kw(Keyword::INT)
-        || c.kw(Keyword::INTEGER)
-        || c.kw(Keyword::BIGINT)
-        || c.kw(Keyword::SMALLINT)
-        || c.kw(Keyword::BOOLEAN)
-        || c.kw(Keyword::BOOL)
-        || c.kw(Keyword::UUID)
-        || c.kw(Keyword::JSONB)
-        || c.kw(Keyword::JSON)
-        || c.kw(Keyword::DATE)
-        || c.kw(Keyword::TIMESTAMPTZ)
-        || c.kw(Keyword::BYTEA)
-        || c.kw(Keyword::REAL)
+    const PLAIN: [Keyword; 14] = [
+        Keyword::TEXT,
+        Keyword::INT,
+        Keyword::INTEGER,
+        Keyword::BIGINT,
+        Keyword::SMALLINT,
+        Keyword::BOOLEAN,
+        Keyword::BOOL,
+        Keyword::UUID,
+        Keyword::JSONB,
+        Keyword::JSON,
+        Keyword::DATE,
+        Keyword::TIMESTAMPTZ,
+        Keyword::BYTEA,
+        Keyword::REAL,
+    ];
+    let ok = if c.name()
+        || PLAIN.into_iter().any(|k| c.kw(k))
+        || c.kws(&[Keyword::DOUBLE, Keyword::PRECISION])
     {
         true
     } else if c.kw(Keyword::VARCHAR) || c.kws(&[Keyword::CHARACTER, Keyword::VARYING]) {
         precision(c, 1)
     } else if c.kw(Keyword::NUMERIC) || c.kw(Keyword::DECIMAL) {
         precision(c, 2)
-    } else if c.kws(&[Keyword::DOUBLE, Keyword::PRECISION]) {
-        true
     } else if c.kw(Keyword::TIMESTAMP) {
-        if !precision(c, 1) {
-            return false;
-        }
-        if c.kw(Keyword::WITH) || c.kw(Keyword::WITHOUT) {
-            c.kws(&[Keyword::TIME, Keyword::ZONE])
-        } else {
-            true
-        }
+        precision(c, 1)
+            && (!(c.kw(Keyword::WITH) || c.kw(Keyword::WITHOUT))
+                || c.kws(&[Keyword::TIME, Keyword::ZONE]))
     } else {
         false
     };
