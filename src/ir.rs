@@ -71,7 +71,7 @@ impl ObjName {
 }
 
 /// PostgreSQL's reserved key words (also those reserved except as a function or type name):
-/// as a table or column name they must be double-quoted.
+/// as a table or column name they must be double-quoted. Sorted (searched by bisection).
 const RESERVED: &[&str] = &[
     "all",
     "analyse",
@@ -187,7 +187,7 @@ pub fn quote_ident(name: &str) -> std::borrow::Cow<'_, str> {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-        && !RESERVED.contains(&name);
+        && RESERVED.binary_search(&name).is_err();
     if plain {
         std::borrow::Cow::Borrowed(name)
     } else {
@@ -623,5 +623,21 @@ impl Op {
             | Op::Delete { table, .. } => Some(table),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_reserved_and_unusual_names() {
+        assert!(RESERVED.is_sorted(), "RESERVED is searched by bisection");
+        for w in RESERVED {
+            assert_eq!(quote_ident(w), format!("\"{w}\""));
+        }
+        assert_eq!(quote_ident("users"), "users");
+        assert_eq!(quote_ident("Users"), "\"Users\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
     }
 }
