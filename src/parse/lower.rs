@@ -101,6 +101,7 @@ pub fn quick(q: &Quick, toks: &[Tok]) -> Vec<Op> {
             cascade,
         } => drop_ops(toks, object_type, *if_exists, *cascade),
         Quick::AlterTable => alter_ops(toks),
+        Quick::CreateTable { if_not_exists } => vec![create_table(toks, false, *if_not_exists)],
     }
 }
 

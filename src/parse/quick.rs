@@ -29,6 +29,9 @@ pub enum Quick {
         cascade: bool,
     },
     AlterTable,
+    CreateTable {
+        if_not_exists: bool,
+    },
 }
 
 /// Recognises `raw` (a statement's tokens, whitespace and comments included) when it is one of
@@ -41,7 +44,11 @@ pub fn recognise(raw: &[TokenWithSpan]) -> Option<Quick> {
         .collect();
     let mut c = Cursor { toks: &toks, at: 0 };
     let q = if c.kw(Keyword::CREATE) {
-        create_index(&mut c)?
+        if c.kw(Keyword::TABLE) {
+            create_table(&mut c)?
+        } else {
+            create_index(&mut c)?
+        }
     } else if c.kw(Keyword::DROP) {
         drop(&mut c)?
     } else if c.kw(Keyword::ALTER) && c.kw(Keyword::TABLE) {
@@ -218,6 +225,35 @@ fn create_index(c: &mut Cursor<'_>) -> Option<Quick> {
         unique,
         if_not_exists,
     })
+}
+
+/// `CREATE TABLE [IF NOT EXISTS] name (element, ...)`, each element a column (name, type,
+/// options) or a table constraint (`[CONSTRAINT name] PRIMARY KEY|UNIQUE (cols)` or
+/// `FOREIGN KEY (cols) REFERENCES ...`), with nothing after the list.
+fn create_table(c: &mut Cursor<'_>) -> Option<Quick> {
+    let if_not_exists = c.kws(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    if !c.name() || !c.token(&Token::LParen) {
+        return None;
+    }
+    loop {
+        let ok = if c.kw(Keyword::CONSTRAINT) {
+            c.ident() && table_constraint(c)
+        } else if c.is_kw(Keyword::PRIMARY) || c.is_kw(Keyword::UNIQUE) || c.is_kw(Keyword::FOREIGN)
+        {
+            table_constraint(c)
+        } else {
+            c.ident() && data_type(c) && column_options(c)
+        };
+        if !ok {
+            return None;
+        }
+        if c.token(&Token::RParen) {
+            return Some(Quick::CreateTable { if_not_exists });
+        }
+        if !c.token(&Token::Comma) {
+            return None;
+        }
+    }
 }
 
 /// `DROP TABLE|INDEX|VIEW|MATERIALIZED VIEW|TYPE [IF EXISTS] name [, name]* [CASCADE|RESTRICT]`
@@ -450,19 +486,36 @@ fn column_options(c: &mut Cursor<'_>) -> bool {
     }
 }
 
-/// A constant: an unsigned integer or decimal, a '' string, TRUE, FALSE or NULL.
+/// A default: an unsigned integer or decimal, a '' string, TRUE, FALSE, NULL,
+/// CURRENT_TIMESTAMP, or a call without arguments to a plainly named function (`now()`).
 fn literal(c: &mut Cursor<'_>) -> bool {
     let ok = match c.peek() {
         Some(Token::Number(n, false)) => n.bytes().all(|b| b.is_ascii_digit() || b == b'.'),
         Some(Token::SingleQuotedString(_)) => true,
         Some(Token::Word(w)) => {
             w.quote_style.is_none()
-                && matches!(w.keyword, Keyword::TRUE | Keyword::FALSE | Keyword::NULL)
+                && matches!(
+                    w.keyword,
+                    Keyword::TRUE | Keyword::FALSE | Keyword::NULL | Keyword::CURRENT_TIMESTAMP
+                )
         }
         _ => false,
     };
-    c.at += usize::from(ok);
-    ok
+    if ok {
+        c.at += 1;
+        return true;
+    }
+    // `f()`: an unquoted name that is no keyword at all
+    let start = c.at;
+    if matches!(c.peek(), Some(Token::Word(w)) if w.quote_style.is_none() && w.keyword == Keyword::NoKeyword)
+    {
+        c.at += 1;
+        if c.token(&Token::LParen) && c.token(&Token::RParen) {
+            return true;
+        }
+    }
+    c.at = start;
+    false
 }
 
 /// Where the quick path and the full path differ for one statement's text: `None` when the
@@ -535,7 +588,12 @@ mod tests {
             "CREATE INDEX i ON t (position)",
             // expressions
             "ALTER TABLE t ADD COLUMN c int DEFAULT -1",
-            "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now()",
+            "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now(1)",
+            "CREATE TABLE t (a int,)",
+            "CREATE TABLE t (a int) PARTITION BY RANGE (a)",
+            "CREATE TABLE t (LIKE u)",
+            "CREATE TEMP TABLE t (a int)",
+            "CREATE TABLE t (a serial CHECK (a > 0))",
             "ALTER TABLE t ADD COLUMN c text DEFAULT 'a'::text",
             "ALTER TABLE t ALTER COLUMN c TYPE bigint",
             "ALTER TABLE t ADD COLUMN c int CHECK (c > 0)",
@@ -575,6 +633,10 @@ mod tests {
                 ),
                 format!("ALTER TABLE t ADD CONSTRAINT {w} UNIQUE ({w}, x)"),
                 format!("ALTER TABLE t ADD COLUMN x int REFERENCES {w} ({w})"),
+                format!(
+                    "CREATE TABLE {w}.{w} ({w} {w} NOT NULL, x int, CONSTRAINT {w} PRIMARY KEY ({w}))"
+                ),
+                format!("CREATE TABLE {w} ({w} text DEFAULT f(), UNIQUE ({w}))"),
             ] {
                 assert!(q(&sql).is_some(), "{sql}");
                 assert_eq!(disagreement(&sql), None);
@@ -589,6 +651,9 @@ mod tests {
             "DROP VIEW IF EXISTS v RESTRICT",
             "ALTER TABLE t DROP CONSTRAINT IF EXISTS c",
             "ALTER TABLE t ADD COLUMN c uuid PRIMARY KEY REFERENCES u ON UPDATE CASCADE",
+            "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now() NOT NULL",
+            "CREATE TABLE IF NOT EXISTS s.t (id bigint PRIMARY KEY, name text NOT NULL DEFAULT '', created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP, CONSTRAINT u UNIQUE (name), FOREIGN KEY (id) REFERENCES u (id) ON DELETE CASCADE)",
+            "CREATE TABLE t (a uuid DEFAULT gen_random_uuid(), PRIMARY KEY (a))",
         ] {
             assert!(q(sql).is_some(), "{sql}");
             assert_eq!(disagreement(sql), None);
