@@ -1,5 +1,6 @@
-//! Statements → operations: sqlparser (PostgreSqlDialect) first, then the token-level fallback,
-//! and an `unparsed` record with a location for anything neither understands.
+//! Statements → operations: the quick path for the plainest frequent statements, sqlparser
+//! (PostgreSqlDialect) for the rest, then the token-level fallback, and an `unparsed` record
+//! with a location for anything none of them understands.
 
 pub mod body;
 pub mod fallback;
@@ -20,6 +21,8 @@ use tokens::{LineMap, tokenize};
 /// How a statement was understood.
 #[derive(Debug, Clone, PartialEq)]
 pub enum How {
+    /// Parsed by sqlparser, or recognised by the quick path (`quick`), which takes only forms
+    /// sqlparser parses to the same operations (checked by `quick::disagreement`).
     Sqlparser,
     Fallback,
     /// Only the statement kind was recognised (from its leading words); sqlparser rejected it.
