@@ -214,6 +214,11 @@ pub struct Hashes {
     pub unit: Arc<str>,
 }
 
+/// A position or index as a finding stores it (saturating: a file is far below 4 GB).
+pub fn u32_of(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 impl Finding {
     pub fn rule(&self) -> &'static str {
         self.meta.id
@@ -658,7 +663,7 @@ fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> 
             meta,
             level,
             file: display_rel(path).into(),
-            file_index: u32::try_from(file_index).unwrap_or(u32::MAX),
+            file_index: u32_of(file_index),
             span: None,
             line: 1,
             column: 1,
@@ -674,7 +679,7 @@ fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> 
             notes: vec![format!("signed on {}: {}", e.date, e.reason).into()],
             versions: None,
             migration: e.migration.as_str().into(),
-            statement: e.statement.and_then(|n| u32::try_from(n).ok()),
+            statement: e.statement.map(u32_of),
             hashes: None,
             signoff: None,
         });
@@ -1101,24 +1106,23 @@ impl<'s> Runner<'s> {
             notes.push(self.intern(n));
         }
         let file = &self.out.files[file_index];
-        let pos = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         self.out.findings.push(Finding {
             meta,
             level,
             file: Arc::clone(&file.display),
-            file_index: pos(file_index),
+            file_index: u32_of(file_index),
             span: v.span,
-            line: pos(line),
-            column: pos(column),
-            end_line: pos(end_line),
-            end_column: pos(end_column),
+            line: u32_of(line),
+            column: u32_of(column),
+            end_line: u32_of(end_line),
+            end_column: u32_of(end_column),
             message: v.message.into_boxed_str(),
             label: v.label.into_boxed_str(),
             own_help: v.help.map(String::into_boxed_str),
             notes,
             versions: None,
             migration: Arc::clone(&self.unit_id),
-            statement: statement.map(pos),
+            statement: statement.map(u32_of),
             hashes: self.settings.hashes.then(|| {
                 Box::new(Hashes {
                     statement: statement_hash,
@@ -1130,12 +1134,7 @@ impl<'s> Runner<'s> {
     }
 
     fn intern(&mut self, text: String) -> Arc<str> {
-        if let Some(a) = self.notes.get(text.as_str()) {
-            return Arc::clone(a);
-        }
-        let a: Arc<str> = text.into();
-        self.notes.insert(Arc::clone(&a));
-        a
+        crate::fasthash::intern(&mut self.notes, &text)
     }
 
     fn rule_level(&self, id: &str) -> Option<(&'static rules::RuleMeta, Level)> {

@@ -333,7 +333,7 @@ fn run_all_with(
         let mut r = r.map_err(Fatal::Message)?;
         let offset = all.files.len();
         for f in &mut r.findings {
-            f.file_index += u32::try_from(offset).unwrap_or(u32::MAX);
+            f.file_index = f.file_index.saturating_add(engine::u32_of(offset));
         }
         // moved, not copied: the first (often only) path's vectors become the run's
         append(&mut all.files, r.files);
