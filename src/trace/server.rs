@@ -56,7 +56,14 @@ impl Drop for Target {
 }
 
 impl Cluster {
+    /// Stops the server and removes its directory.
     fn stop(&mut self) {
+        self.stop_server();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    /// Stops the server, keeping its directory.
+    fn stop_server(&mut self) {
         // SIGINT is PostgreSQL's "fast" shutdown: sessions are ended, no recovery needed
         let pid = self.child.id() as libc::pid_t;
         // SAFETY: kill(2) on our own child's pid has no memory effects.
@@ -75,7 +82,6 @@ impl Cluster {
                 Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             }
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -310,9 +316,10 @@ fn start_in(
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    let port = free_port()?;
+    // The port is given on the command line at each start (`-p`), not in the file: a start
+    // that loses its port to another process is retried on a new one.
     let conf = format!(
-        "\n# migcheck trace\nlisten_addresses = '127.0.0.1'\nport = {port}\n\
+        "\n# migcheck trace\nlisten_addresses = '127.0.0.1'\n\
          unix_socket_directories = ''\nfsync = off\nsynchronous_commit = off\n\
          full_page_writes = off\nautovacuum = off\nTimeZone = '{}'\n",
         timezone.replace('\'', "''")
@@ -322,56 +329,52 @@ fn start_in(
     text.push_str(&conf);
     std::fs::write(&conf_path, text).map_err(|e| e.to_string())?;
     let log_path = dir.join("server.log");
-    let logf = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
-    if let Some(u) = user {
-        let _ = chown(&log_path, Some(u.uid), Some(u.gid));
-    }
-    let child = cmd("postgres")
-        .arg("-D")
-        .arg(&data)
-        .stdout(Stdio::null())
-        .stderr(logf)
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", bindir.join("postgres").display()))?;
-    let mut cluster = Cluster {
-        dir: dir.to_path_buf(),
-        child,
-    };
-    let mut config = Config::new();
-    config
-        .host("127.0.0.1")
-        .port(port)
-        .user("postgres")
-        .dbname("postgres")
-        .application_name("migcheck trace");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut client = loop {
-        match config.connect(NoTls) {
-            Ok(c) => break c,
-            Err(e) => {
-                if let Ok(Some(status)) = cluster.child.try_wait() {
-                    let tail = std::fs::read_to_string(&log_path).unwrap_or_default();
-                    let _ = std::fs::remove_dir_all(dir);
-                    return Err(format!(
-                        "the PostgreSQL server exited ({status}) before accepting connections:\n{}",
-                        tail.lines()
-                            .rev()
-                            .take(15)
-                            .collect::<Vec<_>>()
-                            .into_iter()
-                            .rev()
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    ));
-                }
-                if Instant::now() > deadline {
-                    cluster.stop();
-                    return Err(format!(
-                        "the PostgreSQL server did not accept connections within 60 s: {}",
-                        chain(&e)
-                    ));
-                }
-                std::thread::sleep(Duration::from_millis(50));
+    let mut attempt = 0;
+    let (mut cluster, config, port, mut client) = loop {
+        attempt += 1;
+        let port = free_port()?;
+        let logf = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+        if let Some(u) = user {
+            let _ = chown(&log_path, Some(u.uid), Some(u.gid));
+        }
+        let child = cmd("postgres")
+            .arg("-D")
+            .arg(&data)
+            .arg("-p")
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(logf)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", bindir.join("postgres").display()))?;
+        let mut cluster = Cluster {
+            dir: dir.to_path_buf(),
+            child,
+        };
+        let mut config = Config::new();
+        config
+            .host("127.0.0.1")
+            .port(port)
+            .user("postgres")
+            .dbname("postgres")
+            .application_name("migcheck trace");
+        match connect_own(&mut cluster, &config, &data, &log_path) {
+            Ok(client) => break (cluster, config, port, client),
+            Err(Start::PortTaken) if attempt < 5 => {
+                log(&format!(
+                    "port {port} was taken by another process before the scratch server bound it; \
+                     retrying on another port"
+                ));
+            }
+            Err(Start::PortTaken) => {
+                cluster.stop();
+                return Err(format!(
+                    "the scratch server could not bind a free loopback port in {attempt} attempts \
+                     (other processes took each one first)"
+                ));
+            }
+            Err(Start::Failed(e)) => {
+                cluster.stop();
+                return Err(e);
             }
         }
     };
@@ -388,6 +391,70 @@ fn start_in(
         timezone,
         cleanup: Cleanup::Cluster(cluster),
     })
+}
+
+/// Why a scratch server start did not give a connection.
+enum Start {
+    /// Another process holds the port: start again on another.
+    PortTaken,
+    Failed(String),
+}
+
+/// Waits (up to 60 s) for the scratch server to accept connections and makes sure the server
+/// that answers on its port is this one (`data_directory`): another process may have taken the
+/// port between `free_port` and the bind, and the trace must never run DDL on a server it does
+/// not own.
+fn connect_own(
+    cluster: &mut Cluster,
+    config: &Config,
+    data: &Path,
+    log_path: &Path,
+) -> Result<Client, Start> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let own = data.canonicalize().unwrap_or_else(|_| data.to_path_buf());
+    loop {
+        if let Ok(Some(status)) = cluster.child.try_wait() {
+            let log = std::fs::read_to_string(log_path).unwrap_or_default();
+            if log.contains("could not create any TCP/IP sockets") {
+                return Err(Start::PortTaken);
+            }
+            let tail: Vec<&str> = log.lines().rev().take(15).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Err(Start::Failed(format!(
+                "the PostgreSQL server exited ({status}) before accepting connections:\n{}",
+                tail.join("\n")
+            )));
+        }
+        match config.connect(NoTls) {
+            Ok(mut c) => {
+                let theirs = c
+                    .query_one("SELECT current_setting('data_directory')", &[])
+                    .map(|r| r.get::<_, String>(0))
+                    .map_err(|e| Start::Failed(chain(&e)))?;
+                let theirs = Path::new(&theirs);
+                if theirs
+                    .canonicalize()
+                    .unwrap_or_else(|_| theirs.to_path_buf())
+                    == own
+                {
+                    return Ok(c);
+                }
+                // someone else's server: ours cannot bind this port
+                drop(c);
+                cluster.stop_server();
+                return Err(Start::PortTaken);
+            }
+            Err(e) => {
+                if Instant::now() > deadline {
+                    return Err(Start::Failed(format!(
+                        "the PostgreSQL server did not accept connections within 60 s: {}",
+                        chain(&e)
+                    )));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
 }
 
 fn free_port() -> Result<u16, String> {

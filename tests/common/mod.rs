@@ -71,8 +71,33 @@ pub fn pg_sh(args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
 }
 
+/// Starts PostgreSQL `major` with `scripts/pg.sh` in `dir` on a free loopback port; its URL.
+/// The port comes from the OS (bind to port 0); another process may still take it before the
+/// server binds it (CI machines run other jobs), so a start that fails for an address in use is
+/// retried on a new port, up to five times.
+pub fn start_pg(major: u16, dir: &Path) -> Result<String, String> {
+    let mut last = String::new();
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free loopback port: {e}"))?
+            .port();
+        match pg_sh(&[
+            "start",
+            &major.to_string(),
+            &dir.to_string_lossy(),
+            &port.to_string(),
+        ]) {
+            Ok(url) => return Ok(url),
+            Err(e) if e.contains("Address already in use") => last = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
+}
+
 /// Stops the `scripts/pg.sh` server of a data directory and removes it when dropped (also when
-/// a test panics, so that no server is left behind on its fixed port).
+/// a test panics, so that no server is left behind).
 pub struct StopOnDrop(pub PathBuf);
 
 impl Drop for StopOnDrop {
