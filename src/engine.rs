@@ -164,41 +164,6 @@ pub struct Finding {
     pub signoff: Option<Box<crate::signoff::Status>>,
 }
 
-/// The JSON form (README "JSON output"): field names and order are stable.
-impl Serialize for Finding {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("rule", self.rule())?;
-        m.serialize_entry("name", self.name())?;
-        m.serialize_entry("level", &self.level)?;
-        m.serialize_entry("file", &*self.file)?;
-        m.serialize_entry("line", &self.line)?;
-        m.serialize_entry("column", &self.column)?;
-        m.serialize_entry("end_line", &self.end_line)?;
-        m.serialize_entry("end_column", &self.end_column)?;
-        m.serialize_entry("message", &*self.message)?;
-        if !self.label.is_empty() {
-            m.serialize_entry("label", &*self.label)?;
-        }
-        m.serialize_entry("help", self.help())?;
-        m.serialize_entry("notes", &self.notes)?;
-        m.serialize_entry("doc", self.doc())?;
-        if let Some(v) = &self.versions {
-            m.serialize_entry("pg_versions", &v.pg_versions)?;
-            m.serialize_entry("verdict", &v.verdict)?;
-        }
-        m.serialize_entry("migration", &*self.migration)?;
-        if let Some(n) = &self.statement {
-            m.serialize_entry("statement", n)?;
-        }
-        if let Some(st) = &self.signoff {
-            m.serialize_entry("signoff", st)?;
-        }
-        m.end()
-    }
-}
-
 /// A finding's versions under `--pg-version A..B`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Versions {

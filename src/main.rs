@@ -681,8 +681,10 @@ fn signoff(cmd: &SignoffCommand, out: &mut Vec<u8>) -> Result<u8, Fatal> {
                 )));
             }
             // the migration's whole directory is read so the unit and its transaction are known
+            // (a bare file name's parent is "", the current directory)
             let dir = path
                 .parent()
+                .filter(|p| !p.as_os_str().is_empty())
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| PathBuf::from("."));
             let (findings, ledger_path, approvers) = findings_for(&[dir], pg_version.as_ref())?;

@@ -782,6 +782,63 @@ fn signoff_flow_on_the_incident() {
     assert!(stdout(&o).contains("0 sign-off(s)"), "{}", stdout(&o));
 }
 
+/// `signoff add` with a bare file name (its parent is "", the current directory), and the
+/// sign-off status exactly as the pretty JSON and JSON lines print it.
+#[test]
+fn signoff_of_a_bare_file_name_and_its_status_in_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::create_dir(d.join(".git")).expect("mkdir");
+    let bf = common::root().join("fixtures/projects/black-friday");
+    for f in [
+        "001_create_users.up.sql",
+        "001_create_users.down.sql",
+        "002_v2_1.up.sql",
+    ] {
+        std::fs::copy(bf.join(f), d.join(f)).expect("copy");
+    }
+    std::fs::write(
+        d.join("migcheck.toml"),
+        "pg-version = \"10\"\nlayout = \"golang-migrate\"\n",
+    )
+    .expect("write");
+    let o = migcheck(
+        &[
+            "signoff",
+            "add",
+            "002_v2_1.up.sql",
+            "--rule",
+            "MC010",
+            "--by",
+            "ann",
+            "--reason",
+            "users has 200 \"rows\" in production",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let ledger = std::fs::read_to_string(d.join("migcheck.signoffs.toml")).expect("ledger");
+    let date = ledger
+        .lines()
+        .find_map(|l| l.strip_prefix("date = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("a date in the ledger")
+        .to_string();
+    let pretty = stdout(&migcheck(&["check", ".", "--format", "json"], d));
+    let block = format!(
+        "      \"statement\": 1,\n      \"signoff\": {{\n        \"status\": \"accepted\",\n        \
+         \"approver\": \"ann\",\n        \"date\": \"{date}\",\n        \
+         \"reason\": \"users has 200 \\\"rows\\\" in production\"\n      }}\n    }}"
+    );
+    assert!(pretty.contains(&block), "{pretty}");
+    let lines = stdout(&migcheck(&["check", ".", "--format", "json-lines"], d));
+    let line = format!(
+        "\"statement\":1,\"signoff\":{{\"status\":\"accepted\",\"approver\":\"ann\",\
+         \"date\":\"{date}\",\"reason\":\"users has 200 \\\"rows\\\" in production\"}}}}\n"
+    );
+    assert!(lines.contains(&line), "{lines}");
+}
+
 #[test]
 fn init_writes_a_config_that_check_accepts() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -48,11 +48,16 @@ pub fn concise(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> st
 }
 
 pub fn json_lines(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
+    let mut out = Vec::with_capacity(1 << 16);
     for f in findings {
-        serde_json::to_writer(&mut *w, f).map_err(std::io::Error::other)?;
-        writeln!(w)?;
+        super::json::finding(&mut out, f, None);
+        out.push(b'\n');
+        if out.len() >= 1 << 16 {
+            w.write_all(&out)?;
+            out.clear();
+        }
     }
-    Ok(())
+    w.write_all(&out)
 }
 
 fn sarif_level(l: Level) -> &'static str {
