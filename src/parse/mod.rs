@@ -199,8 +199,16 @@ fn parse_statement_with(text: &str, base: usize, quick_path: bool) -> (Vec<Op>, 
     if quick_path && let Some(q) = quick::recognise(&tokens.raw) {
         return (lower::quick(&q, &tokens.toks()), How::Sqlparser);
     }
+    // sqlparser builds (and formats) an error each time it tries an alternative that does not
+    // match, and it tries many; a location in it costs two number formattings. Without
+    // locations (line 0) it has none to format: the statements that do fail are parsed again
+    // with them, for the position of the message.
+    let mut raw = tokens.raw;
+    for t in &mut raw {
+        t.span = sqlparser::tokenizer::Span::empty();
+    }
     let dialect = PostgreSqlDialect {};
-    let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens.raw);
+    let mut parser = Parser::new(&dialect).with_tokens_with_locations(raw);
     let result = parser.parse_statements();
     let toks = tokens::significant(parser.into_tokens(), &tokens.spans);
     match result {
@@ -214,8 +222,8 @@ fn parse_statement_with(text: &str, base: usize, quick_path: bool) -> (Vec<Op>, 
                 return (vec![op], How::KindOnly);
             }
             let (message, at) = match other {
-                Err(e) => {
-                    let msg = e.to_string();
+                Err(_) => {
+                    let msg = located_error(text, base);
                     let map = LineMap::new(text, base);
                     let at = error_location(&msg, &map).map_or(whole, |p| {
                         let tok = toks.iter().find(|t| t.span.start == p);
@@ -230,6 +238,22 @@ fn parse_statement_with(text: &str, base: usize, quick_path: bool) -> (Vec<Op>, 
             };
             (Vec::new(), How::Unparsed { message, at })
         }
+    }
+}
+
+/// sqlparser's error for a statement it does not parse, with its location (see above: the
+/// first parse has none).
+fn located_error(text: &str, base: usize) -> String {
+    let Ok(tokens) = tokenize(text, base) else {
+        return String::new();
+    };
+    let dialect = PostgreSqlDialect {};
+    match Parser::new(&dialect)
+        .with_tokens_with_locations(tokens.raw)
+        .parse_statements()
+    {
+        Err(e) => e.to_string(),
+        Ok(_) => String::new(),
     }
 }
 
