@@ -79,7 +79,7 @@ impl SourceText {
         if had_bom {
             bytes.drain(..3);
         }
-        if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        if let Some(offset) = memchr::memchr(0, &bytes) {
             return Err(DecodeError::Binary { offset });
         }
         match String::from_utf8(bytes) {
@@ -160,11 +160,7 @@ impl SourceText {
 }
 
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .map(|(i, _)| i + 1)
+    memchr::memchr_iter(b'\n', bytes).map(|i| i + 1)
 }
 
 #[cfg(test)]
