@@ -1,5 +1,5 @@
 use super::{PartCtx, Rule, Violation, rule_doc};
-use crate::ir::{ConstraintKind, Op, Span};
+use crate::ir::{ConstraintKind, ObjName, Op, Span};
 
 pub struct ForeignKeyWithoutIndex;
 
@@ -9,14 +9,16 @@ impl Rule for ForeignKeyWithoutIndex {
     /// Foreign keys of tables created in this part, checked against the indexes the same part
     /// creates (primary keys, unique constraints, CREATE INDEX): complete knowledge for new tables.
     fn check_part(&self, ctx: &PartCtx<'_>, out: &mut Vec<Violation>) {
-        let mut new_tables: Vec<String> = Vec::new();
+        // names borrowed from the statements (formatting every table name was most of this
+        // rule's time); their text only goes into a finding
+        let mut new_tables: Vec<&ObjName> = Vec::new();
         // (table, column) added by this part to a table it did not create: no index that
         // predates the part can list it either
-        let mut new_columns: Vec<(String, String)> = Vec::new();
+        let mut new_columns: Vec<(&ObjName, &str)> = Vec::new();
         // (table, referencing columns, referenced table, span)
-        let mut fks: Vec<(String, Vec<String>, String, Span)> = Vec::new();
+        let mut fks: Vec<Fk<'_>> = Vec::new();
         // (table, leading columns) of every index
-        let mut indexes: Vec<(String, Vec<String>)> = Vec::new();
+        let mut indexes: Vec<(&ObjName, &[String])> = Vec::new();
         for stmt in ctx.statements {
             for op in &stmt.ops {
                 match op {
@@ -26,46 +28,39 @@ impl Rule for ForeignKeyWithoutIndex {
                         constraints,
                         ..
                     } => {
-                        let t = table.name.to_string();
-                        new_tables.push(t.clone());
+                        let t = &table.name;
+                        new_tables.push(t);
                         for c in columns {
                             if c.primary_key || c.unique {
-                                indexes.push((t.clone(), vec![c.name.clone()]));
+                                indexes.push((t, std::slice::from_ref(&c.name)));
                             }
                             if let Some(r) = &c.references {
-                                fks.push((
-                                    t.clone(),
-                                    vec![c.name.clone()],
-                                    r.name.to_string(),
-                                    c.name_span,
-                                ));
+                                fks.push((t, std::slice::from_ref(&c.name), &r.name, c.name_span));
                             }
                         }
                         for k in constraints {
-                            collect(&t, &k.kind, k.span, &mut fks, &mut indexes);
+                            collect(t, &k.kind, k.span, &mut fks, &mut indexes);
                         }
                     }
                     Op::AddConstraint { table, constraint } => collect(
-                        &table.name.to_string(),
+                        &table.name,
                         &constraint.kind,
                         constraint.span,
                         &mut fks,
                         &mut indexes,
                     ),
                     Op::AddColumn { table, column, .. } => {
-                        new_columns.push((table.name.to_string(), column.name.clone()));
+                        new_columns.push((&table.name, &column.name));
                         if let Some(r) = &column.references {
                             fks.push((
-                                table.name.to_string(),
-                                vec![column.name.clone()],
-                                r.name.to_string(),
+                                &table.name,
+                                std::slice::from_ref(&column.name),
+                                &r.name,
                                 column.name_span,
                             ));
                         }
                     }
-                    Op::CreateIndex { table, columns, .. } => {
-                        indexes.push((table.name.to_string(), columns.clone()))
-                    }
+                    Op::CreateIndex { table, columns, .. } => indexes.push((&table.name, columns)),
                     _ => {}
                 }
             }
@@ -81,7 +76,7 @@ impl Rule for ForeignKeyWithoutIndex {
             }
             let covered = indexes
                 .iter()
-                .any(|(it, ic)| *it == t && ic.len() >= cols.len() && ic[..cols.len()] == cols[..]);
+                .any(|(it, ic)| *it == t && ic.len() >= cols.len() && ic[..cols.len()] == *cols);
             if covered {
                 continue;
             }
@@ -114,25 +109,23 @@ impl Rule for ForeignKeyWithoutIndex {
     }
 }
 
-fn collect(
-    t: &str,
-    kind: &ConstraintKind,
+/// A foreign key: (table, referencing columns, referenced table, span).
+type Fk<'a> = (&'a ObjName, &'a [String], &'a ObjName, Span);
+
+fn collect<'a>(
+    t: &'a ObjName,
+    kind: &'a ConstraintKind,
     span: Span,
-    fks: &mut Vec<(String, Vec<String>, String, Span)>,
-    indexes: &mut Vec<(String, Vec<String>)>,
+    fks: &mut Vec<Fk<'a>>,
+    indexes: &mut Vec<(&'a ObjName, &'a [String])>,
 ) {
     match kind {
         ConstraintKind::ForeignKey {
             columns,
             references,
-        } => fks.push((
-            t.to_string(),
-            columns.clone(),
-            references.name.to_string(),
-            span,
-        )),
+        } => fks.push((t, columns, &references.name, span)),
         ConstraintKind::PrimaryKey { columns, .. } | ConstraintKind::Unique { columns, .. } => {
-            indexes.push((t.to_string(), columns.clone()))
+            indexes.push((t, columns))
         }
         _ => {}
     }
