@@ -244,7 +244,7 @@ fn parse_statement_with(text: &str, base: usize, quick_path: bool) -> (Vec<Op>, 
 /// sqlparser's error for a statement it does not parse, with its location (see above: the
 /// first parse has none).
 fn located_error(text: &str, base: usize) -> String {
-    let Ok(tokens) = tokenize(text, base) else {
+    let Ok(tokens) = tokens::tokenize_located(text, base) else {
         return String::new();
     };
     let dialect = PostgreSqlDialect {};

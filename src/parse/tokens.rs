@@ -146,9 +146,25 @@ pub struct TokenizeError {
 
 /// Tokenizes one statement's text located at byte `base` of its file: the fast byte-level lexer
 /// when the text is in its subset, else sqlparser's tokenizer (the same significant tokens and
-/// the same parse either way; see `lex`).
+/// the same parse either way; see `lex`). The byte spans (`spans`) are exact; sqlparser's own
+/// locations in `raw` are left empty by the fast lexer (see `tokenize_located`).
 pub fn tokenize(stmt_text: &str, base: usize) -> Result<Tokens, TokenizeError> {
-    if let Some((raw, ranges)) = super::lex::lex(stmt_text) {
+    tokenize_with(stmt_text, base, false)
+}
+
+/// `tokenize` with sqlparser's locations in `raw` too (line and column: for the position of a
+/// parse error).
+pub fn tokenize_located(stmt_text: &str, base: usize) -> Result<Tokens, TokenizeError> {
+    tokenize_with(stmt_text, base, true)
+}
+
+fn tokenize_with(stmt_text: &str, base: usize, locate: bool) -> Result<Tokens, TokenizeError> {
+    let lexed = if locate {
+        super::lex::lex(stmt_text)
+    } else {
+        super::lex::lex_unlocated(stmt_text)
+    };
+    if let Some((raw, ranges)) = lexed {
         let spans = ranges
             .into_iter()
             .map(|r| Span::new(base + r.start, base + r.end))
