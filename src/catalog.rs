@@ -193,9 +193,29 @@ pub struct Column {
     /// sequence's integer type (`smallint`, `integer`, `bigint`): a later type change of the
     /// column leaves the sequence's type as it is.
     pub serial_seq: Option<Box<(ObjName, String)>>,
+    /// `type_hkey(ty)`, kept with `ty` (`set_type`): registering a table parsed every column's
+    /// type name again each time.
+    type_key: u64,
+}
+
+/// The `type_users` key of a column type: 0 when it names no type (see `type_name`), else the
+/// hash of the name with its low bit set (so no name's key is 0; a collision only adds
+/// candidates, which every use checks).
+fn type_hkey(ty: &str) -> u64 {
+    type_name(ty).map_or(0, |n| hkey_of(&n) | 1)
+}
+
+/// The `type_users` key of a type's name (see `type_hkey`).
+fn type_hkey_of(n: &ObjName) -> u64 {
+    hkey_of(n) | 1
 }
 
 impl Column {
+    fn set_type(&mut self, ty: &str) {
+        self.ty = ty.to_string();
+        self.type_key = type_hkey(ty);
+    }
+
     fn new(table: &ObjName, name: &str, ty: &str, not_null: bool) -> Column {
         let base = ty.trim().to_ascii_lowercase();
         let seq_type = match base.as_str() {
@@ -208,6 +228,7 @@ impl Column {
             name: name.to_string(),
             ty: ty.to_string(),
             not_null,
+            type_key: type_hkey(ty),
             serial_seq: seq_type.map(|st| {
                 let seq = ObjName {
                     schema: table.schema.clone(),
@@ -307,15 +328,15 @@ impl Catalog {
         for (seq, _) in t.columns.iter().filter_map(|c| c.serial_seq.as_deref()) {
             add_owner(&mut self.sequence_owners, hkey_of(seq), k);
         }
-        for ty in t.columns.iter().filter_map(|c| type_name(&c.ty)) {
-            add_owner(&mut self.type_users, hkey_of(&ty), k);
+        for c in t.columns.iter().filter(|c| c.type_key != 0) {
+            add_owner(&mut self.type_users, c.type_key, k);
         }
     }
 
     /// The tables with a column of type `ty`, with those columns (in table-name order).
     pub fn columns_of_type(&self, ty: &ObjName) -> Vec<(&Table, Vec<&str>)> {
         self.type_users
-            .get(&hkey_of(ty))
+            .get(&type_hkey_of(ty))
             .into_iter()
             .flatten()
             .filter_map(|k| self.tables.get(k))
@@ -570,8 +591,8 @@ impl Catalog {
                     if let Some((seq, _)) = c.serial_seq.as_deref() {
                         add_owner(&mut self.sequence_owners, hkey_of(seq), k);
                     }
-                    if let Some(ty) = type_name(&c.ty) {
-                        add_owner(&mut self.type_users, hkey_of(&ty), k);
+                    if c.type_key != 0 {
+                        add_owner(&mut self.type_users, c.type_key, k);
                     }
                 }
             }
@@ -746,7 +767,7 @@ impl Catalog {
                     .table_mut(&table.name)
                     .and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
                 {
-                    Arc::make_mut(c).ty = ty.clone();
+                    Arc::make_mut(c).set_type(ty);
                 }
                 self.register_added(&key(&table.name), Added::Column(column));
             }
@@ -757,7 +778,7 @@ impl Catalog {
             } => {
                 // CASCADE drops the columns of the type
                 for n in names {
-                    let candidates = self.type_users.get(&hkey_of(&n.name)).cloned();
+                    let candidates = self.type_users.get(&type_hkey_of(&n.name)).cloned();
                     let uses = |c: &Column| type_name(&c.ty).is_some_and(|t| same(&t, &n.name));
                     self.change_where(
                         candidates.as_ref(),
