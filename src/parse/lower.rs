@@ -102,6 +102,11 @@ pub fn quick(q: &Quick, toks: &[Tok]) -> Vec<Op> {
         } => drop_ops(toks, object_type, *if_exists, *cascade),
         Quick::AlterTable => alter_ops(toks),
         Quick::CreateTable { if_not_exists } => vec![create_table(toks, false, *if_not_exists)],
+        // a VALUES list reads no table (`view_deps::row_sources`)
+        Quick::Dml(verb) => dml(toks, verb),
+        Quick::Select => vec![Op::Other {
+            kind: statement_kind(toks),
+        }],
     }
 }
 
