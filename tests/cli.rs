@@ -660,20 +660,25 @@ fn sign(d: &Path, rule: &str, by: &str, reason: &str) -> Output {
     )
 }
 
-#[test]
-fn signoff_flow_on_the_incident() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let d = dir.path();
-    std::fs::create_dir(d.join(".git")).expect("mkdir");
+/// The incident's three migration files copied into `to` (created), in a repository `root`.
+fn incident_copy(root: &Path, to: &Path) {
+    std::fs::create_dir_all(root.join(".git")).expect("mkdir");
+    std::fs::create_dir_all(to).expect("mkdir");
     let bf = common::root().join("fixtures/projects/black-friday");
-    std::fs::create_dir(d.join("m")).expect("mkdir");
     for f in [
         "001_create_users.up.sql",
         "001_create_users.down.sql",
         "002_v2_1.up.sql",
     ] {
-        std::fs::copy(bf.join(f), d.join("m").join(f)).expect("copy");
+        std::fs::copy(bf.join(f), to.join(f)).expect("copy");
     }
+}
+
+#[test]
+fn signoff_flow_on_the_incident() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    incident_copy(d, &d.join("m"));
     std::fs::write(
         d.join("migcheck.toml"),
         "pg-version = \"10\"\nlayout = \"golang-migrate\"\napprovers = [\"ann\"]\n",
@@ -788,15 +793,7 @@ fn signoff_flow_on_the_incident() {
 fn signoff_of_a_bare_file_name_and_its_status_in_json() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    std::fs::create_dir(d.join(".git")).expect("mkdir");
-    let bf = common::root().join("fixtures/projects/black-friday");
-    for f in [
-        "001_create_users.up.sql",
-        "001_create_users.down.sql",
-        "002_v2_1.up.sql",
-    ] {
-        std::fs::copy(bf.join(f), d.join(f)).expect("copy");
-    }
+    incident_copy(d, d);
     std::fs::write(
         d.join("migcheck.toml"),
         "pg-version = \"10\"\nlayout = \"golang-migrate\"\n",

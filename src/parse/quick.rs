@@ -8,8 +8,8 @@
 //! The grammar here is deliberately narrow: only forms sqlparser's parser accepts as exactly
 //! one statement of the same kind and flags, so the operations (which `lower` derives from the
 //! tokens) are the same either way. Anything else — a keyword used as a name, an expression
-//! beyond a literal, an unlisted type or clause — returns `None` and takes the full path.
-//! `disagreement` checks that claim statement by statement (tests/lex_differential.rs over the
+//! beyond the simple ones of `expr`, an unlisted type or clause — returns `None` and takes the
+//! full path. `disagreement` checks that claim statement by statement (tests/lex_differential.rs over the
 //! fixtures, the PostgreSQL regression SQL and the corpora; the `fallback` fuzz target).
 
 use sqlparser::ast::ObjectType;
@@ -493,7 +493,8 @@ fn precision(c: &mut Cursor<'_>, max: usize) -> bool {
     false
 }
 
-/// `NOT NULL`, `NULL`, `DEFAULT literal`, `PRIMARY KEY`, `UNIQUE`, `REFERENCES ...`, any number.
+/// `NOT NULL`, `NULL`, `DEFAULT value`, `CHECK (expr)`, `PRIMARY KEY`, `UNIQUE`,
+/// `REFERENCES ...`, any number of them.
 fn column_options(c: &mut Cursor<'_>) -> bool {
     loop {
         if c.kws(&[Keyword::NOT, Keyword::NULL])
@@ -525,46 +526,9 @@ fn column_options(c: &mut Cursor<'_>) -> bool {
     }
 }
 
-/// A default: an unsigned integer or decimal, a '' string, TRUE, FALSE, NULL,
-/// CURRENT_TIMESTAMP, or a call without arguments to a plainly named function (`now()`).
-fn literal(c: &mut Cursor<'_>) -> bool {
-    let ok = match c.peek() {
-        Some(Token::Number(n, false)) => n.bytes().all(|b| b.is_ascii_digit() || b == b'.'),
-        Some(Token::SingleQuotedString(_)) => true,
-        Some(Token::Word(w)) => {
-            w.quote_style.is_none()
-                && matches!(
-                    w.keyword,
-                    Keyword::TRUE | Keyword::FALSE | Keyword::NULL | Keyword::CURRENT_TIMESTAMP
-                )
-        }
-        _ => false,
-    };
-    if ok {
-        c.at += 1;
-        return true;
-    }
-    // `f()`: an unquoted name that is no keyword at all
-    let start = c.at;
-    if matches!(c.peek(), Some(Token::Word(w)) if w.quote_style.is_none() && w.keyword == Keyword::NoKeyword)
-    {
-        c.at += 1;
-        if c.token(&Token::LParen) && c.token(&Token::RParen) {
-            return true;
-        }
-    }
-    c.at = start;
-    false
-}
-
-/// A default: a simple expression (`expr`), else one of `literal`'s (`CURRENT_TIMESTAMP`).
+/// A default: `CURRENT_TIMESTAMP` or a simple expression (`expr`).
 fn default_value(c: &mut Cursor<'_>) -> bool {
-    let start = c.at;
-    if expr(c, 0) {
-        return true;
-    }
-    c.at = start;
-    literal(c)
+    c.kw(Keyword::CURRENT_TIMESTAMP) || expr(c, 0)
 }
 
 /// `( expr )` after CHECK.
