@@ -606,7 +606,7 @@ fn check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> Result<u8, Fatal
             ),
             "json" => report::json::write(w, &all.findings, &summary),
             "concise" => report::formats::concise(w, &all.findings, &summary),
-            "json-lines" => report::formats::json_lines(w, &all.findings),
+            "json-lines" => report::json::write_lines(w, &all.findings),
             "sarif" => report::formats::sarif(w, &all.findings),
             "github" => report::formats::github(w, &all.findings, &summary),
             "gitlab" => report::formats::gitlab(w, &all.findings),

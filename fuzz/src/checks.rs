@@ -543,7 +543,7 @@ fn render(r: &RunResult, settings: &Settings) {
         Some(r.findings.len())
     );
     let mut lines = Vec::new();
-    report::formats::json_lines(&mut lines, &r.findings).expect("json-lines");
+    report::json::write_lines(&mut lines, &r.findings).expect("json-lines");
     for l in String::from_utf8(lines).expect("UTF-8").lines() {
         serde_json::from_str::<serde_json::Value>(l).expect("json-lines output parses");
     }

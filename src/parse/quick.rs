@@ -9,8 +9,8 @@
 //! one statement of the same kind and flags, so the operations (which `lower` derives from the
 //! tokens) are the same either way. Anything else — a keyword used as a name, an expression
 //! beyond the simple ones of `expr`, an unlisted type or clause — returns `None` and takes the
-//! full path. `disagreement` checks that claim statement by statement (tests/lex_differential.rs over the
-//! fixtures, the PostgreSQL regression SQL and the corpora; the `fallback` fuzz target).
+//! full path. `disagreement` checks that claim statement by statement (tests/lex_differential.rs
+//! over the fixtures, the PostgreSQL regression SQL and the corpora; the `fallback` fuzz target).
 
 use sqlparser::ast::ObjectType;
 use sqlparser::keywords::Keyword;
@@ -64,12 +64,9 @@ pub fn recognise(raw: &[TokenWithSpan]) -> Option<Quick> {
     } else if c.kw(Keyword::UPDATE) {
         update(&mut c)?
     } else if c.kws(&[Keyword::DELETE, Keyword::FROM]) {
-        if !c.name() || (c.kw(Keyword::WHERE) && !expr(&mut c, 0)) {
-            return None;
-        }
-        Quick::Dml("DELETE")
+        delete(&mut c)?
     } else if c.kw(Keyword::SELECT) {
-        if !expr_list(&mut c) {
+        if !expr_list(&mut c, 0) {
             return None;
         }
         Quick::Select
@@ -251,8 +248,8 @@ fn create_index(c: &mut Cursor<'_>) -> Option<Quick> {
 }
 
 /// `CREATE TABLE [IF NOT EXISTS] name (element, ...)`, each element a column (name, type,
-/// options) or a table constraint (`[CONSTRAINT name] PRIMARY KEY|UNIQUE (cols)` or
-/// `FOREIGN KEY (cols) REFERENCES ...`), with nothing after the list.
+/// options) or a table constraint (`[CONSTRAINT name]` and one of `table_constraint`'s), with
+/// nothing after the list.
 fn create_table(c: &mut Cursor<'_>) -> Option<Quick> {
     let if_not_exists = c.kws(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
     if !c.name() || !c.token(&Token::LParen) {
@@ -387,24 +384,22 @@ fn action(c: &mut Cursor<'_>) -> bool {
     false
 }
 
-/// After `ADD CONSTRAINT name`: `FOREIGN KEY (cols) REFERENCES table [(cols)] [ON DELETE|UPDATE
-/// action]* [NOT VALID]`, or `UNIQUE (cols)` / `PRIMARY KEY (cols)`.
+/// A table constraint after its optional `CONSTRAINT name`: `UNIQUE (cols)`, `PRIMARY KEY
+/// (cols)`, or `CHECK (expr)` / `FOREIGN KEY (cols) REFERENCES table [(cols)] [ON DELETE|UPDATE
+/// action]*`, those two optionally `NOT VALID`.
 fn table_constraint(c: &mut Cursor<'_>) -> bool {
     if c.kw(Keyword::UNIQUE) || c.kws(&[Keyword::PRIMARY, Keyword::KEY]) {
         return c.name_list();
     }
-    if c.kw(Keyword::CHECK) {
-        if !check(c) {
-            return false;
-        }
+    let ok = if c.kw(Keyword::CHECK) {
+        check(c)
+    } else {
+        c.kws(&[Keyword::FOREIGN, Keyword::KEY]) && c.name_list() && references(c)
+    };
+    if ok {
         c.kws(&[Keyword::NOT, Keyword::VALID]);
-        return true;
     }
-    if !c.kws(&[Keyword::FOREIGN, Keyword::KEY]) || !c.name_list() || !references(c) {
-        return false;
-    }
-    c.kws(&[Keyword::NOT, Keyword::VALID]);
-    true
+    ok
 }
 
 /// `REFERENCES table [(cols)] [ON DELETE|UPDATE action]*`
@@ -548,7 +543,7 @@ fn insert(c: &mut Cursor<'_>) -> Option<Quick> {
         return None;
     }
     loop {
-        if !c.token(&Token::LParen) || !expr_list(c) || !c.token(&Token::RParen) {
+        if !c.token(&Token::LParen) || !expr_list(c, 0) || !c.token(&Token::RParen) {
             return None;
         }
         if !c.token(&Token::Comma) {
@@ -576,9 +571,12 @@ fn update(c: &mut Cursor<'_>) -> Option<Quick> {
     Some(Quick::Dml("UPDATE"))
 }
 
-/// `expr [, expr]*`
-fn expr_list(c: &mut Cursor<'_>) -> bool {
-    expr_list_at(c, 0)
+/// `DELETE FROM name [WHERE expr]` (after `DELETE FROM`)
+fn delete(c: &mut Cursor<'_>) -> Option<Quick> {
+    if !c.name() || (c.kw(Keyword::WHERE) && !expr(c, 0)) {
+        return None;
+    }
+    Some(Quick::Dml("DELETE"))
 }
 
 /// Nesting beyond this (parentheses, call arguments) takes the full path.
@@ -630,7 +628,7 @@ fn operand(c: &mut Cursor<'_>, depth: u32) -> bool {
         true
     } else if c.ident() {
         if c.token(&Token::LParen) {
-            c.token(&Token::RParen) || (expr_list_at(c, depth + 1) && c.token(&Token::RParen))
+            c.token(&Token::RParen) || (expr_list(c, depth + 1) && c.token(&Token::RParen))
         } else {
             !c.token(&Token::Period) || c.ident()
         }
@@ -656,8 +654,8 @@ fn operand(c: &mut Cursor<'_>, depth: u32) -> bool {
     }
 }
 
-/// `expr_list` at a nesting depth.
-fn expr_list_at(c: &mut Cursor<'_>, depth: u32) -> bool {
+/// `expr [, expr]*` at a nesting depth.
+fn expr_list(c: &mut Cursor<'_>, depth: u32) -> bool {
     loop {
         if !expr(c, depth) {
             return false;

@@ -47,19 +47,6 @@ pub fn concise(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> st
     writeln!(w, "{}", summary_line(summary))
 }
 
-pub fn json_lines(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
-    let mut out = Vec::with_capacity(1 << 16);
-    for f in findings {
-        super::json::finding(&mut out, f, None);
-        out.push(b'\n');
-        if out.len() >= 1 << 16 {
-            w.write_all(&out)?;
-            out.clear();
-        }
-    }
-    w.write_all(&out)
-}
-
 fn sarif_level(l: Level) -> &'static str {
     match l {
         Level::Error | Level::Danger => "error",

@@ -1,5 +1,5 @@
-//! `--format json`: one object `{ "findings": [...], "summary": {...} }`. Field names are stable;
-//! see README "JSON output".
+//! `--format json`: one object `{ "findings": [...], "summary": {...} }`, and `json-lines`: one
+//! finding per line. Field names are stable; see README "JSON output".
 //!
 //! Findings are written by hand (the same bytes serde_json's pretty and compact printers give,
 //! checked by the tests below): a large tree has hundreds of thousands, and serde_json's
@@ -18,10 +18,7 @@ pub fn write(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std:
     for (i, f) in findings.iter().enumerate() {
         out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
         finding(&mut out, f, Some(2));
-        if out.len() >= 1 << 16 {
-            w.write_all(&out)?;
-            out.clear();
-        }
+        spill(w, &mut out)?;
     }
     if !findings.is_empty() {
         out.extend_from_slice(b"\n  ");
@@ -33,9 +30,29 @@ pub fn write(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std:
     w.flush()
 }
 
+/// `--format json-lines`: one compact JSON object per finding and line.
+pub fn write_lines(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
+    let mut out = Vec::with_capacity(1 << 16);
+    for f in findings {
+        finding(&mut out, f, None);
+        out.push(b'\n');
+        spill(w, &mut out)?;
+    }
+    w.write_all(&out)
+}
+
+/// Writes the buffer out once it holds 64 KiB (one write per chunk, not per finding).
+fn spill(w: &mut dyn Write, out: &mut Vec<u8>) -> std::io::Result<()> {
+    if out.len() >= 1 << 16 {
+        w.write_all(out)?;
+        out.clear();
+    }
+    Ok(())
+}
+
 /// One finding as a JSON object (the README's field order), pretty at nesting `level` (the
 /// object's own), or compact with `None` (JSON lines).
-pub fn finding(out: &mut Vec<u8>, f: &Finding, level: Option<usize>) {
+fn finding(out: &mut Vec<u8>, f: &Finding, level: Option<usize>) {
     let mut o = Object::open(out, level);
     o.str("rule", f.rule());
     o.str("name", f.name());
