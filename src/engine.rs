@@ -388,6 +388,8 @@ pub struct Prepared {
     /// Per unit: SHA-256 of its files (normalised), sidecars and transaction mode; empty
     /// unless `Settings::hashes`.
     unit_hashes: Vec<String>,
+    /// Statements parsed so far, by text (see `parse::Memo`).
+    memo: parse::Memo,
 }
 
 /// Why a file could not be used: the message of an `unreadable-file` finding and, for invalid
@@ -509,6 +511,7 @@ pub fn prepare(root: &Path, settings: &Settings, eager: bool) -> Result<Prepared
         sources,
         parsed: None,
         unit_hashes,
+        memo: parse::Memo::default(),
     };
     if eager {
         prepared.parsed = Some(prepared.parse_units(0..prepared.disc.units.len()));
@@ -564,8 +567,8 @@ impl Prepared {
         let parse = |part: &Part| -> Option<ParsedFile> {
             let src = self.sources.get(path_key(&part.file))?.as_ref().ok()?;
             Some(match part_text(&src.text, part) {
-                Some((base, masked)) => parse::parse_source_at(&masked, base),
-                None => parse::parse_source(&src.text),
+                Some((base, masked)) => parse::parse_source_at(&masked, base, Some(&self.memo)),
+                None => parse::parse_source_at(&src.text, 0, Some(&self.memo)),
             })
         };
         self.disc.units[range]

@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 
-/// Byte range into the source file text (after BOM removal).
 /// A function or procedure body that migcheck can read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FunctionBody {
@@ -13,6 +12,7 @@ pub struct FunctionBody {
     pub language: &'static str,
 }
 
+/// Byte range into the source file text (after BOM removal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
 pub struct Span {
     pub start: usize,
@@ -34,6 +34,12 @@ impl Span {
     }
     pub fn cover(self, other: Span) -> Span {
         Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    /// The same range `by` bytes further on.
+    pub fn shift(&mut self, by: usize) {
+        self.start += by;
+        self.end += by;
     }
 }
 
@@ -622,6 +628,315 @@ impl Op {
             | Op::Update { table, .. }
             | Op::Delete { table, .. } => Some(table),
             _ => None,
+        }
+    }
+}
+
+/// Moves every span of an operation `by` bytes: a statement parsed on its own (positions from
+/// its first byte) placed where it stands in its file. Every field is named (no `..`), so a
+/// span added to an operation does not compile until it is moved here too.
+impl Op {
+    pub fn shift(&mut self, by: usize) {
+        let refs = |tables: &mut Vec<TableRef>| tables.iter_mut().for_each(|t| t.shift(by));
+        match self {
+            Op::CreateTable {
+                table,
+                columns,
+                constraints,
+                if_not_exists: _,
+                partition_of,
+                as_select: _,
+                partitioned: _,
+                temporary: _,
+            } => {
+                table.shift(by);
+                columns.iter_mut().for_each(|c| c.shift(by));
+                constraints.iter_mut().for_each(|c| c.shift(by));
+                if let Some(p) = partition_of {
+                    p.shift(by);
+                }
+            }
+            Op::AddColumn {
+                table,
+                column,
+                if_not_exists: _,
+            } => {
+                table.shift(by);
+                column.shift(by);
+            }
+            Op::DropColumn {
+                table,
+                column: _,
+                if_exists: _,
+                cascade: _,
+                span,
+            }
+            | Op::AlterColumnType {
+                table,
+                column: _,
+                ty: _,
+                using: _,
+                span,
+            }
+            | Op::SetNotNull {
+                table,
+                column: _,
+                span,
+            }
+            | Op::DropNotNull {
+                table,
+                column: _,
+                span,
+            }
+            | Op::SetDefault {
+                table,
+                column: _,
+                span,
+            }
+            | Op::DropDefault {
+                table,
+                column: _,
+                span,
+            }
+            | Op::ValidateConstraint {
+                table,
+                name: _,
+                span,
+            }
+            | Op::DropConstraint {
+                table,
+                name: _,
+                span,
+            }
+            | Op::AlterConstraint {
+                table,
+                name: _,
+                span,
+            }
+            | Op::RenameColumn {
+                table,
+                from: _,
+                to: _,
+                span,
+            }
+            | Op::RenameTable { table, to: _, span }
+            | Op::AlterTableOther {
+                table,
+                action: _,
+                span,
+            } => {
+                table.shift(by);
+                span.shift(by);
+            }
+            Op::AddConstraint { table, constraint } => {
+                table.shift(by);
+                constraint.shift(by);
+            }
+            Op::CreateIndex {
+                name: _,
+                table,
+                unique: _,
+                concurrently: _,
+                if_not_exists: _,
+                only: _,
+                columns: _,
+                definition: _,
+                keyword_span,
+            } => {
+                table.shift(by);
+                keyword_span.shift(by);
+            }
+            Op::DropIndex {
+                names: _,
+                concurrently: _,
+                if_exists: _,
+                span,
+            }
+            | Op::Reindex {
+                target_kind: _,
+                name: _,
+                concurrently: _,
+                span,
+            }
+            | Op::AlterType {
+                name: _,
+                action: _,
+                span,
+            }
+            | Op::RefreshMaterializedView {
+                name: _,
+                concurrently: _,
+                span,
+            }
+            | Op::Do { body_span: span } => span.shift(by),
+            Op::DropTable {
+                tables,
+                if_exists: _,
+                cascade: _,
+            }
+            | Op::Truncate { tables }
+            | Op::Analyze { tables }
+            | Op::DropType {
+                names: tables,
+                if_exists: _,
+                cascade: _,
+            }
+            | Op::DropView {
+                names: tables,
+                materialized: _,
+                if_exists: _,
+                cascade: _,
+            } => refs(tables),
+            Op::Cluster { table, span } => {
+                if let Some(t) = table {
+                    t.shift(by);
+                }
+                span.shift(by);
+            }
+            Op::Vacuum {
+                full: _,
+                tables,
+                span,
+            }
+            | Op::LockTable {
+                tables,
+                mode: _,
+                span,
+            } => {
+                refs(tables);
+                span.shift(by);
+            }
+            Op::CreateStatistics { table } => {
+                if let Some(t) = table {
+                    t.shift(by);
+                }
+            }
+            Op::CreateTrigger {
+                table,
+                or_replace: _,
+            }
+            | Op::DropTrigger { table }
+            | Op::Insert { table, reads: _ }
+            | Op::Update {
+                table,
+                has_where: _,
+            }
+            | Op::Delete {
+                table,
+                has_where: _,
+            } => table.shift(by),
+            Op::CreateFunction {
+                name: _,
+                procedure: _,
+                body,
+            } => {
+                if let Some(FunctionBody { span, language: _ }) = body {
+                    span.shift(by);
+                }
+            }
+            // no position in these
+            Op::AlterSequence {
+                name: _,
+                as_type: _,
+            }
+            | Op::CreateSequence { name: _ }
+            | Op::CreateEventTrigger { name: _ }
+            | Op::DropEventTrigger { name: _ }
+            | Op::Comment { object_kind: _ }
+            | Op::Set {
+                name: _,
+                value: _,
+                local: _,
+            }
+            | Op::Begin
+            | Op::Commit
+            | Op::Rollback
+            | Op::CreateType { name: _ }
+            | Op::CreateView {
+                name: _,
+                materialized: _,
+                reads: _,
+                columns: _,
+            }
+            | Op::RenameView { name: _, to: _ }
+            | Op::CreateExtension { name: _ }
+            | Op::PsqlMeta { command: _ }
+            | Op::Other { kind: _ } => {}
+        }
+    }
+}
+
+impl TableRef {
+    fn shift(&mut self, by: usize) {
+        let TableRef { name: _, span } = self;
+        span.shift(by);
+    }
+}
+
+impl ColumnDef {
+    fn shift(&mut self, by: usize) {
+        let ColumnDef {
+            name: _,
+            name_span,
+            ty: _,
+            ty_span,
+            not_null: _,
+            not_null_span,
+            primary_key: _,
+            unique: _,
+            default,
+            generated,
+            checks,
+            references,
+        } = self;
+        name_span.shift(by);
+        ty_span.shift(by);
+        if let Some(s) = not_null_span {
+            s.shift(by);
+        }
+        if let Some(DefaultExpr {
+            kind: _,
+            text: _,
+            span,
+        }) = default
+        {
+            span.shift(by);
+        }
+        if let Some((_, s)) = generated {
+            s.shift(by);
+        }
+        checks.iter_mut().for_each(|s| s.shift(by));
+        if let Some(r) = references {
+            r.shift(by);
+        }
+    }
+}
+
+impl Constraint {
+    fn shift(&mut self, by: usize) {
+        let Constraint {
+            name: _,
+            kind,
+            not_valid: _,
+            span,
+        } = self;
+        span.shift(by);
+        match kind {
+            ConstraintKind::ForeignKey {
+                columns: _,
+                references,
+            } => references.shift(by),
+            ConstraintKind::Check { not_null_of: _ }
+            | ConstraintKind::Unique {
+                columns: _,
+                using_index: _,
+            }
+            | ConstraintKind::PrimaryKey {
+                columns: _,
+                using_index: _,
+            }
+            | ConstraintKind::Exclude
+            | ConstraintKind::NotNull { column: _ } => {}
         }
     }
 }

@@ -2,7 +2,10 @@
 //! - the lexer (`parse::lex`) against sqlparser's tokenizer: wherever the lexer answers, its
 //!   tokens, line/column spans and byte ranges must be sqlparser's (also on every whole file);
 //! - the quick path (`parse::quick`) against sqlparser's parser: every statement it recognises
-//!   must give the same operations and the same `How` as the full path.
+//!   must give the same operations and the same `How` as the full path;
+//! - the memo (`parse::Memo`): a statement parsed on its own and moved to its place must give
+//!   what parsing it in place gives (also the statements of its bodies), and a file parsed from
+//!   remembered statements what parsing it afresh gives.
 //!
 //! Run on every statement of the bundled fixtures, and of PostgreSQL's regression SQL and the
 //! real migration folders when `../shared` is present (absent in a fresh clone: then said and
@@ -48,6 +51,10 @@ fn check_tree(dir: &Path) -> Tally {
                     .push(format!("{}: lexer: {why}", e.path().display()));
             }
             if k == 0 {
+                if let Some(why) = migcheck::parse::memo_disagreement(piece) {
+                    t.disagreements
+                        .push(format!("{}: memo: {why}", e.path().display()));
+                }
                 continue;
             }
             t.statements += 1;

@@ -14,6 +14,9 @@ pub mod view_deps;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
+use std::sync::Arc;
+
+use crate::fasthash::FastMap;
 use crate::ir::{Op, Span};
 use crate::source::split::{self, RawKind, SplitProblem};
 use tokens::{LineMap, tokenize};
@@ -33,6 +36,15 @@ pub enum How {
         message: String,
         at: Span,
     },
+}
+
+impl How {
+    /// Moves the position of an `Unparsed` by `by` bytes (see `Op::shift`).
+    pub fn shift(&mut self, by: usize) {
+        if let How::Unparsed { at, .. } = self {
+            at.shift(by);
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -63,24 +75,116 @@ pub struct ParsedFile {
 }
 
 pub fn parse_source(text: &str) -> ParsedFile {
-    parse_source_at(text, 0)
+    parse_source_at(text, 0, None)
+}
+
+/// One statement parsed on its own, positions counted from its first byte: the statement
+/// itself, then the static SQL of its `DO` or function bodies.
+#[derive(Debug, Clone)]
+struct Piece {
+    span: Span,
+    ops: Vec<Op>,
+    how: How,
+    in_function: Option<String>,
+    dynamic: usize,
+}
+
+/// Statements already parsed in one run, by text. Migration histories repeat statements word
+/// for word (a down migration restores the view or function the up migration before it
+/// created; schema snapshots repeat the whole schema), and a statement's operations depend on
+/// its text alone: each text is parsed once and its pieces moved to where it stands.
+/// Statements shorter than `MEMO_MIN` bytes cost less to parse than to remember; no more than
+/// `MEMO_MAX_BYTES` of text is remembered.
+#[derive(Default)]
+pub struct Memo {
+    seen: std::sync::Mutex<FastMap<Box<str>, Arc<[Piece]>>>,
+    bytes: std::sync::atomic::AtomicUsize,
+}
+
+const MEMO_MIN: usize = 128;
+const MEMO_MAX_BYTES: usize = 32 << 20;
+
+impl Memo {
+    fn pieces(&self, text: &str) -> Arc<[Piece]> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if text.len() < MEMO_MIN {
+            return parse_pieces(text).into();
+        }
+        if let Some(p) = self.seen.lock().ok().and_then(|m| m.get(text).cloned()) {
+            return p;
+        }
+        let pieces: Arc<[Piece]> = parse_pieces(text).into();
+        if self.bytes.fetch_add(text.len(), Relaxed) + text.len() <= MEMO_MAX_BYTES
+            && let Ok(mut m) = self.seen.lock()
+        {
+            m.entry(text.into()).or_insert_with(|| pieces.clone());
+        }
+        pieces
+    }
+}
+
+/// What the memo relies on, checked on a whole file (`tests/lex_differential.rs` runs it on
+/// every file): a statement parsed on its own and moved by its offset gives what parsing it at
+/// its place gives, the statements of its bodies too, and a file parsed with every statement
+/// remembered gives what parsing it afresh gives. `None` when all agree.
+pub fn memo_disagreement(text: &str) -> Option<String> {
+    let split = split::split(text);
+    for raw in split.statements.iter().filter(|r| r.kind == RawKind::Sql) {
+        let at = raw.span.start;
+        let stmt = split.masked.get(raw.span.start..raw.span.end)?;
+        let (mut ops, mut how) = parse_statement(stmt, 0);
+        ops.iter_mut().for_each(|o| o.shift(at));
+        how.shift(at);
+        let placed = parse_statement(stmt, at);
+        if (&ops, &how) != (&placed.0, &placed.1) {
+            return Some(format!(
+                "`{stmt}` at {at}: moved {ops:?} {how:?}, in place {placed:?}"
+            ));
+        }
+        for op in &ops {
+            let (body, sql) = match op {
+                Op::Do { body_span } => (*body_span, false),
+                Op::CreateFunction { body: Some(b), .. } => (b.span, b.language == "sql"),
+                _ => continue,
+            };
+            let statements = |text: &str, span: Span| {
+                if sql {
+                    body::sql_body_statements(text, span)
+                } else {
+                    body::do_body_statements(text, span)
+                }
+            };
+            let in_file = statements(&split.masked, body);
+            let mut own = statements(stmt, Span::new(body.start - at, body.end - at));
+            own.iter_mut().for_each(|b| b.offset += at);
+            if own != in_file {
+                return Some(format!(
+                    "body of `{stmt}`: on its own {own:?}, in the file {in_file:?}"
+                ));
+            }
+        }
+    }
+    let memo = Memo::default();
+    let fresh = format!("{:?}", parse_source_at(text, 0, None).statements);
+    for _ in 0..2 {
+        let remembered = format!("{:?}", parse_source_at(text, 0, Some(&memo)).statements);
+        if remembered != fresh {
+            return Some(format!("remembered {remembered}\nfresh {fresh}"));
+        }
+    }
+    None
 }
 
 /// `parse_source` for a piece of a file that starts at byte `base` of it: every span is the
-/// file's (a section of a large file is parsed without the rest).
-pub fn parse_source_at(text: &str, base: usize) -> ParsedFile {
+/// file's (a section of a large file is parsed without the rest). With a `memo`, a statement
+/// parsed before in the same run is not parsed again.
+pub fn parse_source_at(text: &str, base: usize, memo: Option<&Memo>) -> ParsedFile {
     let shift = |s: Span| Span::new(base + s.start, base + s.end);
     let split = split::split(text);
     let mut statements = Vec::with_capacity(split.statements.len());
     for raw in &split.statements {
         let text = split.masked.get(raw.span.start..raw.span.end).unwrap_or("");
-        let (ops, how) = match raw.kind {
-            RawKind::PsqlMeta => {
-                let command = text.split_whitespace().next().unwrap_or("\\").to_string();
-                (vec![Op::PsqlMeta { command }], How::PsqlMeta)
-            }
-            RawKind::Sql => parse_statement(text, base + raw.span.start),
-        };
+        let at = base + raw.span.start;
         // problems are in file order: the first at or after the statement's start decides
         // (a binary search: a file can have as many problems as statements)
         let first = split
@@ -90,71 +194,43 @@ pub fn parse_source_at(text: &str, base: usize) -> ParsedFile {
             .problems
             .get(first)
             .is_some_and(|p| p.span.start < raw.span.end.max(raw.span.start + 1));
-        // (body, function name and language when it is a function's)
-        let bodies: Vec<(Span, Option<(String, &'static str)>)> = ops
-            .iter()
-            .filter_map(|o| match o {
-                Op::Do { body_span } => Some((*body_span, None)),
-                Op::CreateFunction {
-                    name,
-                    body: Some(b),
-                    ..
-                } => Some((b.span, Some((name.to_string(), b.language)))),
-                _ => None,
-            })
-            .collect();
-        statements.push(Statement {
-            index: statements.len(),
-            span: shift(raw.span),
-            ops,
-            how,
-            templated: raw.templated,
-            unterminated,
-            in_body: false,
-            in_function: None,
-            dynamic: 0,
-        });
-        // static SQL inside DO blocks and function bodies, linted like top-level statements
-        for (body, function) in bodies {
-            let body = Span::new(
-                body.start.saturating_sub(base),
-                body.end.saturating_sub(base),
-            );
-            let found = match &function {
-                Some((_, "sql")) => body::sql_body_statements(&split.masked, body),
-                _ => body::do_body_statements(&split.masked, body),
-            };
-            // dynamic SQL: one statement per body stands for all of its EXECUTEs
-            let dynamic = found.iter().filter(|b| b.dynamic).count();
-            let mut seen_dynamic = false;
-            for bs in found {
-                if bs.dynamic && std::mem::replace(&mut seen_dynamic, true) {
-                    continue;
-                }
-                let (ops, how) = if bs.dynamic {
-                    let at = shift(Span::new(bs.offset, bs.offset + bs.text.len()));
-                    (
-                        Vec::new(),
-                        How::Unparsed {
-                            message: "EXECUTE of a computed string".to_string(),
-                            at,
-                        },
-                    )
-                } else {
-                    parse_statement(&bs.text, base + bs.offset)
-                };
-                statements.push(Statement {
-                    index: statements.len(),
-                    span: shift(Span::new(bs.offset, bs.offset + bs.text.len())),
-                    ops,
-                    how,
-                    templated: raw.templated,
-                    unterminated: false,
-                    in_body: true,
-                    in_function: function.as_ref().map(|(name, _)| name.clone()),
-                    dynamic: if bs.dynamic { dynamic } else { 0 },
-                });
-            }
+        if raw.kind == RawKind::PsqlMeta {
+            let command = text.split_whitespace().next().unwrap_or("\\").to_string();
+            statements.push(Statement {
+                index: statements.len(),
+                span: shift(raw.span),
+                ops: vec![Op::PsqlMeta { command }],
+                how: How::PsqlMeta,
+                templated: raw.templated,
+                unterminated,
+                in_body: false,
+                in_function: None,
+                dynamic: 0,
+            });
+            continue;
+        }
+        let pieces = match memo {
+            Some(m) => m.pieces(text),
+            None => parse_pieces(text).into(),
+        };
+        for (k, p) in pieces.iter().enumerate() {
+            let mut ops = p.ops.clone();
+            ops.iter_mut().for_each(|o| o.shift(at));
+            let mut how = p.how.clone();
+            how.shift(at);
+            let mut span = p.span;
+            span.shift(at);
+            statements.push(Statement {
+                index: statements.len(),
+                span,
+                ops,
+                how,
+                templated: raw.templated,
+                unterminated: k == 0 && unterminated,
+                in_body: k > 0,
+                in_function: p.in_function.clone(),
+                dynamic: p.dynamic,
+            });
         }
     }
     ParsedFile {
@@ -168,6 +244,66 @@ pub fn parse_source_at(text: &str, base: usize) -> ParsedFile {
             })
             .collect(),
     }
+}
+
+/// One SQL statement's pieces (see `Piece`): the statement, then the static SQL inside the
+/// bodies of its `DO` blocks and functions, linted like top-level statements.
+fn parse_pieces(text: &str) -> Vec<Piece> {
+    let (ops, how) = parse_statement(text, 0);
+    // (body, function name and language when it is a function's)
+    let bodies: Vec<(Span, Option<(String, &'static str)>)> = ops
+        .iter()
+        .filter_map(|o| match o {
+            Op::Do { body_span } => Some((*body_span, None)),
+            Op::CreateFunction {
+                name,
+                body: Some(b),
+                ..
+            } => Some((b.span, Some((name.to_string(), b.language)))),
+            _ => None,
+        })
+        .collect();
+    let mut pieces = vec![Piece {
+        span: Span::new(0, text.len()),
+        ops,
+        how,
+        in_function: None,
+        dynamic: 0,
+    }];
+    for (body, function) in bodies {
+        let found = match &function {
+            Some((_, "sql")) => body::sql_body_statements(text, body),
+            _ => body::do_body_statements(text, body),
+        };
+        // dynamic SQL: one statement per body stands for all of its EXECUTEs
+        let dynamic = found.iter().filter(|b| b.dynamic).count();
+        let mut seen_dynamic = false;
+        for bs in found {
+            if bs.dynamic && std::mem::replace(&mut seen_dynamic, true) {
+                continue;
+            }
+            let span = Span::new(bs.offset, bs.offset + bs.text.len());
+            let (ops, how) = if bs.dynamic {
+                (
+                    Vec::new(),
+                    How::Unparsed {
+                        message: "EXECUTE of a computed string".to_string(),
+                        at: span,
+                    },
+                )
+            } else {
+                parse_statement(&bs.text, bs.offset)
+            };
+            pieces.push(Piece {
+                span,
+                ops,
+                how,
+                in_function: function.as_ref().map(|(name, _)| name.clone()),
+                dynamic: if bs.dynamic { dynamic } else { 0 },
+            });
+        }
+    }
+    pieces
 }
 
 /// Parses one statement's (masked) text located at byte `base` of the file.
@@ -389,6 +525,67 @@ mod tests {
             );
             assert!(ops.first().is_some_and(check), "{sql}: {ops:?}");
         }
+    }
+
+    #[test]
+    fn a_repeated_statement_is_parsed_once_and_placed_where_it_stands() {
+        let view = "CREATE VIEW active_users AS SELECT u.id, u.email, count(o.id) AS orders \
+                    FROM users u JOIN orders o ON o.user_id = u.id WHERE u.deleted_at IS NULL \
+                    GROUP BY u.id, u.email;\n";
+        let body = "DO $$ BEGIN UPDATE users SET email = lower(email), updated_at = now() \
+                    WHERE email <> lower(email); EXECUTE format('ANALYZE %I', 'users'); END $$;\n";
+        let text = format!("{view}{body}SELECT 1;\n{view}{body}");
+        let memo = Memo::default();
+        let file = parse_source_at(&text, 7, Some(&memo));
+        // the view and the DO block are remembered; `SELECT 1;` is too short to be (spans end
+        // before the `;`)
+        assert!(view.len() > MEMO_MIN && body.len() > MEMO_MIN);
+        let seen = memo.seen.lock().expect("memo").len();
+        assert_eq!(seen, 2);
+        let spans: Vec<(usize, usize, bool)> = file
+            .statements
+            .iter()
+            .map(|s| (s.span.start, s.span.end, s.in_body))
+            .collect();
+        let (v, b) = (view.len(), body.len());
+        let second = v + b + "SELECT 1;\n".len();
+        let update = body.find("UPDATE").expect("update");
+        let execute = body.find("EXECUTE").expect("execute");
+        let at = |o: usize| 7 + o;
+        assert_eq!(
+            spans,
+            [
+                (at(0), at(v - 2), false),
+                (at(v), at(v + b - 2), false),
+                (at(v + update), at(v + execute - 2), true),
+                (at(v + execute), at(v + b - 10), true),
+                (at(v + b), at(v + b + 8), false),
+                (at(second), at(second + v - 2), false),
+                (at(second + v), at(second + v + b - 2), false),
+                (at(second + v + update), at(second + v + execute - 2), true),
+                (at(second + v + execute), at(second + v + b - 10), true),
+            ]
+        );
+        // the second copy is the first one moved, positions inside it included
+        let moved = |i: usize| {
+            let mut s = file.statements[i].clone();
+            s.ops.iter_mut().for_each(|o| o.shift(second));
+            s.how.shift(second);
+            format!("{:?} {:?}", s.ops, s.how)
+        };
+        for (first, copy) in [(0, 5), (2, 7), (3, 8)] {
+            let c = &file.statements[copy];
+            assert_eq!(moved(first), format!("{:?} {:?}", c.ops, c.how));
+        }
+        assert!(matches!(
+            &file.statements[8].how,
+            How::Unparsed { at: s, .. } if s.start == at(second + v + execute)
+        ));
+        assert_eq!(
+            format!("{:?}", file.statements),
+            format!("{:?}", parse_source_at(&text, 7, None).statements)
+        );
+        assert_eq!(memo_disagreement(&text), None);
     }
 
     #[test]
