@@ -3,21 +3,25 @@
 //! and `EXECUTE '<literal>'` contributes its literal. Every statement keeps its exact position in
 //! the file, so findings inside a body point at the right line and column.
 
-use sqlparser::tokenizer::Token;
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, TokenWithSpan};
 
-use super::tokens::{Tok, tokenize};
+use super::tokens::{Tokens, tokenize};
 use crate::ir::Span;
 use crate::source::split;
 
 /// One SQL statement found in a body: its text (same length as its range in the file, with
 /// doubled quotes of an EXECUTE literal turned into `' `) and its file offset.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BodyStatement {
     pub text: String,
     pub offset: usize,
     /// `EXECUTE` of a computed string (`format(...)`, concatenation, a variable): what it runs
     /// cannot be seen; `text` is the EXECUTE statement itself.
     pub dynamic: bool,
+    /// The statement's tokens, when they are those the body was split into (a statement of a
+    /// dollar-quoted body, not an EXECUTE literal): parsing it need not tokenize it again.
+    pub tokens: Option<Tokens>,
 }
 
 /// Words that start a PL/pgSQL statement that is not SQL (skipped).
@@ -75,6 +79,7 @@ pub fn sql_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
                 text: parts.masked.get(st.span.start..st.span.end)?.to_string(),
                 offset: from + st.span.start,
                 dynamic: false,
+                tokens: None,
             })
         })
         .collect()
@@ -91,14 +96,22 @@ pub fn do_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
     for st in &parts.statements {
         let piece = &parts.masked[st.span.start..st.span.end];
         let base = from + st.span.start;
-        let Ok(toks) = tokenize(piece, base) else {
+        let Ok(Tokens { mut raw, mut spans }) = tokenize(piece, base) else {
             continue;
         };
-        let toks = toks.toks();
+        // the significant tokens, as indexes into `raw`
+        let sig: Vec<usize> = (0..raw.len())
+            .filter(|&k| !matches!(raw[k].token, Token::Whitespace(_) | Token::EOF))
+            .collect();
+        let toks = Sig {
+            raw: &raw,
+            spans: &spans,
+            sig: &sig,
+        };
         let mut i = 0;
         // the declaration section runs until the block's BEGIN
         if !seen_begin {
-            match toks.iter().position(|t| t.is_word("begin")) {
+            match (0..sig.len()).find(|&k| toks.is_word(k, "begin")) {
                 Some(b) => {
                     seen_begin = true;
                     i = b;
@@ -106,105 +119,142 @@ pub fn do_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
                 None => continue,
             }
         }
-        if let Some(stmt) = strip_control(&toks, i, text, quoted) {
-            out.push(stmt);
+        let Some((mut stmt, own)) = strip_control(&toks, i, text, quoted) else {
+            continue;
+        };
+        // a plain statement is the piece's tokens from its first word to its last token (a
+        // COPY is tokenized again: the tokenizer treats a statement's first word COPY apart)
+        if let Some((a, b)) = own
+            && !matches!(&raw[a].token, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::COPY)
+        {
+            raw.truncate(b + 1);
+            raw.drain(..a);
+            spans.truncate(b + 1);
+            spans.drain(..a);
+            stmt.tokens = Some(Tokens { raw, spans });
         }
+        out.push(stmt);
     }
     out
 }
 
-/// Steps over PL/pgSQL control words from token `i`; returns the SQL statement that remains.
-fn strip_control(toks: &[Tok], mut i: usize, text: &str, quoted: bool) -> Option<BodyStatement> {
+/// A piece's significant tokens (`sig`: indexes into `raw` and `spans`).
+struct Sig<'a> {
+    raw: &'a [TokenWithSpan],
+    spans: &'a [Span],
+    sig: &'a [usize],
+}
+
+impl Sig<'_> {
+    fn len(&self) -> usize {
+        self.sig.len()
+    }
+
+    fn token(&self, k: usize) -> Option<&Token> {
+        self.sig.get(k).map(|&r| &self.raw[r].token)
+    }
+
+    fn span(&self, k: usize) -> Option<Span> {
+        self.sig.get(k).map(|&r| self.spans[r])
+    }
+
+    /// An unquoted word equal (case-insensitively) to `kw` (as `Tok::is_word`).
+    fn is_word(&self, k: usize, kw: &str) -> bool {
+        matches!(self.token(k), Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
+    }
+}
+
+/// Steps over PL/pgSQL control words from token `i`; returns the SQL statement that remains,
+/// and for a plain statement (not an EXECUTE) the range of `raw` indexes it spans.
+fn strip_control(
+    toks: &Sig<'_>,
+    mut i: usize,
+    text: &str,
+    quoted: bool,
+) -> Option<(BodyStatement, Option<(usize, usize)>)> {
     let find_top = |from: usize, word: &str| -> Option<usize> {
         let mut depth = 0i32;
-        for (k, t) in toks.iter().enumerate().skip(from) {
-            match t.token {
+        for k in from..toks.len() {
+            match toks.token(k)? {
                 Token::LParen => depth += 1,
                 Token::RParen => depth -= 1,
-                _ if depth == 0 && t.is_word(word) => return Some(k),
+                _ if depth == 0 && toks.is_word(k, word) => return Some(k),
                 _ => {}
             }
         }
         None
     };
+    let last = toks.len().checked_sub(1)?;
     loop {
-        let t = toks.get(i)?;
-        if matches!(t.token, Token::ShiftLeft) {
+        let t = toks.token(i)?;
+        if matches!(t, Token::ShiftLeft) {
             // <<label>>
-            i = toks
-                .iter()
-                .skip(i)
-                .position(|x| matches!(x.token, Token::ShiftRight))
-                .map(|p| p + i + 1)?;
+            i = (i..toks.len())
+                .find(|&k| matches!(toks.token(k), Some(Token::ShiftRight)))
+                .map(|p| p + 1)?;
             continue;
         }
-        if t.is_word("begin")
-            || t.is_word("else")
-            || t.is_word("loop")
-            || t.is_word("exception")
-            || t.is_word("declare")
-        {
+        let word = |kw: &str| toks.is_word(i, kw);
+        if word("begin") || word("else") || word("loop") || word("exception") || word("declare") {
             i += 1;
             continue;
         }
-        if t.is_word("if") || t.is_word("elsif") || t.is_word("elseif") || t.is_word("when") {
+        if word("if") || word("elsif") || word("elseif") || word("when") {
             i = find_top(i + 1, "then")? + 1;
             continue;
         }
-        if t.is_word("while") || t.is_word("for") {
+        if word("while") || word("for") {
             i = find_top(i + 1, "loop")? + 1;
             continue;
         }
-        if t.is_word("end") || NOT_SQL.iter().any(|w| t.is_word(w)) {
+        if word("end") || NOT_SQL.iter().any(|w| word(w)) {
             return None;
         }
-        if toks
-            .get(i + 1)
-            .is_some_and(|n| matches!(n.token, Token::Assignment))
-        {
+        if matches!(toks.token(i + 1), Some(Token::Assignment)) {
             return None; // variable := expression
         }
-        if t.is_word("execute") {
+        let start = toks.span(i)?.start;
+        let end = toks.span(last)?.end;
+        if word("execute") {
             // only a constant string (no concatenation, no format()), in a dollar-quoted body
-            let lit = toks.get(i + 1)?;
             let constant = matches!(
-                lit.token,
+                toks.token(i + 1)?,
                 Token::SingleQuotedString(_) | Token::DollarQuotedString(_)
-            ) && !toks
-                .get(i + 2)
-                .is_some_and(|n| matches!(n.token, Token::StringConcat));
+            ) && !matches!(toks.token(i + 2), Some(Token::StringConcat));
             if !constant {
-                let start = t.span.start;
-                let end = toks.last()?.span.end;
-                return Some(BodyStatement {
+                let statement = BodyStatement {
                     text: text.get(start..end)?.to_string(),
                     offset: start,
                     dynamic: true,
-                });
+                    tokens: None,
+                };
+                return Some((statement, None));
             }
             if quoted {
                 return None;
             }
-            let (a, b, _) = inner(text, lit.span)?;
-            return Some(BodyStatement {
+            let (a, b, _) = inner(text, toks.span(i + 1)?)?;
+            let statement = BodyStatement {
                 text: undouble(text.get(a..b)?),
                 offset: a,
                 dynamic: false,
-            });
+                tokens: None,
+            };
+            return Some((statement, None));
         }
-        let start = t.span.start;
-        let end = toks.last()?.span.end;
         let raw = text.get(start..end)?;
-        let text = if quoted {
-            undouble(raw)
+        let (text, own) = if quoted {
+            (undouble(raw), None)
         } else {
-            raw.to_string()
+            (raw.to_string(), Some((toks.sig[i], toks.sig[last])))
         };
-        return Some(BodyStatement {
+        let statement = BodyStatement {
             text,
             offset: start,
             dynamic: false,
-        });
+            tokens: None,
+        };
+        return Some((statement, own));
     }
 }
 

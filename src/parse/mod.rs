@@ -126,7 +126,8 @@ impl Memo {
 /// What the memo relies on, checked on a whole file (`tests/lex_differential.rs` runs it on
 /// every file): a statement parsed on its own and moved by its offset gives what parsing it at
 /// its place gives, the statements of its bodies too, and a file parsed with every statement
-/// remembered gives what parsing it afresh gives. `None` when all agree.
+/// remembered gives what parsing it afresh gives. Also: a body statement parsed from the
+/// body's tokens gives what parsing its text gives. `None` when all agree.
 pub fn memo_disagreement(text: &str) -> Option<String> {
     let split = split::split(text);
     for raw in split.statements.iter().filter(|r| r.kind == RawKind::Sql) {
@@ -156,11 +157,27 @@ pub fn memo_disagreement(text: &str) -> Option<String> {
             };
             let in_file = statements(&split.masked, body);
             let mut own = statements(stmt, Span::new(body.start - at, body.end - at));
-            own.iter_mut().for_each(|b| b.offset += at);
+            for b in &mut own {
+                b.offset += at;
+                for s in b.tokens.iter_mut().flat_map(|t| &mut t.spans) {
+                    s.shift(at);
+                }
+            }
             if own != in_file {
                 return Some(format!(
                     "body of `{stmt}`: on its own {own:?}, in the file {in_file:?}"
                 ));
+            }
+            // a statement parsed from the body's tokens is the statement its text parses to
+            for b in in_file.into_iter().filter(|b| b.tokens.is_some()) {
+                let reference = parse_statement(&b.text, b.offset);
+                let reused = parse_tokens(&b.text, b.offset, b.tokens, true);
+                if reused != reference {
+                    return Some(format!(
+                        "`{}` from the body's tokens: {reused:?}, from its text: {reference:?}",
+                        b.text
+                    ));
+                }
             }
         }
     }
@@ -292,7 +309,7 @@ fn parse_pieces(text: &str) -> Vec<Piece> {
                     },
                 )
             } else {
-                parse_statement(&bs.text, bs.offset)
+                parse_tokens(&bs.text, bs.offset, bs.tokens, true)
             };
             pieces.push(Piece {
                 span,
@@ -318,8 +335,19 @@ pub fn parse_statement_full(text: &str, base: usize) -> (Vec<Op>, How) {
 }
 
 fn parse_statement_with(text: &str, base: usize, quick_path: bool) -> (Vec<Op>, How) {
+    parse_tokens(text, base, None, quick_path)
+}
+
+/// `parse_statement_with` from the statement's tokens when the caller has them (`tokenize(text,
+/// base)` or the same tokens cut from a larger text, see `body::BodyStatement::tokens`).
+fn parse_tokens(
+    text: &str,
+    base: usize,
+    tokens: Option<tokens::Tokens>,
+    quick_path: bool,
+) -> (Vec<Op>, How) {
     let whole = Span::new(base, base + text.len());
-    let tokens = match tokenize(text, base) {
+    let tokens = match tokens.map_or_else(|| tokenize(text, base), Ok) {
         Ok(t) => t,
         Err(e) => {
             let at = e.at.map_or(whole, |p| Span::new(p, (p + 1).min(whole.end)));

@@ -105,6 +105,7 @@ impl Tok {
 /// A statement's tokens as sqlparser's parser takes them, with each token's byte span in the
 /// file. The significant ones (`toks`, whitespace and comments dropped) are moved out of the
 /// same vector after parsing (`Parser::into_tokens`), so no token is ever copied.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tokens {
     pub raw: Vec<TokenWithSpan>,
     /// Byte span in the file of each token of `raw`.

@@ -11,11 +11,12 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         // (offset of the marker line, is_up, transaction:false, end of the marker line)
         let mut markers = Vec::new();
         for (off, line) in lines_with_offsets(&text) {
-            let l = line.trim().to_ascii_lowercase();
-            let Some(rest) = l.strip_prefix("--") else {
+            // only a comment line can be a marker (most lines are SQL: not lowered)
+            let Some(rest) = line.trim().strip_prefix("--") else {
                 continue;
             };
-            let rest = rest.trim_start();
+            let l = rest.to_ascii_lowercase();
+            let rest = l.trim_start();
             let (is_up, opts) = if let Some(o) = rest.strip_prefix("migrate:up") {
                 (true, o)
             } else if let Some(o) = rest.strip_prefix("migrate:down") {

@@ -16,11 +16,12 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let mut down_start = None;
         let mut no_tx = false;
         for (off, line) in lines_with_offsets(&text) {
-            let l = line.trim_start().to_ascii_lowercase();
-            let Some(rest) = l.strip_prefix("--") else {
+            // only a comment line can hold an annotation (most lines are SQL: not lowered)
+            let Some(rest) = line.trim_start().strip_prefix("--") else {
                 continue;
             };
-            let rest = rest.trim_start();
+            let l = rest.to_ascii_lowercase();
+            let rest = l.trim_start();
             let Some(ann) = rest.strip_prefix("+goose") else {
                 continue;
             };

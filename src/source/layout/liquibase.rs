@@ -35,8 +35,11 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         for (off, line) in lines_with_offsets(&text) {
             let full = Span::new(off, off + line.len());
             let t = line.trim_start();
-            let lower = t.to_ascii_lowercase();
-            let after_dashes = lower.strip_prefix("--").map(str::trim_start);
+            // only a comment line can hold a directive (most lines are SQL: not lowered)
+            let lower = t
+                .strip_prefix("--")
+                .map(|r| r.trim_start().to_ascii_lowercase());
+            let after_dashes = lower.as_deref();
             if let Some(rest) = after_dashes.and_then(|r| r.strip_prefix("changeset")) {
                 let raw = t.trim_start_matches('-').trim_start();
                 let raw = &raw["changeset".len().min(raw.len())..];
