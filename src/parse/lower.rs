@@ -107,6 +107,7 @@ pub fn quick(q: &Quick, toks: &[Tok]) -> Vec<Op> {
         Quick::Select => vec![Op::Other {
             kind: statement_kind(toks),
         }],
+        Quick::Set => vec![set(toks)],
     }
 }
 

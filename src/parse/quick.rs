@@ -1,7 +1,8 @@
 //! The most frequent simple statements recognised from their tokens, without sqlparser's
 //! parser: `CREATE [UNIQUE] INDEX` on plain columns, `DROP TABLE/INDEX/VIEW/TYPE` of plain
-//! names, `ALTER TABLE` with plain column, constraint and rename actions, `CREATE TABLE`, and
-//! `INSERT ... VALUES`, `UPDATE`, `DELETE` and FROM-less `SELECT` with simple expressions.
+//! names, `ALTER TABLE` with plain column, type, constraint, owner, trigger and rename actions,
+//! `CREATE TABLE`, `INSERT ... VALUES`, `UPDATE`, `DELETE` and FROM-less `SELECT` with simple
+//! expressions, and `SET name = value`.
 //! Together they are about 60 % of the statements of real migration folders, and sqlparser's
 //! parser was a fifth of a run.
 //!
@@ -38,6 +39,8 @@ pub enum Quick {
     Dml(&'static str),
     /// `SELECT expr, ...` without FROM (`SELECT setval('s', 1)`).
     Select,
+    /// `SET [LOCAL|SESSION] name = value`.
+    Set,
 }
 
 /// Recognises `raw` (a statement's tokens, whitespace and comments included) when it is one of
@@ -70,6 +73,8 @@ pub fn recognise(raw: &[TokenWithSpan]) -> Option<Quick> {
             return None;
         }
         Quick::Select
+    } else if c.kw(Keyword::SET) {
+        set(&mut c)?
     } else {
         return None;
     };
@@ -247,9 +252,9 @@ fn create_index(c: &mut Cursor<'_>) -> Option<Quick> {
     })
 }
 
-/// `CREATE TABLE [IF NOT EXISTS] name (element, ...)`, each element a column (name, type,
-/// options) or a table constraint (`[CONSTRAINT name]` and one of `table_constraint`'s), with
-/// nothing after the list.
+/// `CREATE TABLE [IF NOT EXISTS] name (element, ...) [PARTITION BY RANGE|LIST|HASH (cols)]`,
+/// each element a column (name, type, options) or a table constraint (`[CONSTRAINT name]` and
+/// one of `table_constraint`'s).
 fn create_table(c: &mut Cursor<'_>) -> Option<Quick> {
     let if_not_exists = c.kws(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
     if !c.name() || !c.token(&Token::LParen) {
@@ -271,6 +276,12 @@ fn create_table(c: &mut Cursor<'_>) -> Option<Quick> {
             return None;
         }
         if c.token(&Token::RParen) {
+            if c.kws(&[Keyword::PARTITION, Keyword::BY]) {
+                let method = c.kw(Keyword::RANGE) || c.kw(Keyword::LIST) || c.kw(Keyword::HASH);
+                if !method || !c.name_list() {
+                    return None;
+                }
+            }
             return Some(Quick::CreateTable { if_not_exists });
         }
         if !c.token(&Token::Comma) {
@@ -336,6 +347,13 @@ fn action(c: &mut Cursor<'_>) -> bool {
         if c.kw(Keyword::CONSTRAINT) {
             return c.ident() && table_constraint(c);
         }
+        if c.is_kw(Keyword::PRIMARY)
+            || c.is_kw(Keyword::UNIQUE)
+            || c.is_kw(Keyword::FOREIGN)
+            || c.is_kw(Keyword::CHECK)
+        {
+            return table_constraint(c);
+        }
         c.kw(Keyword::COLUMN);
         c.kws(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
         return c.ident() && data_type(c) && column_options(c);
@@ -379,7 +397,16 @@ fn action(c: &mut Cursor<'_>) -> bool {
         if c.kws(&[Keyword::SET, Keyword::DEFAULT]) {
             return default_value(c);
         }
+        if c.kw(Keyword::TYPE) || c.kws(&[Keyword::SET, Keyword::DATA, Keyword::TYPE]) {
+            return data_type(c) && (!c.kw(Keyword::USING) || expr(c, 0));
+        }
         return false;
+    }
+    if c.kws(&[Keyword::OWNER, Keyword::TO]) {
+        return c.ident();
+    }
+    if c.kw(Keyword::ENABLE) || c.kw(Keyword::DISABLE) {
+        return c.kw(Keyword::TRIGGER) && (c.kw(Keyword::ALL) || c.ident());
     }
     false
 }
@@ -489,7 +516,8 @@ fn precision(c: &mut Cursor<'_>, max: usize) -> bool {
 }
 
 /// `NOT NULL`, `NULL`, `DEFAULT value`, `CHECK (expr)`, `PRIMARY KEY`, `UNIQUE`,
-/// `REFERENCES ...`, any number of them.
+/// `REFERENCES ...`, `GENERATED ALWAYS|BY DEFAULT AS IDENTITY` (no sequence options), any
+/// number of them.
 fn column_options(c: &mut Cursor<'_>) -> bool {
     loop {
         if c.kws(&[Keyword::NOT, Keyword::NULL])
@@ -517,6 +545,13 @@ fn column_options(c: &mut Cursor<'_>) -> bool {
             }
             continue;
         }
+        if c.kw(Keyword::GENERATED) {
+            let when = c.kw(Keyword::ALWAYS) || c.kws(&[Keyword::BY, Keyword::DEFAULT]);
+            if !(when && c.kws(&[Keyword::AS, Keyword::IDENTITY])) {
+                return false;
+            }
+            continue;
+        }
         return true;
     }
 }
@@ -531,7 +566,7 @@ fn check(c: &mut Cursor<'_>) -> bool {
     c.token(&Token::LParen) && expr(c, 0) && c.token(&Token::RParen)
 }
 
-/// `INSERT INTO name [(cols)] VALUES (exprs) [, (exprs)]*`
+/// `INSERT INTO name [(cols)] VALUES (exprs) [, (exprs)]* [ON CONFLICT [(cols)] DO NOTHING]`
 fn insert(c: &mut Cursor<'_>) -> Option<Quick> {
     if !c.kw(Keyword::INTO) || !c.name() {
         return None;
@@ -547,9 +582,28 @@ fn insert(c: &mut Cursor<'_>) -> Option<Quick> {
             return None;
         }
         if !c.token(&Token::Comma) {
-            return Some(Quick::Dml("INSERT"));
+            break;
         }
     }
+    if c.kws(&[Keyword::ON, Keyword::CONFLICT]) {
+        if c.peek() == Some(&Token::LParen) && !c.name_list() {
+            return None;
+        }
+        if !c.kws(&[Keyword::DO, Keyword::NOTHING]) {
+            return None;
+        }
+    }
+    Some(Quick::Dml("INSERT"))
+}
+
+/// `SET [LOCAL|SESSION] name = value` or `SET ... name TO value`, one value: a literal, a
+/// number or a plain name.
+fn set(c: &mut Cursor<'_>) -> Option<Quick> {
+    let _ = c.kw(Keyword::LOCAL) || c.kw(Keyword::SESSION);
+    if !c.ident() || !(c.token(&Token::Eq) || c.kw(Keyword::TO)) {
+        return None;
+    }
+    (value(c) || c.ident()).then_some(Quick::Set)
 }
 
 /// `UPDATE name SET col = expr [, col = expr]* [WHERE expr]`
@@ -757,11 +811,19 @@ mod tests {
             "ALTER TABLE t ADD COLUMN c text DEFAULT 'a' CHECK (c ~ 'x')",
             "ALTER TABLE t ADD CONSTRAINT c CHECK (a BETWEEN 1 AND 2)",
             "CREATE TABLE t (a int,)",
-            "CREATE TABLE t (a int) PARTITION BY RANGE (a)",
+            "CREATE TABLE t (a int) PARTITION BY RANGE (a + 1)",
+            "CREATE TABLE t (a int) PARTITION BY RANGE (lower(a))",
+            "CREATE TABLE t (a int GENERATED ALWAYS AS IDENTITY (START WITH 10))",
+            "CREATE TABLE t (a int GENERATED ALWAYS AS (b + 1) STORED)",
             "CREATE TABLE t (LIKE u)",
             "CREATE TEMP TABLE t (a int)",
             "CREATE TABLE t (a int CHECK (a = ANY (ARRAY[1])))",
-            "ALTER TABLE t ALTER COLUMN c TYPE bigint",
+            "ALTER TABLE t ALTER COLUMN c TYPE bigint COLLATE \"C\"",
+            "ALTER TABLE t ALTER COLUMN c TYPE int USING CASE WHEN c THEN 1 END",
+            "ALTER TABLE t OWNER TO CURRENT_USER",
+            "ALTER TABLE t ENABLE ALWAYS TRIGGER x",
+            "ALTER TABLE t ENABLE ROW LEVEL SECURITY",
+            "ALTER TABLE t ADD PRIMARY KEY USING INDEX i",
             "ALTER TABLE t ALTER COLUMN c SET DEFAULT (SELECT 1)",
             // two statements, trailing words
             "DROP TABLE a; DROP TABLE b",
@@ -769,7 +831,18 @@ mod tests {
             // DML beyond simple expressions
             "INSERT INTO t SELECT * FROM u",
             "INSERT INTO t VALUES ((SELECT 1))",
-            "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING",
+            "INSERT INTO t VALUES (1) ON CONFLICT DO UPDATE SET a = 1",
+            "INSERT INTO t VALUES (1) ON CONFLICT ON CONSTRAINT c DO NOTHING",
+            "INSERT INTO t VALUES (1) ON CONFLICT (lower(a)) DO NOTHING",
+            // SET beyond one plain value, or a SET of sqlparser's own forms
+            "SET search_path = a, b",
+            "SET search_path TO DEFAULT",
+            "SET TIME ZONE 'UTC'",
+            "SET ROLE admin",
+            "SET SESSION AUTHORIZATION admin",
+            "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+            "SET standard_conforming_strings = on",
+            "SET x = -1",
             "INSERT INTO t VALUES (1) RETURNING id",
             "INSERT INTO t DEFAULT VALUES",
             "INSERT INTO t VALUES ($1)",
@@ -828,6 +901,18 @@ mod tests {
                 format!("UPDATE {w} SET {w} = {w} + 1 WHERE {w} = 'x' AND {w}.{w} IS NULL"),
                 format!("DELETE FROM {w} WHERE {w} = {w}({w})"),
                 format!("SELECT {w}({w}::{w}), {w}"),
+                format!("ALTER TABLE {w} ALTER {w} TYPE {w} USING {w}::{w}"),
+                format!("ALTER TABLE {w} ALTER COLUMN {w} SET DATA TYPE {w}.{w}"),
+                format!("ALTER TABLE {w} ADD PRIMARY KEY ({w}), ADD UNIQUE ({w}, x)"),
+                format!("ALTER TABLE {w} ADD FOREIGN KEY ({w}) REFERENCES {w} ({w})"),
+                format!("ALTER TABLE {w} OWNER TO {w}"),
+                format!("ALTER TABLE {w} DISABLE TRIGGER {w}, ENABLE TRIGGER {w}"),
+                format!(
+                    "CREATE TABLE {w} ({w} int GENERATED ALWAYS AS IDENTITY) PARTITION BY LIST ({w})"
+                ),
+                format!("INSERT INTO {w} ({w}) VALUES ({w}) ON CONFLICT ({w}) DO NOTHING"),
+                format!("SET {w} = {w}"),
+                format!("SET LOCAL {w} TO 'x'"),
             ] {
                 assert!(q(&sql).is_some(), "{sql}");
                 assert_eq!(disagreement(&sql), None);
@@ -860,6 +945,23 @@ mod tests {
             "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0 AND b IS NOT NULL) NOT VALID",
             "ALTER TABLE t ALTER COLUMN c SET DEFAULT now()::date",
             "CREATE TABLE t (a serial CHECK (a > 0), b int DEFAULT 1 + 2, CHECK (a < b))",
+            "ALTER TABLE t ALTER COLUMN c TYPE bigint",
+            "ALTER TABLE t ALTER c SET DATA TYPE varchar(20), ALTER d TYPE timestamptz USING d::timestamptz",
+            "ALTER TABLE t ALTER COLUMN c TYPE text USING lower_f(c) || 'x'",
+            "ALTER TABLE t ADD PRIMARY KEY (a, b), ADD UNIQUE (c), ADD CHECK (d > 0) NOT VALID",
+            "ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u (id) ON DELETE CASCADE",
+            "ALTER TABLE ONLY s.t OWNER TO postgres",
+            "ALTER TABLE t DISABLE TRIGGER ALL, ENABLE TRIGGER audit_log",
+            "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, b int GENERATED BY DEFAULT AS IDENTITY NOT NULL)",
+            "CREATE TABLE t (a int, b timestamptz NOT NULL) PARTITION BY RANGE (b)",
+            "CREATE TABLE t (a int) PARTITION BY LIST (a)",
+            "CREATE TABLE t (a int, b int) PARTITION BY HASH (a, b)",
+            "INSERT INTO t (a) VALUES (1) ON CONFLICT DO NOTHING",
+            "INSERT INTO t (a, b) VALUES (1, 2), (3, 4) ON CONFLICT (a, b) DO NOTHING",
+            "SET lock_timeout = '5s'",
+            "SET LOCAL statement_timeout TO 0",
+            "SET SESSION search_path = myschema",
+            "SET client_min_messages TO warning",
         ] {
             assert!(q(sql).is_some(), "{sql}");
             assert_eq!(disagreement(sql), None);
