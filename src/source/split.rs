@@ -46,8 +46,21 @@ fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
 }
 
+/// Bytes that continue a word: ASCII letters and digits, `_`, `$`, and every byte of a
+/// non-ASCII character. A table: the word loop is the splitter's hottest.
+static IDENT_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
+        b += 1;
+    }
+    t
+};
+
 fn is_ident_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+    IDENT_CHAR[usize::from(b)]
 }
 
 struct Splitter<'a> {
@@ -470,10 +483,12 @@ impl<'a> Splitter<'a> {
 
     fn word(&mut self, from: usize) -> usize {
         let n = self.b.len();
-        let mut e = from + 1;
-        while e < n && is_ident_char(self.b[e]) {
-            e += 1;
-        }
+        let e = from
+            + 1
+            + self.b[from + 1..]
+                .iter()
+                .position(|&b| !is_ident_char(b))
+                .unwrap_or(n - from - 1);
         // E'...' escape string (also e'...')
         if e - from == 1 && (self.b[from] | 0x20) == b'e' && self.b.get(e) == Some(&b'\'') {
             return self.quoted(from, e + 1, b'\'', true);
