@@ -613,4 +613,10 @@ pub fn pipeline(data: &[u8]) {
     let r = engine::run(target, &settings).expect("an existing path runs");
     check_run(&r, &settings);
     render(&r, &settings);
+    // a statement parsed once and moved (the memo) is the statement parsed in place
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && let Some(why) = parse::memo_disagreement(text)
+    {
+        panic!("memo: {why}");
+    }
 }

@@ -13,20 +13,27 @@ use crate::rules::{self, Level};
 /// A fingerprint that survives unrelated edits: rule, file and message (which names the table
 /// and column), plus the occurrence number for identical findings. No line numbers.
 pub fn fingerprints(findings: &[Finding]) -> Vec<String> {
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut seen: crate::fasthash::FastMap<String, usize> = Default::default();
+    let mut key = String::new();
     findings
         .iter()
         .map(|f| {
-            let key = format!("{}\u{0}{}\u{0}{}", f.rule(), f.file, f.message);
-            let n = seen.entry(key.clone()).or_insert(0);
-            *n += 1;
+            key.clear();
+            let _ = write!(key, "{}\u{0}{}\u{0}{}", f.rule(), f.file, f.message);
+            let n = match seen.get_mut(key.as_str()) {
+                Some(n) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    seen.insert(key.clone(), 1);
+                    1
+                }
+            };
             let mut h = Sha256::new();
             h.update(key.as_bytes());
             h.update(n.to_string().as_bytes());
-            h.finalize().iter().fold(String::new(), |mut s, b| {
-                let _ = write!(s, "{b:02x}");
-                s
-            })
+            crate::signoff::hex(&h.finalize())
         })
         .collect()
 }
@@ -47,7 +54,7 @@ pub fn concise(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> st
     writeln!(w, "{}", summary_line(summary))
 }
 
-fn sarif_level(l: Level) -> &'static str {
+pub(super) fn sarif_level(l: Level) -> &'static str {
     match l {
         Level::Error | Level::Danger => "error",
         Level::Warning => "warning",
@@ -72,48 +79,40 @@ pub fn sarif(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
         })
         .collect();
     let prints = fingerprints(findings);
-    let results: Vec<serde_json::Value> = findings
-        .iter()
-        .zip(prints)
-        .map(|(f, fp)| {
-            let index = registry.iter().position(|r| r.meta.id == f.rule()).unwrap_or(0);
-            let mut text = f.message.to_string();
-            text.push_str(&format!(". Help: {}", f.help()));
-            let suppressions = match f.signoff.as_deref() {
-                Some(crate::signoff::Status::Accepted { approver, date, reason }) => {
-                    json!([{"kind": "external", "status": "accepted", "justification": format!("signed off by {approver} on {date}: {reason}")}])
-                }
-                _ => json!([]),
-            };
-            json!({
-                "ruleId": f.rule(),
-                "ruleIndex": index,
-                "suppressions": suppressions,
-                "level": sarif_level(f.level),
-                "message": {"text": text},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": f.file},
-                    "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line.max(f.line), "endColumn": f.end_column.max(1)},
-                }}],
-                "partialFingerprints": {"migcheck/v1": fp},
-                "properties": {"migcheck-level": f.level, "notes": f.notes},
-            })
-        })
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "migcheck",
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": rules_json,
-            }},
-            "results": results,
-        }],
-    });
-    serde_json::to_writer_pretty(&mut *w, &doc).map_err(std::io::Error::other)?;
-    writeln!(w)
+    // written as serde_json's pretty printer would write the document `{"$schema", "runs":
+    // [{"results": [...], "tool": {...}}], "version"}` (keys sorted), the results streamed
+    let mut out = Vec::with_capacity(1 << 16);
+    out.extend_from_slice(
+        b"{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"runs\": [\n    {\n      \"results\": [",
+    );
+    for (i, (f, fp)) in findings.iter().zip(&prints).enumerate() {
+        let index = registry
+            .iter()
+            .position(|r| r.meta.id == f.rule())
+            .unwrap_or(0);
+        out.extend_from_slice(if i == 0 {
+            b"\n        "
+        } else {
+            b",\n        "
+        });
+        super::json::sarif_result(&mut out, f, fp, u32::try_from(index).unwrap_or(0), 4);
+        if out.len() >= 1 << 16 {
+            w.write_all(&out)?;
+            out.clear();
+        }
+    }
+    if !findings.is_empty() {
+        out.extend_from_slice(b"\n      ");
+    }
+    out.extend_from_slice(b"],\n      \"tool\": ");
+    let tool = json!({"driver": {
+        "name": "migcheck",
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "rules": rules_json,
+    }});
+    super::json::nested(&mut out, &tool, Some(3))?;
+    out.extend_from_slice(b"\n    }\n  ],\n  \"version\": \"2.1.0\"\n}\n");
+    w.write_all(&out)
 }
 
 /// GitHub workflow command escaping (actions/toolkit command.ts).
@@ -224,21 +223,22 @@ pub fn job_summary(findings: &[Finding], summary: &Summary) -> String {
 
 pub fn gitlab(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
     let prints = fingerprints(findings);
-    let items: Vec<serde_json::Value> = findings
-        .iter()
-        .zip(prints)
-        .map(|(f, fp)| {
-            json!({
-                "description": format!("{} [{}]", f.message, f.rule()),
-                "check_name": f.name(),
-                "fingerprint": fp,
-                "severity": match f.level { Level::Error => "blocker", Level::Danger => "critical", Level::Warning => "minor", Level::Info => "info" },
-                "location": {"path": f.file, "lines": {"begin": f.line, "end": f.end_line.max(f.line)}},
-            })
-        })
-        .collect();
-    serde_json::to_writer_pretty(&mut *w, &items).map_err(std::io::Error::other)?;
-    writeln!(w)
+    // as serde_json's pretty printer writes an array of the issues
+    let mut out = Vec::with_capacity(1 << 16);
+    out.push(b'[');
+    for (i, (f, fp)) in findings.iter().zip(&prints).enumerate() {
+        out.extend_from_slice(if i == 0 { b"\n  " } else { b",\n  " });
+        super::json::gitlab_issue(&mut out, f, fp, 1);
+        if out.len() >= 1 << 16 {
+            w.write_all(&out)?;
+            out.clear();
+        }
+    }
+    if !findings.is_empty() {
+        out.push(b'\n');
+    }
+    out.extend_from_slice(b"]\n");
+    w.write_all(&out)
 }
 
 fn xml(s: &str) -> String {

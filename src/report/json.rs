@@ -3,7 +3,8 @@
 //!
 //! Findings are written by hand (the same bytes serde_json's pretty and compact printers give,
 //! checked by the tests below): a large tree has hundreds of thousands, and serde_json's
-//! key-by-key writes with per-byte escaping were 7 % of a whole run.
+//! key-by-key writes with per-byte escaping were 7 % of a whole run. SARIF results and GitLab
+//! issues are written here the same way (`sarif_result`, `gitlab_issue`).
 
 use std::io::Write;
 
@@ -82,6 +83,122 @@ fn finding(out: &mut Vec<u8>, f: &Finding, level: Option<usize>) {
         // rare (only with a ledger): serde_json, indented to this depth
         let _ = nested(o.out, st, level.map(|l| l + 1));
     }
+    o.close();
+}
+
+/// One SARIF result at nesting `level`, keys in serde_json's (sorted) order: the bytes
+/// `serde_json::to_writer_pretty` gave for the `json!` value `formats::sarif` built before
+/// (a `Value` tree per finding was a third of a SARIF run; checked by the tests below).
+pub(super) fn sarif_result(
+    out: &mut Vec<u8>,
+    f: &Finding,
+    fingerprint: &str,
+    rule_index: u32,
+    level: usize,
+) {
+    let l = Some(level);
+    let child = |n: usize| Some(level + n);
+    let mut o = Object::open(out, l);
+    o.str("level", super::formats::sarif_level(f.level));
+    o.key("locations");
+    o.out.push(b'[');
+    newline(o.out, level + 2);
+    {
+        let mut loc = Object::open(o.out, child(2));
+        loc.key("physicalLocation");
+        let mut phys = Object::open(loc.out, child(3));
+        phys.key("artifactLocation");
+        let mut art = Object::open(phys.out, child(4));
+        art.str("uri", &f.file);
+        art.close();
+        phys.key("region");
+        let mut region = Object::open(phys.out, child(4));
+        region.num("endColumn", f.end_column.max(1));
+        region.num("endLine", f.end_line.max(f.line));
+        region.num("startColumn", f.column);
+        region.num("startLine", f.line);
+        region.close();
+        phys.close();
+        loc.close();
+    }
+    newline(o.out, level + 1);
+    o.out.push(b']');
+    o.key("message");
+    let mut message = Object::open(o.out, child(1));
+    message.key("text");
+    let mut text = String::with_capacity(f.message.len() + f.help().len() + 8);
+    text.push_str(&f.message);
+    text.push_str(". Help: ");
+    text.push_str(f.help());
+    escaped(message.out, &text);
+    message.close();
+    o.key("partialFingerprints");
+    let mut fp = Object::open(o.out, child(1));
+    fp.str("migcheck/v1", fingerprint);
+    fp.close();
+    o.key("properties");
+    let mut props = Object::open(o.out, child(1));
+    props.str("migcheck-level", f.level.as_str());
+    props.strs("notes", &f.notes);
+    props.close();
+    o.str("ruleId", f.rule());
+    o.num("ruleIndex", rule_index);
+    o.key("suppressions");
+    match f.signoff.as_deref() {
+        Some(crate::signoff::Status::Accepted {
+            approver,
+            date,
+            reason,
+        }) => {
+            o.out.push(b'[');
+            newline(o.out, level + 2);
+            let mut s = Object::open(o.out, child(2));
+            s.str(
+                "justification",
+                &format!("signed off by {approver} on {date}: {reason}"),
+            );
+            s.str("kind", "external");
+            s.str("status", "accepted");
+            s.close();
+            newline(o.out, level + 1);
+            o.out.push(b']');
+        }
+        _ => o.out.extend_from_slice(b"[]"),
+    }
+    o.close();
+}
+
+/// One GitLab Code Quality issue at nesting `level`, keys in serde_json's (sorted) order (the
+/// bytes the `json!` value `formats::gitlab` built before gave).
+pub(super) fn gitlab_issue(out: &mut Vec<u8>, f: &Finding, fingerprint: &str, level: usize) {
+    let mut o = Object::open(out, Some(level));
+    o.str("check_name", f.name());
+    o.key("description");
+    let mut description = String::with_capacity(f.message.len() + 10);
+    description.push_str(&f.message);
+    description.push_str(" [");
+    description.push_str(f.rule());
+    description.push(']');
+    escaped(o.out, &description);
+    o.str("fingerprint", fingerprint);
+    o.key("location");
+    let mut location = Object::open(o.out, Some(level + 1));
+    location.key("lines");
+    let mut lines = Object::open(location.out, Some(level + 2));
+    lines.num("begin", f.line);
+    lines.num("end", f.end_line.max(f.line));
+    lines.close();
+    location.str("path", &f.file);
+    location.close();
+    o.str(
+        "severity",
+        match f.level {
+            crate::rules::Level::Error => "blocker",
+            crate::rules::Level::Danger => "critical",
+            crate::rules::Level::Warning => "minor",
+            crate::rules::Level::Info => "info",
+        },
+    );
     o.close();
 }
 
@@ -182,7 +299,7 @@ fn newline(out: &mut Vec<u8>, level: usize) {
 }
 
 /// `value` by serde_json, pretty and indented as if it stood at nesting `level`, or compact.
-fn nested<T: Serialize + ?Sized>(
+pub(super) fn nested<T: Serialize + ?Sized>(
     out: &mut Vec<u8>,
     value: &T,
     level: Option<usize>,
@@ -263,6 +380,98 @@ fn needs_escape(w: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// A finding whose strings need escaping, with notes and (optionally) an accepted sign-off.
+    fn tricky(signed: bool) -> Finding {
+        Finding {
+            meta: crate::rules::find("MC010").expect("MC010 exists"),
+            level: crate::rules::Level::Danger,
+            file: "db/\"q\"\\001.up.sql".into(),
+            file_index: 0,
+            span: None,
+            line: 7,
+            column: 3,
+            end_line: 2,
+            end_column: 0,
+            message: "adding `a` to \"t\"\u{1}\ttab é".into(),
+            label: "".into(),
+            own_help: Some("use \"x\"\n then y".into()),
+            notes: vec!["one\u{7f}".into(), "two \\ three".into()],
+            versions: None,
+            migration: "001".into(),
+            statement: Some(1),
+            hashes: None,
+            signoff: signed.then(|| {
+                Box::new(crate::signoff::Status::Accepted {
+                    approver: "ann \"a\"".into(),
+                    date: "2026-11-27".into(),
+                    reason: "ok\nfine".into(),
+                })
+            }),
+        }
+    }
+
+    /// `value` pretty-printed as it stands at nesting `level` of a larger document.
+    fn at_level(value: &serde_json::Value, level: usize) -> String {
+        let mut out = Vec::new();
+        nested(&mut out, value, Some(level)).expect("serialises");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn sarif_results_are_the_json_values_they_replaced() {
+        for signed in [false, true] {
+            let f = tricky(signed);
+            let suppressions = if signed {
+                json!([{"kind": "external", "status": "accepted",
+                    "justification": "signed off by ann \"a\" on 2026-11-27: ok\nfine"}])
+            } else {
+                json!([])
+            };
+            let value = json!({
+                "ruleId": f.rule(),
+                "ruleIndex": 12,
+                "suppressions": suppressions,
+                "level": "error",
+                "message": {"text": format!("{}. Help: {}", f.message, f.help())},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": f.file},
+                    "region": {"startLine": 7, "startColumn": 3, "endLine": 7, "endColumn": 1},
+                }}],
+                "partialFingerprints": {"migcheck/v1": "abc"},
+                "properties": {"migcheck-level": f.level, "notes": f.notes},
+            });
+            for level in [0, 4] {
+                let mut out = Vec::new();
+                sarif_result(&mut out, &f, "abc", 12, level);
+                assert_eq!(
+                    String::from_utf8(out).expect("utf-8"),
+                    at_level(&value, level)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn gitlab_issues_are_the_json_values_they_replaced() {
+        let f = tricky(false);
+        let value = json!({
+            "description": format!("{} [{}]", f.message, f.rule()),
+            "check_name": f.name(),
+            "fingerprint": "abc",
+            "severity": "critical",
+            "location": {"path": f.file, "lines": {"begin": 7, "end": 7}},
+        });
+        for level in [0, 1] {
+            let mut out = Vec::new();
+            gitlab_issue(&mut out, &f, "abc", level);
+            assert_eq!(
+                String::from_utf8(out).expect("utf-8"),
+                at_level(&value, level)
+            );
+        }
+    }
 
     #[test]
     fn strings_are_escaped_like_serde_json() {
