@@ -23,14 +23,24 @@ pub fn write(
     findings: &[Finding],
     summary: &Summary,
 ) -> std::io::Result<()> {
+    // only the files findings point into (codespan indexes each file's lines when it is added)
+    let mut shown = vec![false; files.len()];
+    for f in findings {
+        if let Some(s) = shown.get_mut(f.file_index as usize) {
+            *s = true;
+        }
+    }
     let mut db = SimpleFiles::new();
-    let ids: Vec<usize> = files
+    let ids: Vec<Option<usize>> = files
         .iter()
-        .map(|f| {
-            db.add(
-                f.display.clone(),
-                f.source.as_ref().map_or("", |s| s.text.as_str()),
-            )
+        .zip(shown)
+        .map(|(f, shown)| {
+            shown.then(|| {
+                db.add(
+                    f.display.clone(),
+                    f.source.as_ref().map_or("", |s| s.text.as_str()),
+                )
+            })
         })
         .collect();
     let config = Config::default();
@@ -61,7 +71,7 @@ fn render(
     f: &Finding,
     color: bool,
     files: &[LoadedFile],
-    ids: &[usize],
+    ids: &[Option<usize>],
     db: &SimpleFiles<std::sync::Arc<str>, &str>,
     config: &Config,
 ) -> std::io::Result<String> {
@@ -77,7 +87,7 @@ fn render(
     let source = files
         .get(f.file_index as usize)
         .and_then(|x| x.source.as_ref());
-    match (f.span, ids.get(f.file_index as usize), source) {
+    match (f.span, ids.get(f.file_index as usize).copied().flatten(), source) {
         // a snippet prints its lines whole: one of a megabyte would be printed per finding
         (Some(span), Some(_), Some(src))
             if [span.start, span.end]
@@ -91,7 +101,7 @@ fn render(
         }
         (Some(span), Some(id), Some(_)) => {
             d = d.with_labels(vec![
-                Label::primary(*id, span.start..span.end).with_message(&f.label),
+                Label::primary(id, span.start..span.end).with_message(&f.label),
             ]);
         }
         _ => notes.push(format!("in: {}", f.file)),
