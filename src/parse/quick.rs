@@ -83,7 +83,7 @@ pub fn recognise(raw: &[TokenWithSpan]) -> Option<Quick> {
 }
 
 /// Keywords of sqlparser's accepted as names by the quick path (see `Cursor::ident`).
-const NAME_KEYWORDS: [Keyword; 16] = [
+const NAME_KEYWORDS: [Keyword; 28] = [
     Keyword::ID,
     Keyword::NAME,
     Keyword::DATA,
@@ -100,6 +100,18 @@ const NAME_KEYWORDS: [Keyword; 16] = [
     Keyword::EVENT,
     Keyword::SOURCE,
     Keyword::TARGET,
+    Keyword::TYPE,
+    Keyword::KEY,
+    Keyword::LOCATION,
+    Keyword::VALUE,
+    Keyword::COMMENT,
+    Keyword::ADMIN,
+    Keyword::QUERY,
+    Keyword::MESSAGE,
+    Keyword::TAG,
+    Keyword::LOCKED,
+    Keyword::EPOCH,
+    Keyword::READ,
 ];
 
 struct Cursor<'a> {
@@ -802,8 +814,8 @@ mod tests {
             // a function named by a keyword of sqlparser's (LOWER, COALESCE, ...)
             "CREATE INDEX i ON t (lower(a))",
             // a keyword as a name (not one of NAME_KEYWORDS)
-            "ALTER TABLE t ADD COLUMN value text",
-            "ALTER TABLE t ADD COLUMN key text",
+            "ALTER TABLE t ADD COLUMN user text",
+            "ALTER TABLE t ADD COLUMN role text",
             "CREATE INDEX i ON t (position)",
             // beyond the simple expressions and listed clauses
             "ALTER TABLE t ADD COLUMN c int DEFAULT nextval('s'::regclass) COLLATE \"C\"",
@@ -911,6 +923,8 @@ mod tests {
                     "CREATE TABLE {w} ({w} int GENERATED ALWAYS AS IDENTITY) PARTITION BY LIST ({w})"
                 ),
                 format!("INSERT INTO {w} ({w}) VALUES ({w}) ON CONFLICT ({w}) DO NOTHING"),
+                format!("CREATE TABLE t (x int, {w} {w} DEFAULT {w} NOT NULL, y int)"),
+                format!("ALTER TABLE t ADD x int, ADD {w} text, ALTER {w} SET DEFAULT {w}"),
                 format!("SET {w} = {w}"),
                 format!("SET LOCAL {w} TO 'x'"),
             ] {

@@ -87,7 +87,11 @@ fn render(
     let source = files
         .get(f.file_index as usize)
         .and_then(|x| x.source.as_ref());
-    match (f.span, ids.get(f.file_index as usize).copied().flatten(), source) {
+    match (
+        f.span,
+        ids.get(f.file_index as usize).copied().flatten(),
+        source,
+    ) {
         // a snippet prints its lines whole: one of a megabyte would be printed per finding
         (Some(span), Some(_), Some(src))
             if [span.start, span.end]
