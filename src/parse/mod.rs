@@ -102,7 +102,7 @@ pub struct Memo {
 }
 
 const MEMO_MIN: usize = 128;
-const MEMO_MAX_BYTES: usize = 32 << 20;
+const MEMO_MAX_BYTES: usize = 16 << 20;
 
 impl Memo {
     fn pieces(&self, text: &str) -> Arc<[Piece]> {

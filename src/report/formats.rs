@@ -96,10 +96,7 @@ pub fn sarif(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
             b",\n        "
         });
         super::json::sarif_result(&mut out, f, fp, u32::try_from(index).unwrap_or(0), 4);
-        if out.len() >= 1 << 16 {
-            w.write_all(&out)?;
-            out.clear();
-        }
+        super::json::spill(w, &mut out)?;
     }
     if !findings.is_empty() {
         out.extend_from_slice(b"\n      ");
@@ -229,10 +226,7 @@ pub fn gitlab(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
     for (i, (f, fp)) in findings.iter().zip(&prints).enumerate() {
         out.extend_from_slice(if i == 0 { b"\n  " } else { b",\n  " });
         super::json::gitlab_issue(&mut out, f, fp, 1);
-        if out.len() >= 1 << 16 {
-            w.write_all(&out)?;
-            out.clear();
-        }
+        super::json::spill(w, &mut out)?;
     }
     if !findings.is_empty() {
         out.push(b'\n');

@@ -43,7 +43,7 @@ pub fn write_lines(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<(
 }
 
 /// Writes the buffer out once it holds 64 KiB (one write per chunk, not per finding).
-fn spill(w: &mut dyn Write, out: &mut Vec<u8>) -> std::io::Result<()> {
+pub(super) fn spill(w: &mut dyn Write, out: &mut Vec<u8>) -> std::io::Result<()> {
     if out.len() >= 1 << 16 {
         w.write_all(out)?;
         out.clear();
