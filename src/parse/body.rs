@@ -6,7 +6,7 @@
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
-use super::tokens::{Tokens, tokenize};
+use super::tokens::{Tokens, is_word, tokenize};
 use crate::ir::Span;
 use crate::source::split;
 
@@ -158,9 +158,8 @@ impl Sig<'_> {
         self.sig.get(k).map(|&r| self.spans[r])
     }
 
-    /// An unquoted word equal (case-insensitively) to `kw` (as `Tok::is_word`).
     fn is_word(&self, k: usize, kw: &str) -> bool {
-        matches!(self.token(k), Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
+        self.token(k).is_some_and(|t| is_word(t, kw))
     }
 }
 

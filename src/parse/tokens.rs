@@ -71,6 +71,11 @@ impl<'a> LineMap<'a> {
     }
 }
 
+/// An unquoted word equal (case-insensitively) to `kw`.
+pub fn is_word(token: &Token, kw: &str) -> bool {
+    matches!(token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
+}
+
 #[derive(Debug, Clone)]
 pub struct Tok {
     pub token: Token,
@@ -80,7 +85,7 @@ pub struct Tok {
 impl Tok {
     /// An unquoted word equal (case-insensitively) to `kw`.
     pub fn is_word(&self, kw: &str) -> bool {
-        matches!(&self.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
+        is_word(&self.token, kw)
     }
 
     pub fn keyword(&self) -> Option<Keyword> {

@@ -54,6 +54,15 @@ pub fn concise(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> st
     writeln!(w, "{}", summary_line(summary))
 }
 
+pub(super) fn gitlab_severity(l: Level) -> &'static str {
+    match l {
+        Level::Error => "blocker",
+        Level::Danger => "critical",
+        Level::Warning => "minor",
+        Level::Info => "info",
+    }
+}
+
 pub(super) fn sarif_level(l: Level) -> &'static str {
     match l {
         Level::Error | Level::Danger => "error",

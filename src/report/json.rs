@@ -190,15 +190,7 @@ pub(super) fn gitlab_issue(out: &mut Vec<u8>, f: &Finding, fingerprint: &str, le
     lines.close();
     location.str("path", &f.file);
     location.close();
-    o.str(
-        "severity",
-        match f.level {
-            crate::rules::Level::Error => "blocker",
-            crate::rules::Level::Danger => "critical",
-            crate::rules::Level::Warning => "minor",
-            crate::rules::Level::Info => "info",
-        },
-    );
+    o.str("severity", super::formats::gitlab_severity(f.level));
     o.close();
 }
 
