@@ -360,6 +360,31 @@ struct Runner<'s> {
     suppressed: Vec<(&'static str, String)>,
     /// Statement reports of the current unit (`collect_report`).
     current_statements: Vec<StatementReport>,
+    /// The rules that are on, in id order, with their level and whether they also check
+    /// function bodies (decided once per run, not per statement).
+    active: Vec<Active>,
+}
+
+/// A rule that is on for this run.
+#[derive(Clone, Copy)]
+struct Active {
+    reg: &'static rules::Registered,
+    level: Level,
+    in_function_bodies: bool,
+}
+
+/// The rules of the registry that `settings` leaves on.
+fn active_rules(settings: &Settings) -> Vec<Active> {
+    rules::registry()
+        .iter()
+        .filter_map(|reg| {
+            settings.level_of(&reg.meta).map(|level| Active {
+                reg,
+                level,
+                in_function_bodies: reg.rule.in_function_bodies(),
+            })
+        })
+        .collect()
 }
 
 /// The statements of a part that run with the migration (function bodies left out), with their
@@ -777,6 +802,7 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
         notes: Default::default(),
         suppressed: Vec::new(),
         current_statements: Vec::new(),
+        active: active_rules(settings),
     };
     r.out.stats.files = disc.files;
     r.out.stats.migrations = disc.units.len();
@@ -993,13 +1019,10 @@ impl<'s> Runner<'s> {
                 .filter(|r| !r.is_empty()),
         };
         let mut found = Vec::new();
-        for reg in rules::registry() {
-            let Some(level) = settings.level_of(&reg.meta) else {
-                continue;
-            };
-            let mut v = Vec::new();
-            reg.rule.check_unit(&ctx, &mut v);
-            found.extend(v.into_iter().map(|x| (&reg.meta, level, x)));
+        let mut v = Vec::new();
+        for a in &self.active {
+            a.reg.rule.check_unit(&ctx, &mut v);
+            found.extend(v.drain(..).map(|x| (&a.reg.meta, a.level, x)));
         }
         for (meta, level, v) in found {
             // a finding about the down part points into the down file (at its section, if any)
@@ -1341,6 +1364,8 @@ impl<'s> Runner<'s> {
             m => m.name(),
         };
         let mut found: Vec<(&'static rules::RuleMeta, Level, Violation)> = Vec::new();
+        // what one rule found about one statement, op or part (moved into `found` at once)
+        let mut scratch: Vec<Violation> = Vec::new();
         let problems = &parsed.problems;
         let mut txs = Vec::with_capacity(statements.len());
         let mut locks: Vec<Vec<HeldLock>> = Vec::with_capacity(statements.len());
@@ -1384,17 +1409,14 @@ impl<'s> Runner<'s> {
             };
             // rules that apply to this statement (statements of a function body: only those
             // about what the statement itself does, not about the migration around it)
-            let applies = |reg: &rules::Registered| {
-                stmt.in_function.is_none() || reg.rule.in_function_bodies()
-            };
+            let body_of_function = stmt.in_function.is_some();
+            let applies = |a: &&Active| !body_of_function || a.in_function_bodies;
             let found_before = found.len();
-            for reg in rules::registry().iter().filter(|r| applies(r)) {
-                let Some(level) = settings.level_of(&reg.meta) else {
-                    continue;
-                };
-                let mut v = Vec::new();
-                reg.rule.check_statement(&sctx, &mut v);
-                found.extend(v.into_iter().map(|x| (&reg.meta, level, x)));
+            for a in self.active.iter().filter(applies) {
+                a.reg.rule.check_statement(&sctx, &mut scratch);
+                if !scratch.is_empty() {
+                    found.extend(scratch.drain(..).map(|x| (&a.reg.meta, a.level, x)));
+                }
             }
             let mut held = Vec::new();
             // per op: whether it rewrites its table when the catalog knows better than the
@@ -1475,15 +1497,11 @@ impl<'s> Runner<'s> {
                     source,
                     session_utc: settings.session_utc,
                 };
-                for reg in rules::registry().iter().filter(|r| applies(r)) {
-                    let Some(level) = settings.level_of(&reg.meta) else {
-                        continue;
-                    };
-                    let mut v = Vec::new();
-                    reg.rule.check_op(op, &ctx, &mut v);
-                    for x in v {
-                        let (level, x) = size_adjusted(settings, &reg.meta, level, op, x);
-                        found.push((&reg.meta, level, x));
+                for a in self.active.iter().filter(applies) {
+                    a.reg.rule.check_op(op, &ctx, &mut scratch);
+                    for x in scratch.drain(..) {
+                        let (level, x) = size_adjusted(settings, &a.reg.meta, a.level, op, x);
+                        found.push((&a.reg.meta, level, x));
                     }
                 }
                 if let Some((table, mode)) = classify::table_lock(op, settings.version)
@@ -1628,13 +1646,9 @@ impl<'s> Runner<'s> {
             lock_timeout_on_role: settings.lock_timeout_on_role,
             statement_timeout_on_role: settings.statement_timeout_on_role,
         };
-        for reg in rules::registry() {
-            let Some(level) = settings.level_of(&reg.meta) else {
-                continue;
-            };
-            let mut v = Vec::new();
-            reg.rule.check_part(&pctx, &mut v);
-            found.extend(v.into_iter().map(|x| (&reg.meta, level, x)));
+        for a in &self.active {
+            a.reg.rule.check_part(&pctx, &mut scratch);
+            found.extend(scratch.drain(..).map(|x| (&a.reg.meta, a.level, x)));
         }
         if let Some((meta, level)) = self.rule_level("MC003") {
             for p in problems {
