@@ -20,6 +20,14 @@ pub struct SourceText {
 
 const CHECKPOINT: usize = 4096;
 
+/// `lossy_text` of borrowed bytes, borrowing them when they are valid UTF-8 (nearly all).
+pub fn lossy_text_ref(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s.strip_prefix('\u{feff}').unwrap_or(s)),
+        Err(_) => std::borrow::Cow::Owned(lossy_text(bytes.to_vec())),
+    }
+}
+
 /// Bytes as text for a quick look (layout detection, section markers): invalid UTF-8 replaced,
 /// a leading BOM dropped. Valid input (nearly all) is validated once and not copied.
 pub fn lossy_text(bytes: Vec<u8>) -> String {

@@ -35,13 +35,17 @@ pub fn parse_name(name: &str) -> Option<(String, bool, bool, bool)> {
 }
 
 pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
-    let mut by: BTreeMap<(PathBuf, String), Variants> = BTreeMap::new();
+    // keyed by the directory's bytes (comparing `Path`s parses their components each time);
+    // the map's order does not matter: the units are sorted by `units_for`
+    let mut by: BTreeMap<(&[u8], String), (&Path, Variants)> = BTreeMap::new();
     for f in ctx.files {
         let Some((base, pg, ac, up)) = parse_name(&file_name(f)) else {
             continue;
         };
-        let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
-        let v = by.entry((dir, base)).or_default();
+        let dir = f.parent().unwrap_or(Path::new(""));
+        let (_, v) = by
+            .entry((crate::fasthash::path_key(dir), base))
+            .or_insert_with(|| (dir, Variants::default()));
         let slot = match (up, pg) {
             (true, false) => &mut v.up,
             (true, true) => &mut v.pg_up,
@@ -51,7 +55,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         *slot = Some((f.clone(), ac));
     }
     let mut out = Vec::new();
-    for ((dir, base), v) in by {
+    for ((_, base), (dir, v)) in by {
         let Some((up, ac)) = v.pg_up.or(v.up) else {
             continue;
         };
