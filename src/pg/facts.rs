@@ -241,11 +241,10 @@ pub fn lookup_op(op: &str, version: PgVersion) -> Option<&'static FactRow> {
 }
 
 /// Row indexes by op id, built once (lookups happen for every operation of every file).
-fn index() -> &'static std::collections::HashMap<&'static str, Vec<usize>> {
-    static INDEX: OnceLock<std::collections::HashMap<&'static str, Vec<usize>>> = OnceLock::new();
+fn index() -> &'static crate::fasthash::FastMap<&'static str, Vec<usize>> {
+    static INDEX: OnceLock<crate::fasthash::FastMap<&'static str, Vec<usize>>> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut m: std::collections::HashMap<&'static str, Vec<usize>> =
-            std::collections::HashMap::new();
+        let mut m: crate::fasthash::FastMap<&'static str, Vec<usize>> = Default::default();
         for (i, r) in table().iter().enumerate() {
             m.entry(r.op.as_str()).or_default().push(i);
         }

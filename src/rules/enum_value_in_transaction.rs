@@ -80,6 +80,11 @@ impl Rule for EnumValueInTransaction {
 
 /// Whether the statement text contains the string literal `'value'`.
 fn mentions_literal(text: &str, value: &str) -> bool {
+    // `value` holds no quote (`added_value` stops at the first), so a literal equal to it is
+    // written as is: text without the bare value cannot hold it (and is not tokenized)
+    if !text.contains(value) {
+        return false;
+    }
     let dialect = sqlparser::dialect::PostgreSqlDialect {};
     sqlparser::tokenizer::Tokenizer::new(&dialect, text)
         .tokenize()
@@ -88,4 +93,33 @@ fn mentions_literal(text: &str, value: &str) -> bool {
                 .any(|t| matches!(t, Token::SingleQuotedString(s) if s == value))
         })
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_uses() {
+        assert!(mentions_literal("UPDATE t SET s = 'archived'", "archived"));
+        assert!(mentions_literal(
+            "INSERT INTO t VALUES ('a', 'archived')",
+            "archived"
+        ));
+        // a column, a longer literal, a comment: not a use of the value
+        assert!(!mentions_literal(
+            "UPDATE t SET archived = true",
+            "archived"
+        ));
+        assert!(!mentions_literal(
+            "UPDATE t SET s = 'archived_old'",
+            "archived"
+        ));
+        assert!(!mentions_literal(
+            "UPDATE t SET s = 'x' -- 'archived'",
+            "archived"
+        ));
+        assert!(!mentions_literal("UPDATE t SET s = 'x'", "archived"));
+        assert!(mentions_literal("SELECT ''", ""));
+    }
 }

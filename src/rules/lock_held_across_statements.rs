@@ -1,5 +1,5 @@
 use super::{HeldLock, PartCtx, Rule, Violation, rule_doc};
-use std::collections::HashMap;
+use crate::fasthash::{FastMap, FastSet};
 
 use crate::ir::{ObjName, Op};
 use crate::pg::LockMode;
@@ -70,8 +70,8 @@ fn referenced(ops: &[Op]) -> Vec<&crate::ir::ObjName> {
 fn instant(
     ops: &[Op],
     locks: &[HeldLock],
-    held: &HashMap<&ObjName, LockMode>,
-    created: &std::collections::HashSet<&ObjName>,
+    held: &FastMap<&ObjName, LockMode>,
+    created: &FastSet<&ObjName>,
 ) -> bool {
     // a foreign key locks the table it references: granted at once only if the transaction
     // created it or already holds a lock covering SHARE ROW EXCLUSIVE on it
@@ -136,20 +136,16 @@ impl Rule for LockHeldAcrossStatements {
             // the block starting at k: statements k..end run in the same transaction
             let in_block = ctx.tx[k].in_block || ctx.tx.get(k + 1).is_some_and(|t| t.in_block);
             let end = if in_block { block_end(ctx, k) } else { k + 1 };
-            let strong = |j: usize| {
-                ctx.locks[j]
-                    .iter()
-                    .filter(|l| l.existed && l.mode.blocks_writes())
-                    .collect::<Vec<&HeldLock>>()
-            };
-            let Some(first) = (k..end).find(|j| !strong(*j).is_empty()) else {
+            let is_strong = |l: &&HeldLock| l.existed && l.mode.blocks_writes();
+            let strong = |j: usize| ctx.locks[j].iter().filter(is_strong);
+            let Some(first) = (k..end).find(|j| strong(*j).next().is_some()) else {
                 k = end;
                 continue;
             };
             // the strongest lock the transaction holds on each table before statement j
             // (keyed by the name itself: formatting every name was a third of this rule's time)
-            let mut held: HashMap<&ObjName, LockMode> = HashMap::new();
-            let mut created = std::collections::HashSet::new();
+            let mut held: FastMap<&ObjName, LockMode> = FastMap::default();
+            let mut created = FastSet::default();
             let mut later: Vec<usize> = Vec::new();
             for j in k..end {
                 let ops = &ctx.statements[j].ops;
@@ -169,12 +165,15 @@ impl Rule for LockHeldAcrossStatements {
                 }
             }
             if in_block && !later.is_empty() {
-                let lock = strong(first)[0].clone();
+                let Some(lock) = strong(first).next().cloned() else {
+                    k = end;
+                    continue;
+                };
                 let table = lock.table.to_string();
                 let line = |j: usize| ctx.source.line_col(ctx.statements[j].span.start).0;
                 let mut tables: Vec<String> = Vec::new();
                 // a set, not a scan of `tables`: a block can lock thousands of tables
-                let mut seen = std::collections::HashSet::new();
+                let mut seen = FastSet::default();
                 for j in first..end {
                     for l in strong(j) {
                         let t = l.table.to_string();
