@@ -587,6 +587,14 @@ fn unit_hashes(
 }
 
 impl Prepared {
+    /// How much replaying it will take, roughly: the bytes of its readable files.
+    pub fn weight(&self) -> usize {
+        self.sources
+            .values()
+            .map(|s| s.as_ref().map_or(0, |s| s.text.len()))
+            .sum()
+    }
+
     /// Parses the units in `range` (in parallel).
     fn parse_units(&self, range: std::ops::Range<usize>) -> Vec<ParsedUnit> {
         let parse = |part: &Part| -> Option<ParsedFile> {
@@ -615,7 +623,18 @@ impl Prepared {
 /// Lints a migration directory for every version of the configured range and merges the
 /// findings: one finding per place, with the versions it applies to and a verdict.
 pub fn run(root: &Path, settings: &Settings) -> Result<RunResult, String> {
-    let mut out = run_versions(root, settings)?;
+    finish(start(root, settings)?, settings)
+}
+
+/// The first half of `run`: the directory discovered and its files read (and parsed, for a
+/// version range). Lets a caller linting several directories replay the largest first.
+pub fn start(root: &Path, settings: &Settings) -> Result<Prepared, String> {
+    prepare(root, settings, settings.range.versions().len() > 1)
+}
+
+/// The second half of `run`: replay and lint what `start` prepared.
+pub fn finish(prepared: Prepared, settings: &Settings) -> Result<RunResult, String> {
+    let mut out = run_versions(&prepared, settings);
     apply_ledger(&mut out, settings)?;
     Ok(out)
 }
@@ -680,18 +699,17 @@ fn apply_ledger(out: &mut RunResult, settings: &Settings) -> Result<(), String> 
     Ok(())
 }
 
-fn run_versions(root: &Path, settings: &Settings) -> Result<RunResult, String> {
+fn run_versions(prepared: &Prepared, settings: &Settings) -> RunResult {
     let versions = settings.range.versions();
-    let prepared = prepare(root, settings, versions.len() > 1)?;
     if versions.len() == 1 {
-        return Ok(evaluate(&prepared, settings));
+        return evaluate(prepared, settings);
     }
     let mut merged: Option<RunResult> = None;
     let mut seen: BTreeMap<FindingKey, Vec<u16>> = BTreeMap::new();
     for v in &versions {
         let mut s = settings.clone();
         s.version = *v;
-        let r = evaluate(&prepared, &s);
+        let r = evaluate(prepared, &s);
         for f in &r.findings {
             seen.entry(finding_key(f)).or_default().push(v.major);
         }
@@ -733,7 +751,7 @@ fn run_versions(root: &Path, settings: &Settings) -> Result<RunResult, String> {
         }));
     }
     sort_findings(&mut out.findings);
-    Ok(out)
+    out
 }
 
 /// Identity of a finding across versions: rule, file, span (file-level findings: message).

@@ -347,8 +347,10 @@ fn run_all_with(
 }
 
 /// `engine::run` on each (path, settings), as many at a time as there are cores; results in the
-/// order of `runs`. Plain threads, not rayon's: a run blocks while its parser thread fills the
-/// rayon pool, and rayon workers blocked that way would leave none to parse.
+/// order of `runs`. Every directory is discovered and read first; then the largest are replayed
+/// first (one directory's replay is sequential: started last, a large one would finish alone).
+/// Plain threads, not rayon's: a run blocks while its parser thread fills the rayon pool, and
+/// rayon workers blocked that way would leave none to parse.
 fn run_side_by_side(runs: &[(&PathBuf, Settings)]) -> Vec<Result<RunResult, String>> {
     if runs.len() == 1 {
         return runs
@@ -359,19 +361,47 @@ fn run_side_by_side(runs: &[(&PathBuf, Settings)]) -> Vec<Result<RunResult, Stri
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(runs.len());
+    let started = in_parallel(workers, &(0..runs.len()).collect::<Vec<_>>(), |i| {
+        let (path, settings) = &runs[i];
+        engine::start(path, settings)
+    });
+    let weight = |i: usize| started[i].as_ref().map_or(0, engine::Prepared::weight);
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(weight(i)));
+    let slots: Vec<std::sync::Mutex<Option<Result<engine::Prepared, String>>>> = started
+        .into_iter()
+        .map(|p| std::sync::Mutex::new(Some(p)))
+        .collect();
+    in_parallel(workers, &order, |i| {
+        let prepared = slots[i]
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .unwrap_or_else(|| Err("a run was prepared twice".to_string()));
+        prepared.and_then(|p| engine::finish(p, &runs[i].1))
+    })
+}
+
+/// `job(i)` for each index of `order` (taken in that order), on `workers` threads; results by
+/// index (`order` is a permutation of `0..order.len()`).
+fn in_parallel<T: Send>(
+    workers: usize,
+    order: &[usize],
+    job: impl Fn(usize) -> Result<T, String> + Sync,
+) -> Vec<Result<T, String>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<Result<RunResult, String>>>> =
-        runs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let slots: Vec<std::sync::Mutex<Option<Result<T, String>>>> =
+        order.iter().map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((path, settings)) = runs.get(i) else {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&i) = order.get(k) else {
                         break;
                     };
-                    let r = engine::run(path, settings);
-                    if let Ok(mut slot) = slots[i].lock() {
+                    let r = job(i);
+                    if let Some(Ok(mut slot)) = slots.get(i).map(|s| s.lock()) {
                         *slot = Some(r);
                     }
                 }
