@@ -705,22 +705,28 @@ fn run_versions(prepared: &Prepared, settings: &Settings) -> RunResult {
         return evaluate(prepared, settings);
     }
     let mut merged: Option<RunResult> = None;
+    // per finding key: the majors it is found on (a key first seen on a version is the
+    // merged run's finding from then on: a later version's copy is dropped)
     let mut seen: BTreeMap<FindingKey, Vec<u16>> = BTreeMap::new();
     for v in &versions {
         let mut s = settings.clone();
         s.version = *v;
         let r = evaluate(prepared, &s);
-        for f in &r.findings {
-            seen.entry(finding_key(f)).or_default().push(v.major);
-        }
         match &mut merged {
-            None => merged = Some(r),
+            None => {
+                for f in &r.findings {
+                    seen.entry(finding_key(f)).or_default().push(v.major);
+                }
+                merged = Some(r);
+            }
             Some(m) => {
                 for f in r.findings {
-                    let key = finding_key(&f);
-                    if !m.findings.iter().any(|g| finding_key(g) == key) {
+                    let on = seen.entry(finding_key(&f)).or_default();
+                    // new to the merged run: no earlier version had it
+                    if on.is_empty() {
                         m.findings.push(f);
                     }
+                    on.push(v.major);
                 }
             }
         }
