@@ -90,11 +90,10 @@ pub fn sarif(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
     let prints = fingerprints(findings);
     // written as serde_json's pretty printer would write the document `{"$schema", "runs":
     // [{"results": [...], "tool": {...}}], "version"}` (keys sorted), the results streamed
-    let mut out = Vec::with_capacity(1 << 16);
-    out.extend_from_slice(
+    w.write_all(
         b"{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"runs\": [\n    {\n      \"results\": [",
-    );
-    for (i, (f, fp)) in findings.iter().zip(&prints).enumerate() {
+    )?;
+    super::json::in_chunks(w, findings, |out, i, f| {
         let index = registry
             .iter()
             .position(|r| r.meta.id == f.rule())
@@ -104,9 +103,10 @@ pub fn sarif(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
         } else {
             b",\n        "
         });
-        super::json::sarif_result(&mut out, f, fp, u32::try_from(index).unwrap_or(0), 4);
-        super::json::spill(w, &mut out)?;
-    }
+        let fp = prints.get(i).map_or("", String::as_str);
+        super::json::sarif_result(out, f, fp, u32::try_from(index).unwrap_or(0), 4);
+    })?;
+    let mut out = Vec::with_capacity(1 << 16);
     if !findings.is_empty() {
         out.extend_from_slice(b"\n      ");
     }
@@ -230,13 +230,13 @@ pub fn job_summary(findings: &[Finding], summary: &Summary) -> String {
 pub fn gitlab(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
     let prints = fingerprints(findings);
     // as serde_json's pretty printer writes an array of the issues
-    let mut out = Vec::with_capacity(1 << 16);
-    out.push(b'[');
-    for (i, (f, fp)) in findings.iter().zip(&prints).enumerate() {
+    w.write_all(b"[")?;
+    super::json::in_chunks(w, findings, |out, i, f| {
         out.extend_from_slice(if i == 0 { b"\n  " } else { b",\n  " });
-        super::json::gitlab_issue(&mut out, f, fp, 1);
-        super::json::spill(w, &mut out)?;
-    }
+        let fp = prints.get(i).map_or("", String::as_str);
+        super::json::gitlab_issue(out, f, fp, 1);
+    })?;
+    let mut out = Vec::with_capacity(1 << 8);
     if !findings.is_empty() {
         out.push(b'\n');
     }

@@ -14,13 +14,12 @@ use super::Summary;
 use crate::engine::Finding;
 
 pub fn write(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std::io::Result<()> {
-    let mut out = Vec::with_capacity(1 << 16);
-    out.extend_from_slice(b"{\n  \"findings\": [");
-    for (i, f) in findings.iter().enumerate() {
+    w.write_all(b"{\n  \"findings\": [")?;
+    in_chunks(w, findings, |out, i, f| {
         out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-        finding(&mut out, f, Some(2));
-        spill(w, &mut out)?;
-    }
+        finding(out, f, Some(2));
+    })?;
+    let mut out = Vec::with_capacity(1 << 12);
     if !findings.is_empty() {
         out.extend_from_slice(b"\n  ");
     }
@@ -33,20 +32,42 @@ pub fn write(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std:
 
 /// `--format json-lines`: one compact JSON object per finding and line.
 pub fn write_lines(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
-    let mut out = Vec::with_capacity(1 << 16);
-    for f in findings {
-        finding(&mut out, f, None);
+    in_chunks(w, findings, |out, _, f| {
+        finding(out, f, None);
         out.push(b'\n');
-        spill(w, &mut out)?;
-    }
-    w.write_all(&out)
+    })
 }
 
-/// Writes the buffer out once it holds 64 KiB (one write per chunk, not per finding).
-pub(super) fn spill(w: &mut dyn Write, out: &mut Vec<u8>) -> std::io::Result<()> {
-    if out.len() >= 1 << 16 {
-        w.write_all(out)?;
-        out.clear();
+/// Findings per chunk, and chunks rendered side by side before they are written.
+const CHUNK: usize = 256;
+const WINDOW: usize = 16;
+
+/// Writes what `render(out, index, item)` appends for each item, in order: a chunk of items
+/// into one buffer, the chunks of a window in parallel (thousands of findings made the
+/// machine formats a serial tail of the run), one write per chunk. What is held at once is
+/// bounded by the window.
+pub(super) fn in_chunks<T: Sync>(
+    w: &mut dyn Write,
+    items: &[T],
+    render: impl Fn(&mut Vec<u8>, usize, &T) + Sync,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    for (k, window) in items.chunks(CHUNK * WINDOW).enumerate() {
+        let first = k * CHUNK * WINDOW;
+        let chunks: Vec<Vec<u8>> = window
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let mut out = Vec::with_capacity(chunk.len() * 1024);
+                for (j, item) in chunk.iter().enumerate() {
+                    render(&mut out, first + c * CHUNK + j, item);
+                }
+                out
+            })
+            .collect();
+        for out in chunks {
+            w.write_all(&out)?;
+        }
     }
     Ok(())
 }
