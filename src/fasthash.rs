@@ -84,6 +84,13 @@ pub fn path_key(p: &std::path::Path) -> &[u8] {
     p.as_os_str().as_encoded_bytes()
 }
 
+/// A path's bytes hashed (sets of many paths held as hashes: a collision can only make a
+/// membership test say yes, so users confirm a yes).
+pub fn path_hash(p: &std::path::Path) -> u64 {
+    use std::hash::BuildHasher;
+    FastBuild::default().hash_one(path_key(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -155,7 +155,7 @@ pub fn detect(ctx: &DirCtx<'_>, forced: Option<Layout>) -> Detection {
     if let Some(f) = ctx
         .files
         .iter()
-        .find(|f| f.with_file_name(format!("{}.conf", file_name(f))).is_file())
+        .find(|f| ctx.is_file(&f.with_file_name(format!("{}.conf", file_name(f)))))
     {
         add(
             Layout::Flyway,

@@ -6,7 +6,12 @@ use super::*;
 pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
     subdir_units(ctx, Layout::Diesel, |dir| {
         let meta = dir.join("metadata.toml");
-        match std::fs::read_to_string(&meta) {
+        let text = if ctx.is_file(&meta) {
+            std::fs::read_to_string(&meta)
+        } else {
+            Err(std::io::ErrorKind::NotFound.into())
+        };
+        match text {
             // diesel's MigrationMetadata: `#[serde(default)] run_in_transaction: bool`, so a
             // metadata.toml without the key means false (diesel_migrations file_based_migrations.rs)
             Ok(text) => {
@@ -54,7 +59,7 @@ pub fn subdir_units(
         let Some(dir) = f.parent() else { continue };
         let id = file_name(dir);
         let down_path = dir.join("down.sql");
-        let down = if down_path.is_file() {
+        let down = if ctx.is_file(&down_path) {
             Down::Part(Part::file(down_path))
         } else {
             Down::Missing {

@@ -57,7 +57,12 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         }
         let conf = f.with_file_name(format!("{name}.conf"));
         let mut sidecars = Vec::new();
-        let (tx, reason) = match std::fs::read_to_string(&conf) {
+        let conf_text = if ctx.is_file(&conf) {
+            std::fs::read_to_string(&conf)
+        } else {
+            Err(std::io::ErrorKind::NotFound.into())
+        };
+        let (tx, reason) = match conf_text {
             Ok(c) => {
                 sidecars.push(conf.clone());
                 let off = c.lines().any(|l| {

@@ -30,8 +30,10 @@ pub fn pairs(
     layout: Layout,
     tx: impl Fn(&Path) -> (TxMode, String),
 ) -> Vec<Unit> {
-    let mut by_stem: BTreeMap<(PathBuf, String), (Option<PathBuf>, Option<PathBuf>)> =
-        BTreeMap::new();
+    // keyed by the directory's bytes (comparing `Path`s parses their components each time);
+    // the map's order does not matter: `units_for` sorts the units
+    type Pair<'f> = (&'f Path, Option<PathBuf>, Option<PathBuf>);
+    let mut by_stem: BTreeMap<(&[u8], String), Pair<'_>> = BTreeMap::new();
     for f in ctx.files {
         let name = file_name(f);
         let Some((stem, up)) = split_up_down(&name) else {
@@ -40,17 +42,19 @@ pub fn pairs(
         if leading_digits(stem).is_empty() {
             continue;
         }
-        let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
-        let e = by_stem.entry((dir, stem.to_string())).or_default();
+        let dir = f.parent().unwrap_or(Path::new(""));
+        let (_, up_file, down_file) = by_stem
+            .entry((crate::fasthash::path_key(dir), stem.to_string()))
+            .or_insert((dir, None, None));
         if up {
-            e.0 = Some(f.clone());
+            *up_file = Some(f.clone());
         } else {
-            e.1 = Some(f.clone());
+            *down_file = Some(f.clone());
         }
     }
     by_stem
         .into_iter()
-        .filter_map(|((dir, stem), (up, down))| {
+        .filter_map(|((_, stem), (dir, up, down))| {
             let up = up?;
             let (mode, reason) = tx(&up);
             let down = match down {

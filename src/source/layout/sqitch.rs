@@ -101,8 +101,8 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         };
         let deploy = script(&deploy_dir);
         let revert = script(&revert_dir);
-        let up = deploy.is_file().then(|| Part::file(deploy.clone()));
-        let down = if revert.is_file() {
+        let up = ctx.is_file(&deploy).then(|| Part::file(deploy.clone()));
+        let down = if ctx.is_file(&revert) {
             Down::Part(Part::file(revert.clone()))
         } else {
             Down::Missing {

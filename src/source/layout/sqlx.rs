@@ -3,10 +3,9 @@
 
 use super::*;
 
-fn tx_of(f: &Path) -> (TxMode, String) {
+fn tx_of(ctx: &DirCtx<'_>, f: &Path) -> (TxMode, String) {
     // exactly the first bytes: no BOM, blank line or other comment may precede it
-    let raw = std::fs::read(f).unwrap_or_default();
-    if raw.starts_with(b"-- no-transaction") {
+    if ctx.bytes(f).starts_with(b"-- no-transaction") {
         (
             TxMode::Autocommit,
             "`-- no-transaction` as the file's first bytes".to_string(),
@@ -20,14 +19,14 @@ fn tx_of(f: &Path) -> (TxMode, String) {
 }
 
 pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
-    let mut out = super::golang_migrate::pairs(ctx, Layout::Sqlx, tx_of);
+    let mut out = super::golang_migrate::pairs(ctx, Layout::Sqlx, |f| tx_of(ctx, f));
     for f in ctx.files {
         let name = file_name(f);
         if split_up_down(&name).is_some() || leading_digits(&name).is_empty() || !name.contains('_')
         {
             continue;
         }
-        let (tx, reason) = tx_of(f);
+        let (tx, reason) = tx_of(ctx, f);
         out.push(Unit::new(
             Layout::Sqlx,
             name.trim_end_matches(".sql").to_string(),
