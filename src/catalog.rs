@@ -332,12 +332,16 @@ impl Column {
     }
 
     fn new(table: &ObjName, name: &str, ty: &str, not_null: bool) -> Column {
-        let base = ty.trim().to_ascii_lowercase();
-        let seq_type = match base.as_str() {
-            "smallserial" | "serial2" => Some("smallint"),
-            "serial" | "serial4" => Some("integer"),
-            "bigserial" | "serial8" => Some("bigint"),
-            _ => None,
+        let base = ty.trim();
+        let is = |names: [&str; 2]| names.iter().any(|n| base.eq_ignore_ascii_case(n));
+        let seq_type = if is(["smallserial", "serial2"]) {
+            Some("smallint")
+        } else if is(["serial", "serial4"]) {
+            Some("integer")
+        } else if is(["bigserial", "serial8"]) {
+            Some("bigint")
+        } else {
+            None
         };
         Column {
             name: name.to_string(),
