@@ -2,7 +2,7 @@
 //! parser: `CREATE [UNIQUE] INDEX` on plain columns, `DROP TABLE/INDEX/VIEW/TYPE` of plain
 //! names, `ALTER TABLE` with plain column, type, constraint, owner, trigger and rename actions,
 //! `CREATE TABLE`, `INSERT ... VALUES`, `UPDATE`, `DELETE` and FROM-less `SELECT` with simple
-//! expressions, and `SET name = value`.
+//! expressions, and `SET name = value[, value]*`.
 //! Together they are about 60 % of the statements of real migration folders, and sqlparser's
 //! parser was a fifth of a run.
 //!
@@ -39,7 +39,7 @@ pub enum Quick {
     Dml(&'static str),
     /// `SELECT expr, ...` without FROM (`SELECT setval('s', 1)`).
     Select,
-    /// `SET [LOCAL|SESSION] name = value`.
+    /// `SET [LOCAL|SESSION] name = value[, value]*`.
     Set,
 }
 
@@ -841,7 +841,15 @@ fn set(c: &mut Cursor<'_>) -> Option<Quick> {
     if !c.ident() || !(c.token(&Token::Eq) || c.kw(Keyword::TO)) {
         return None;
     }
-    (value(c) || c.ident()).then_some(Quick::Set)
+    // one value or a list (`SET search_path TO app, public`)
+    loop {
+        if !(value(c) || c.ident()) {
+            return None;
+        }
+        if !c.token(&Token::Comma) {
+            return Some(Quick::Set);
+        }
+    }
 }
 
 /// `UPDATE name SET col = expr [, col = expr]* [WHERE expr]`
@@ -1075,7 +1083,8 @@ mod tests {
             "INSERT INTO t VALUES (1) ON CONFLICT ON CONSTRAINT c DO NOTHING",
             "INSERT INTO t VALUES (1) ON CONFLICT (lower(a)) DO NOTHING",
             // SET beyond one plain value, or a SET of sqlparser's own forms
-            "SET search_path = a, b",
+            "SET search_path = a,",
+            "SET search_path = a, b c",
             "SET search_path TO DEFAULT",
             "SET TIME ZONE 'UTC'",
             "SET ROLE admin",
@@ -1238,6 +1247,9 @@ mod tests {
             "SET LOCAL statement_timeout TO 0",
             "SET SESSION search_path = myschema",
             "SET client_min_messages TO warning",
+            "SET search_path TO registry, public",
+            "SET search_path = \"$user\", public, 'x'",
+            "SET LOCAL search_path = a, b",
         ] {
             assert!(q(sql).is_some(), "{sql}");
             assert_eq!(disagreement(sql), None);
