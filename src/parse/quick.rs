@@ -51,7 +51,11 @@ pub fn recognise(raw: &[TokenWithSpan]) -> Option<Quick> {
         .map(|t| &t.token)
         .filter(|t| !matches!(t, Token::Whitespace(_) | Token::EOF))
         .collect();
-    let mut c = Cursor { toks: &toks, at: 0 };
+    let mut c = Cursor {
+        toks: &toks,
+        at: 0,
+        in_list: true,
+    };
     let q = if c.kw(Keyword::CREATE) {
         if c.kw(Keyword::TABLE) {
             create_table(&mut c)?
@@ -339,6 +343,9 @@ fn candidate(_: Keyword) -> bool {
 struct Cursor<'a> {
     toks: &'a [&'a Token],
     at: usize,
+    /// Whether expressions may hold `[NOT] IN (...)` and `[NOT] LIKE|ILIKE` (not in `CREATE
+    /// INDEX`: sqlparser rejects an index's `WHERE b IN (1, 2)`).
+    in_list: bool,
 }
 
 impl Cursor<'_> {
@@ -358,6 +365,17 @@ impl Cursor<'_> {
     fn kw(&mut self, k: Keyword) -> bool {
         let yes = self.is_kw(k);
         self.at += usize::from(yes);
+        yes
+    }
+
+    /// `k` or `NOT k`.
+    fn kw_after_not(&mut self, k: Keyword) -> bool {
+        if self.kw(k) {
+            return true;
+        }
+        let word = |t: Option<&&Token>, k: Keyword| matches!(t, Some(Token::Word(w)) if w.quote_style.is_none() && w.keyword == k);
+        let yes = word(self.toks.get(self.at), Keyword::NOT) && word(self.toks.get(self.at + 1), k);
+        self.at += 2 * usize::from(yes);
         yes
     }
 
@@ -429,6 +447,7 @@ impl Cursor<'_> {
 /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] ON table [USING method]
 /// (column [ASC|DESC] [NULLS FIRST|LAST], ...)`
 fn create_index(c: &mut Cursor<'_>) -> Option<Quick> {
+    c.in_list = false;
     let unique = c.kw(Keyword::UNIQUE);
     if !c.kw(Keyword::INDEX) {
         return None;
@@ -882,10 +901,10 @@ fn delete(c: &mut Cursor<'_>) -> Option<Quick> {
 /// Nesting beyond this (parentheses, call arguments) takes the full path.
 const MAX_DEPTH: u32 = 16;
 
-/// A simple expression: operands joined by comparison, arithmetic, `||`, `AND` and `OR` (how
-/// they group does not matter here: only that sqlparser reads the same tokens as one
-/// expression). No subqueries, `CASE`, `IN`, `LIKE`, arrays or placeholders: those take the
-/// full path.
+/// A simple expression: operands joined by comparison, arithmetic, `||`, `AND` and `OR`, an
+/// operand tested by `[NOT] IN (list)` or `[NOT] LIKE|ILIKE` (how they group does not matter
+/// here: only that sqlparser reads the same tokens as one expression). No subqueries, `CASE`,
+/// arrays or placeholders: those take the full path.
 fn expr(c: &mut Cursor<'_>, depth: u32) -> bool {
     loop {
         if !operand(c, depth) {
@@ -946,6 +965,15 @@ fn operand(c: &mut Cursor<'_>, depth: u32) -> bool {
         } else if c.kw(Keyword::IS) {
             c.kw(Keyword::NOT);
             if !c.kw(Keyword::NULL) {
+                return false;
+            }
+        } else if c.in_list && c.kw_after_not(Keyword::IN) {
+            // `[NOT] IN (expr, ...)`: a list of values, never a subquery (SELECT is no name)
+            if !c.token(&Token::LParen) || !expr_list(c, depth + 1) || !c.token(&Token::RParen) {
+                return false;
+            }
+        } else if c.in_list && (c.kw_after_not(Keyword::LIKE) || c.kw_after_not(Keyword::ILIKE)) {
+            if !operand(c, depth + 1) || c.is_kw(Keyword::ESCAPE) {
                 return false;
             }
         } else {
@@ -1097,11 +1125,13 @@ mod tests {
             "INSERT INTO t VALUES ($1)",
             "UPDATE t SET a = DEFAULT",
             "UPDATE t SET a = b FROM u WHERE t.id = u.id",
-            "UPDATE t SET a = 1 WHERE b IN (1, 2)",
+            "UPDATE t SET a = 1 WHERE b IN (SELECT 1)",
+            "UPDATE t SET a = 1 WHERE b IN ()",
+            "UPDATE t SET a = 1 WHERE b LIKE 'x' ESCAPE '!'",
+            "UPDATE t SET a = 1 WHERE b NOT",
             "UPDATE t SET a = CASE WHEN b THEN 1 END",
             "UPDATE t SET (a, b) = (1, 2)",
             "UPDATE t AS x SET a = 1",
-            "UPDATE t SET a = 1 WHERE b LIKE 'x%'",
             "DELETE FROM t USING u WHERE t.a = u.a",
             "DELETE FROM t WHERE EXISTS (SELECT 1)",
             "SELECT 1 FROM t",
@@ -1247,6 +1277,11 @@ mod tests {
             "SET LOCAL statement_timeout TO 0",
             "SET SESSION search_path = myschema",
             "SET client_min_messages TO warning",
+            "UPDATE t SET a = 1 WHERE b IN (1, 2) AND c NOT IN ('x') OR d LIKE 'x%'",
+            "DELETE FROM t WHERE a ILIKE 'y' OR b NOT LIKE lower(c) || '%'",
+            "CREATE TABLE t (s varchar(20) DEFAULT 'a' CHECK (s IN ('a', 'b')), n int)",
+            "ALTER TABLE t ADD CONSTRAINT c CHECK (s NOT IN ('a') AND s IS NOT NULL)",
+            "INSERT INTO t (a) VALUES ('x' LIKE 'y')",
             "SET search_path TO registry, public",
             "SET search_path = \"$user\", public, 'x'",
             "SET LOCAL search_path = a, b",
