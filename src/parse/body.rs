@@ -123,8 +123,16 @@ pub fn do_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
             continue;
         };
         // a plain statement is the piece's tokens from its first word to its last token (a
-        // COPY is tokenized again: the tokenizer treats a statement's first word COPY apart)
+        // COPY is tokenized again: the tokenizer treats a statement's first word COPY apart;
+        // so is a statement holding template syntax: the tokens are of the masked text, the
+        // statement is its text as written)
+        let as_written = stmt
+            .offset
+            .checked_sub(from)
+            .and_then(|at| parts.masked.get(at..at + stmt.text.len()))
+            == Some(stmt.text.as_str());
         if let Some((a, b)) = own
+            && as_written
             && !matches!(&raw[a].token, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::COPY)
         {
             raw.truncate(b + 1);
@@ -275,6 +283,27 @@ mod tests {
                 s.text
             })
             .collect()
+    }
+
+    /// A statement with template syntax in a body is parsed from its text as written (its
+    /// tokens would be of the masked text).
+    #[test]
+    fn template_syntax_is_not_reused_masked() {
+        let sql = "DO $$ BEGIN ALTER TABLE {{ schema }}.users ADD COLUMN c int; UPDATE t SET a = 1; END $$;";
+        let start = sql.find("$$").expect("body");
+        let end = sql.rfind("$$").expect("body") + 2;
+        let got = do_body_statements(sql, Span::new(start, end));
+        let texts: Vec<(&str, bool)> = got
+            .iter()
+            .map(|s| (s.text.as_str(), s.tokens.is_some()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("ALTER TABLE {{ schema }}.users ADD COLUMN c int", false),
+                ("UPDATE t SET a = 1", true)
+            ]
+        );
     }
 
     #[test]
