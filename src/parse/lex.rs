@@ -166,7 +166,8 @@ pub fn lex(text: &str) -> Option<(Vec<TokenWithSpan>, Vec<Range<usize>>)> {
     lex_with(text, true)
 }
 
-/// `lex` without sqlparser's locations (every span empty, line 0): the byte ranges are what the
+/// `lex` without sqlparser's locations (every span empty, line 0) and without the runs of
+/// blanks sqlparser's parser skips (one is kept after `:`): the byte ranges are what the
 /// pipeline uses, and sqlparser only formats locations into errors (a rejected statement is
 /// tokenized again, located, for its message). Counting lines and columns was a fifth of lexing.
 pub fn lex_unlocated(text: &str) -> Option<(Vec<TokenWithSpan>, Vec<Range<usize>>)> {
