@@ -333,7 +333,7 @@ pub fn display_rel(p: &Path) -> String {
 }
 
 pub fn display_path(p: &Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
+    let s = crate::source::text::os_lossy(p.as_os_str()).replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
@@ -940,7 +940,7 @@ fn part_text(text: &str, part: &Part) -> Option<(usize, String)> {
 
 /// Finds `-- migcheck:irreversible -- <reason>` in the text (reason may be empty).
 fn irreversible_marker(text: &str) -> Option<(String, Span)> {
-    let p = text.find("migcheck:irreversible")?;
+    let p = memchr::memmem::find(text.as_bytes(), b"migcheck:irreversible")?;
     let line_start = text[..p].rfind('\n').map_or(0, |x| x + 1);
     if !text[line_start..p].trim_start().starts_with("--") {
         return None;
