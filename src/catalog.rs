@@ -202,122 +202,11 @@ pub struct Column {
 /// hash of the name with its low bit set (so no name's key is 0; a collision only adds
 /// candidates, which every use checks).
 fn type_hkey(ty: &str) -> u64 {
-    if is_builtin_type(ty) {
+    // PostgreSQL's own types are never what a migration alters or drops (see `types::is_builtin`)
+    if crate::pg::types::is_builtin(ty) {
         return 0;
     }
     type_name(ty).map_or(0, |n| hkey_of(&n) | 1)
-}
-
-/// The names of PostgreSQL's own types (lower case, sorted), see `is_builtin_type`.
-const BUILTIN_TYPES: &[&str] = &[
-    "bigint",
-    "bigserial",
-    "bit",
-    "bit varying",
-    "bool",
-    "boolean",
-    "box",
-    "bpchar",
-    "bytea",
-    "char",
-    "character",
-    "character varying",
-    "cidr",
-    "circle",
-    "date",
-    "daterange",
-    "decimal",
-    "double precision",
-    "float",
-    "float4",
-    "float8",
-    "inet",
-    "int",
-    "int2",
-    "int4",
-    "int4range",
-    "int8",
-    "int8range",
-    "integer",
-    "interval",
-    "json",
-    "jsonb",
-    "line",
-    "lseg",
-    "macaddr",
-    "macaddr8",
-    "money",
-    "name",
-    "numeric",
-    "numrange",
-    "oid",
-    "path",
-    "point",
-    "polygon",
-    "real",
-    "serial",
-    "serial2",
-    "serial4",
-    "serial8",
-    "smallint",
-    "smallserial",
-    "text",
-    "time",
-    "time with time zone",
-    "time without time zone",
-    "timestamp",
-    "timestamp with time zone",
-    "timestamp without time zone",
-    "timestamptz",
-    "timetz",
-    "tsquery",
-    "tsrange",
-    "tstzrange",
-    "tsvector",
-    "uuid",
-    "varbit",
-    "varchar",
-    "xml",
-];
-
-/// PostgreSQL's own types, written unqualified: they resolve to `pg_catalog` (searched before
-/// the schemas of the search path), so no migration's `ALTER TYPE`/`DROP TYPE` is about them.
-/// Left out of `type_users`: nearly every column has one, and each table registered its
-/// columns again on every change. (`BUILTIN_TYPES` is sorted: binary search.)
-fn is_builtin_type(ty: &str) -> bool {
-    let mut t = ty.trim();
-    while let Some(x) = t.strip_suffix("[]") {
-        t = x.trim_end();
-    }
-    // unquoted only: a quoted name keeps its case and could be anything
-    if t.contains('"') {
-        return false;
-    }
-    // `varchar(255)`, `timestamp(3) with time zone`: the name around its modifier
-    let (head, after) = match t.split_once('(') {
-        Some((head, rest)) => (
-            head.trim(),
-            rest.split_once(')').map_or("", |(_, a)| a.trim()),
-        ),
-        None => (t, ""),
-    };
-    // the name in lower case on the stack (the longest built-in name is 27 bytes)
-    let mut buf = [0u8; 32];
-    let mut n = 0;
-    let parts = [head.as_bytes(), b" ", after.as_bytes()];
-    let used = if after.is_empty() {
-        &parts[..1]
-    } else {
-        &parts[..]
-    };
-    for b in used.iter().flat_map(|p| p.iter()) {
-        let Some(slot) = buf.get_mut(n) else {
-            return false;
-        };
-        *slot = b.to_ascii_lowercase();
-        n += 1;
-    }
-    std::str::from_utf8(&buf[..n]).is_ok_and(|name| BUILTIN_TYPES.binary_search(&name).is_ok())
 }
 
 /// The `type_users` key of a type's name (see `type_hkey`).
@@ -1142,42 +1031,6 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn builtin_types() {
-        assert!(
-            BUILTIN_TYPES.is_sorted(),
-            "binary search needs BUILTIN_TYPES sorted"
-        );
-        for t in [
-            "text",
-            "TEXT",
-            "varchar(255)",
-            "character varying(50)",
-            "timestamp(3) with time zone",
-            "timestamptz",
-            "integer[]",
-            "numeric(10, 2)",
-            "double precision",
-            "uuid [] ",
-        ] {
-            assert!(is_builtin_type(t), "{t}");
-        }
-        for t in [
-            "mood",
-            "public.text",
-            "\"text\"",
-            "my_enum[]",
-            "citext",
-            "texts",
-            "tex",
-            "timestamp(3) with local zone",
-            "",
-            "(",
-        ] {
-            assert!(!is_builtin_type(t), "{t}");
-        }
-    }
 
     fn replay(sql: &str) -> Catalog {
         let mut c = Catalog::default();

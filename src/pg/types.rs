@@ -73,6 +73,118 @@ pub fn normalize(written: &str) -> PgType {
     PgType { base, mods, array }
 }
 
+/// The names of PostgreSQL's own types (lower case, sorted), see `is_builtin`.
+const BUILTIN_TYPES: &[&str] = &[
+    "bigint",
+    "bigserial",
+    "bit",
+    "bit varying",
+    "bool",
+    "boolean",
+    "box",
+    "bpchar",
+    "bytea",
+    "char",
+    "character",
+    "character varying",
+    "cidr",
+    "circle",
+    "date",
+    "daterange",
+    "decimal",
+    "double precision",
+    "float",
+    "float4",
+    "float8",
+    "inet",
+    "int",
+    "int2",
+    "int4",
+    "int4range",
+    "int8",
+    "int8range",
+    "integer",
+    "interval",
+    "json",
+    "jsonb",
+    "line",
+    "lseg",
+    "macaddr",
+    "macaddr8",
+    "money",
+    "name",
+    "numeric",
+    "numrange",
+    "oid",
+    "path",
+    "point",
+    "polygon",
+    "real",
+    "serial",
+    "serial2",
+    "serial4",
+    "serial8",
+    "smallint",
+    "smallserial",
+    "text",
+    "time",
+    "time with time zone",
+    "time without time zone",
+    "timestamp",
+    "timestamp with time zone",
+    "timestamp without time zone",
+    "timestamptz",
+    "timetz",
+    "tsquery",
+    "tsrange",
+    "tstzrange",
+    "tsvector",
+    "uuid",
+    "varbit",
+    "varchar",
+    "xml",
+];
+
+/// PostgreSQL's own types, written unqualified: they resolve to `pg_catalog` (searched before
+/// the schemas of the search path), so no migration's `ALTER TYPE`/`DROP TYPE` is about them.
+/// (The catalog leaves them out of its type users: nearly every column has one.)
+/// `BUILTIN_TYPES` is sorted: binary search.
+pub fn is_builtin(ty: &str) -> bool {
+    let mut t = ty.trim();
+    while let Some(x) = t.strip_suffix("[]") {
+        t = x.trim_end();
+    }
+    // unquoted only: a quoted name keeps its case and could be anything
+    if t.contains('"') {
+        return false;
+    }
+    // `varchar(255)`, `timestamp(3) with time zone`: the name around its modifier
+    let (head, after) = match t.split_once('(') {
+        Some((head, rest)) => (
+            head.trim(),
+            rest.split_once(')').map_or("", |(_, a)| a.trim()),
+        ),
+        None => (t, ""),
+    };
+    // the name in lower case on the stack (the longest built-in name is 27 bytes)
+    let mut buf = [0u8; 32];
+    let mut n = 0;
+    let parts = [head.as_bytes(), b" ", after.as_bytes()];
+    let used = if after.is_empty() {
+        &parts[..1]
+    } else {
+        &parts[..]
+    };
+    for b in used.iter().flat_map(|p| p.iter()) {
+        let Some(slot) = buf.get_mut(n) else {
+            return false;
+        };
+        *slot = b.to_ascii_lowercase();
+        n += 1;
+    }
+    std::str::from_utf8(&buf[..n]).is_ok_and(|name| BUILTIN_TYPES.binary_search(&name).is_ok())
+}
+
 /// The measured operation (`facts.tsv` op id) that `ALTER COLUMN ... TYPE from → to` is, when
 /// migcheck has measured that kind of change. `utc`: the migration session's TimeZone is UTC.
 pub fn type_change_fact(from: &PgType, to: &PgType, utc: bool) -> Option<&'static str> {
@@ -162,6 +274,42 @@ pub fn type_change_effect(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builtin_types() {
+        assert!(
+            BUILTIN_TYPES.is_sorted(),
+            "binary search needs BUILTIN_TYPES sorted"
+        );
+        for t in [
+            "text",
+            "TEXT",
+            "varchar(255)",
+            "character varying(50)",
+            "timestamp(3) with time zone",
+            "timestamptz",
+            "integer[]",
+            "numeric(10, 2)",
+            "double precision",
+            "uuid [] ",
+        ] {
+            assert!(is_builtin(t), "{t}");
+        }
+        for t in [
+            "mood",
+            "public.text",
+            "\"text\"",
+            "my_enum[]",
+            "citext",
+            "texts",
+            "tex",
+            "timestamp(3) with local zone",
+            "",
+            "(",
+        ] {
+            assert!(!is_builtin(t), "{t}");
+        }
+    }
 
     #[test]
     fn normalises() {
