@@ -359,7 +359,12 @@ impl Cursor<'_> {
 
     /// An unquoted keyword.
     fn is_kw(&self, k: Keyword) -> bool {
-        matches!(self.peek(), Some(Token::Word(w)) if w.quote_style.is_none() && w.keyword == k)
+        self.is_kw_at(0, k)
+    }
+
+    /// An unquoted keyword `n` tokens ahead.
+    fn is_kw_at(&self, n: usize, k: Keyword) -> bool {
+        matches!(self.toks.get(self.at + n), Some(Token::Word(w)) if w.quote_style.is_none() && w.keyword == k)
     }
 
     fn kw(&mut self, k: Keyword) -> bool {
@@ -373,8 +378,7 @@ impl Cursor<'_> {
         if self.kw(k) {
             return true;
         }
-        let word = |t: Option<&&Token>, k: Keyword| matches!(t, Some(Token::Word(w)) if w.quote_style.is_none() && w.keyword == k);
-        let yes = word(self.toks.get(self.at), Keyword::NOT) && word(self.toks.get(self.at + 1), k);
+        let yes = self.is_kw_at(0, Keyword::NOT) && self.is_kw_at(1, k);
         self.at += 2 * usize::from(yes);
         yes
     }
