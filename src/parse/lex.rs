@@ -186,7 +186,7 @@ fn lex_with(text: &str, locate: bool) -> Option<(Vec<TokenWithSpan>, Vec<Range<u
     };
     // tokens are rarely shorter than two bytes (a whitespace run is one token): reserving that
     // up front spares copying a large statement's tokens as the vectors grow
-    let cap = len / 2 + 8;
+    let cap = if locate { len / 2 + 8 } else { len / 8 + 8 };
     let mut out = Vec::with_capacity(cap);
     let mut ranges = Vec::with_capacity(cap);
     let mut first_word = true;
