@@ -184,9 +184,12 @@ fn lex_with(text: &str, locate: bool) -> Option<(Vec<TokenWithSpan>, Vec<Range<u
         col: 1,
         locate,
     };
-    // tokens are rarely shorter than two bytes (a whitespace run is one token): reserving that
-    // up front spares copying a large statement's tokens as the vectors grow
-    let cap = if locate { len / 2 + 8 } else { len / 8 + 8 };
+    // reserved up front, sparing the copies of a large statement's tokens as the vectors
+    // grow: with blank runs (located) tokens are rarely shorter than two bytes; without them
+    // a token is 7.2 bytes on average (real migrations and PostgreSQL's regression SQL) and
+    // `len / 5 + 8` covers 95 % of statements (reserving `len / 2` there was over a third of
+    // all the bytes a run over the corpora allocated)
+    let cap = if locate { len / 2 + 8 } else { len / 5 + 8 };
     let mut out = Vec::with_capacity(cap);
     let mut ranges = Vec::with_capacity(cap);
     let mut first_word = true;
