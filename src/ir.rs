@@ -77,7 +77,7 @@ impl ObjName {
 }
 
 /// PostgreSQL's reserved key words (also those reserved except as a function or type name):
-/// as a table or column name they must be double-quoted. Sorted (searched by bisection).
+/// as a table or column name they must be double-quoted. Sorted.
 const RESERVED: &[&str] = &[
     "all",
     "analyse",
@@ -186,19 +186,56 @@ const RESERVED: &[&str] = &[
 /// unchanged (lower case letters, digits, `_`, `$`, not a reserved word), else double-quoted
 /// (`"actionId"`, `"order"`), so suggested SQL names the same object.
 pub fn quote_ident(name: &str) -> std::borrow::Cow<'_, str> {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-        && RESERVED.binary_search(&name).is_err();
-    if plain {
+    if is_plain_ident(name) {
         std::borrow::Cow::Borrowed(name)
     } else {
-        std::borrow::Cow::Owned(format!("\"{}\"", name.replace('"', "\"\"")))
+        let mut quoted = String::with_capacity(name.len() + 2);
+        // writing to a String cannot fail
+        let _ = write_quoted(&mut quoted, name);
+        std::borrow::Cow::Owned(quoted)
     }
+}
+
+/// Whether PostgreSQL reads `name` back unchanged when written without quotes (see
+/// `quote_ident`). Bytes, not chars: a non-ASCII byte is never plain.
+fn is_plain_ident(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.first()
+        .is_some_and(|c| c.is_ascii_lowercase() || *c == b'_')
+        && b.iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'$')
+        && !is_reserved(name)
+}
+
+/// A reserved key word (`RESERVED`), looked up in a hash set: a bisection of the list was most
+/// of the cost of displaying a name.
+fn is_reserved(name: &str) -> bool {
+    static SET: std::sync::OnceLock<crate::fasthash::FastSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| RESERVED.iter().copied().collect())
+        .contains(name)
+}
+
+/// Writes `name` as `quote_ident` spells it, without building a string (names are displayed
+/// tens of thousands of times in a run: catalog keys, messages).
+fn write_ident(out: &mut impl std::fmt::Write, name: &str) -> std::fmt::Result {
+    if is_plain_ident(name) {
+        out.write_str(name)
+    } else {
+        write_quoted(out, name)
+    }
+}
+
+/// `"name"` with each `"` doubled.
+fn write_quoted(out: &mut impl std::fmt::Write, name: &str) -> std::fmt::Result {
+    out.write_char('"')?;
+    for (k, part) in name.split('"').enumerate() {
+        if k > 0 {
+            out.write_str("\"\"")?;
+        }
+        out.write_str(part)?;
+    }
+    out.write_char('"')
 }
 
 /// The parts of a name as `ObjName`'s display writes it (`s.t`, `"My Schema"."T.1"`), unquoted.
@@ -228,10 +265,11 @@ pub fn unquote_qualified(text: &str) -> Vec<String> {
 
 impl std::fmt::Display for ObjName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.schema {
-            Some(s) => write!(f, "{}.{}", quote_ident(s), quote_ident(&self.name)),
-            None => f.write_str(&quote_ident(&self.name)),
+        if let Some(s) = &self.schema {
+            write_ident(f, s)?;
+            std::fmt::Write::write_char(f, '.')?;
         }
+        write_ident(f, &self.name)
     }
 }
 
@@ -947,7 +985,7 @@ mod tests {
 
     #[test]
     fn quotes_reserved_and_unusual_names() {
-        assert!(RESERVED.is_sorted(), "RESERVED is searched by bisection");
+        assert!(RESERVED.is_sorted(), "RESERVED is kept sorted");
         for w in RESERVED {
             assert_eq!(quote_ident(w), format!("\"{w}\""));
         }
