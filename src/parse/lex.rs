@@ -210,6 +210,13 @@ fn lex_with(text: &str, locate: bool) -> Option<(Vec<TokenWithSpan>, Vec<Range<u
                     end += 1;
                 }
                 cur.advance_to(end);
+                // without locations (the main path) a run is left out: sqlparser's parser
+                // skips it. Kept: after `:` (a placeholder is `:` and a word with nothing
+                // between), and on the located path (a message names what was found).
+                // Comments are always kept (sqlparser's optimizer hints)
+                if !locate && !after_colon(&out) {
+                    continue;
+                }
                 Token::Whitespace(match c {
                     b' ' => Whitespace::Space,
                     b'\t' => Whitespace::Tab,
@@ -414,22 +421,6 @@ fn lex_with(text: &str, locate: bool) -> Option<(Vec<TokenWithSpan>, Vec<Range<u
             Token::SemiColon => first_word = true,
             _ => {}
         }
-        // without locations (the main path), runs of spaces, tabs and line breaks are left
-        // out: sqlparser's parser skips them. Kept: after `:` (a placeholder is `:` and a
-        // word with nothing between), comments (sqlparser's optimizer hints), and all of them
-        // on the located path (a message names what was found)
-        if !locate
-            && is_blank(&token)
-            && !matches!(
-                out.last(),
-                Some(TokenWithSpan {
-                    token: Token::Colon,
-                    ..
-                })
-            )
-        {
-            continue;
-        }
         out.push(TokenWithSpan {
             token,
             span: Span::new(start, cur.location()),
@@ -493,11 +484,14 @@ pub fn disagreement(text: &str) -> Option<String> {
     })
 }
 
-/// A run of spaces, tabs or line breaks (not a comment).
-fn is_blank(t: &Token) -> bool {
+/// Whether the last token is a `:` (a blank run after it is kept: see `lex_with`).
+fn after_colon(out: &[TokenWithSpan]) -> bool {
     matches!(
-        t,
-        Token::Whitespace(Whitespace::Space | Whitespace::Tab | Whitespace::Newline)
+        out.last(),
+        Some(TokenWithSpan {
+            token: Token::Colon,
+            ..
+        })
     )
 }
 
@@ -526,6 +520,16 @@ fn merge_whitespace_runs(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
 
 #[cfg(test)]
 mod tests {
+    use sqlparser::tokenizer::{Token, Whitespace};
+
+    /// A run of spaces, tabs or line breaks (not a comment).
+    fn is_blank(t: &Token) -> bool {
+        matches!(
+            t,
+            Token::Whitespace(Whitespace::Space | Whitespace::Tab | Whitespace::Newline)
+        )
+    }
+
     use super::lex;
 
     fn agrees(text: &str) -> bool {
@@ -563,7 +567,7 @@ mod tests {
             let (bare, bare_ranges) = super::lex_unlocated(text).expect("lexed");
             let kept: Vec<usize> = (0..located.len())
                 .filter(|&i| {
-                    !super::is_blank(&located[i].token)
+                    !is_blank(&located[i].token)
                         || (i > 0 && located[i - 1].token == super::Token::Colon)
                 })
                 .collect();
