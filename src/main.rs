@@ -426,11 +426,15 @@ fn run_all_with(
 }
 
 /// `engine::run` on each (path, settings), as many at a time as there are cores; results in the
-/// order of `runs`. Every directory is discovered and read first; then the largest are replayed
-/// first (one directory's replay is sequential: started last, a large one would finish alone).
+/// order of `runs`. A worker discovers and reads the next directory while any is left (its
+/// size is known once it is read), then replays the largest directory read (one directory's
+/// replay is sequential: started last, a large one would finish alone); it waits only when
+/// every directory left is still being read. (Reading all before replaying any left a core
+/// idle while the last directory was read.)
 /// Plain threads, not rayon's: a run blocks while its parser thread fills the rayon pool, and
 /// rayon workers blocked that way would leave none to parse.
 fn run_side_by_side(runs: &[(&PathBuf, Settings)]) -> Vec<Result<RunResult, String>> {
+    use std::sync::{Condvar, Mutex};
     if runs.len() == 1 {
         return runs
             .iter()
@@ -440,54 +444,77 @@ fn run_side_by_side(runs: &[(&PathBuf, Settings)]) -> Vec<Result<RunResult, Stri
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(runs.len());
-    let started = in_parallel(workers, &(0..runs.len()).collect::<Vec<_>>(), |i| {
-        let (path, settings) = &runs[i];
-        engine::start(path, settings)
+    /// Directories read and waiting to be replayed (index, weight, prepared run), and how many
+    /// are being read.
+    struct Queue {
+        ready: Vec<(usize, usize, engine::Prepared)>,
+        reading: usize,
+        next: usize,
+    }
+    let queue = Mutex::new(Queue {
+        ready: Vec::new(),
+        reading: 0,
+        next: 0,
     });
-    let weight = |i: usize| started[i].as_ref().map_or(0, engine::Prepared::weight);
-    let mut order: Vec<usize> = (0..runs.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(weight(i)));
-    let slots: Vec<std::sync::Mutex<Option<Result<engine::Prepared, String>>>> = started
-        .into_iter()
-        .map(|p| std::sync::Mutex::new(Some(p)))
-        .collect();
-    in_parallel(workers, &order, |i| {
-        let prepared = slots[i]
-            .lock()
-            .ok()
-            .and_then(|mut s| s.take())
-            .unwrap_or_else(|| Err("a run was prepared twice".to_string()));
-        prepared.and_then(|p| engine::finish(p, &runs[i].1))
-    })
-}
-
-/// `job(i)` for each index of `order` (taken in that order), on `workers` threads; results by
-/// index (`order` is a permutation of `0..order.len()`).
-fn in_parallel<T: Send>(
-    workers: usize,
-    order: &[usize],
-    job: impl Fn(usize) -> Result<T, String> + Sync,
-) -> Vec<Result<T, String>> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<Result<T, String>>>> =
-        order.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let changed = Condvar::new();
+    let results: Vec<Mutex<Option<Result<RunResult, String>>>> =
+        runs.iter().map(|_| Mutex::new(None)).collect();
+    let put = |i: usize, r: Result<RunResult, String>| {
+        if let Some(Ok(mut slot)) = results.get(i).map(|s| s.lock()) {
+            *slot = Some(r);
+        }
+    };
+    // one worker's loop; returns when nothing is left (or a lock was poisoned by a panic,
+    // which leaves its run without a result)
+    let work = || {
+        loop {
+            let claimed = {
+                let Ok(mut q) = queue.lock() else { return };
+                let i = q.next;
+                (i < runs.len()).then(|| {
+                    q.next += 1;
+                    q.reading += 1;
+                    i
+                })
+            };
+            if let Some(i) = claimed {
+                let (path, settings) = &runs[i];
+                let started = engine::start(path, settings);
+                let Ok(mut q) = queue.lock() else { return };
+                q.reading -= 1;
+                match started {
+                    Ok(p) => q.ready.push((i, p.weight(), p)),
+                    Err(e) => put(i, Err(e)),
+                }
+                changed.notify_all();
+                continue;
+            }
+            let job = {
+                let Ok(mut q) = queue.lock() else { return };
+                loop {
+                    let largest = (0..q.ready.len()).max_by_key(|&k| q.ready[k].1);
+                    if let Some(k) = largest {
+                        break Some(q.ready.swap_remove(k));
+                    }
+                    if q.reading == 0 {
+                        break None;
+                    }
+                    q = match changed.wait(q) {
+                        Ok(q) => q,
+                        Err(_) => return,
+                    };
+                }
+            };
+            let Some((i, _, prepared)) = job else { return };
+            put(i, engine::finish(prepared, &runs[i].1));
+        }
+    };
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&i) = order.get(k) else {
-                        break;
-                    };
-                    let r = job(i);
-                    if let Some(Ok(mut slot)) = slots.get(i).map(|s| s.lock()) {
-                        *slot = Some(r);
-                    }
-                }
-            });
+            scope.spawn(work);
         }
     });
-    slots
+    results
         .into_iter()
         .map(|slot| {
             slot.into_inner()
