@@ -860,6 +860,19 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
                 r.unit(i, unit, parsed, &mut catalog);
             }
         }
+        // one thread for this run (a worker's own pool beside other directories, or a single
+        // core): batch after batch on it; a parser thread would only take turns with this one
+        None if rayon::current_num_threads() == 1 => {
+            let mut start = 0;
+            while start < units.len() {
+                let end = (start + BATCH_UNITS).min(units.len());
+                let batch = prepared.parse_units(start..end);
+                for (k, parsed) in batch.iter().enumerate() {
+                    r.unit(start + k, &units[start + k], parsed, &mut catalog);
+                }
+                start = end;
+            }
+        }
         None => std::thread::scope(|scope| {
             // a producer parses batch after batch (each in parallel) while this thread replays
             // the previous one; the channel keeps at most one finished batch waiting
