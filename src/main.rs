@@ -745,11 +745,17 @@ impl QuietStdout {
 
 impl Write for QuietStdout {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if !self.closed {
+        if self.closed {
+            return Ok(data.len());
+        }
+        if self.buf.len() + data.len() < Self::FLUSH_AT {
             self.buf.extend_from_slice(data);
-            if self.buf.len() >= Self::FLUSH_AT {
-                self.flush_buf();
-            }
+            return Ok(data.len());
+        }
+        // a large piece (a chunk of rendered findings) goes out as is, not copied first
+        self.flush_buf();
+        if !self.closed {
+            self.closed = std::io::stdout().lock().write_all(data).is_err();
         }
         Ok(data.len())
     }
