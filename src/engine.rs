@@ -251,7 +251,8 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn add(&mut self, o: &Stats) {
+    /// Adds `o`'s counts; its skipped files are moved over.
+    pub fn add(&mut self, o: Stats) {
         self.files += o.files;
         self.migrations += o.migrations;
         self.statements += o.statements;
@@ -263,7 +264,11 @@ impl Stats {
         self.psql_meta_commands += o.psql_meta_commands;
         self.unparsed += o.unparsed;
         self.templated += o.templated;
-        self.skipped.extend(o.skipped.iter().cloned());
+        if self.skipped.is_empty() {
+            self.skipped = o.skipped;
+        } else {
+            self.skipped.extend(o.skipped);
+        }
     }
 }
 

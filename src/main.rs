@@ -418,10 +418,11 @@ fn run_all_with(
         append(&mut all.files, r.files);
         append(&mut all.findings, r.findings);
         append(&mut all.units, r.units);
-        all.stats.add(&r.stats);
+        all.stats.add(r.stats);
     }
     let version = version.unwrap_or_else(|| PgRange::single(PgVersion::default_target()));
     let summary = report::summarize(&all.findings, &all.stats, version, assumed);
+
     Ok((all, summary))
 }
 

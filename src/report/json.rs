@@ -24,7 +24,7 @@ pub fn write(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std:
         out.extend_from_slice(b"\n  ");
     }
     out.extend_from_slice(b"],\n  \"summary\": ");
-    nested(&mut out, summary, Some(1))?;
+    summary_object(&mut out, summary, 1);
     out.extend_from_slice(b"\n}\n");
     w.write_all(&out)?;
     w.flush()
@@ -108,6 +108,62 @@ fn finding(out: &mut Vec<u8>, f: &Finding, level: Option<usize>) {
         // rare (only with a ledger): serde_json, indented to this depth
         let _ = nested(o.out, st, level.map(|l| l + 1));
     }
+    o.close();
+}
+
+/// The summary as serde_json prints it at nesting `level` (written by hand like findings: a
+/// large tree skips thousands of files, and serde_json escapes byte by byte).
+fn summary_object(out: &mut Vec<u8>, s: &Summary, level: usize) {
+    let mut o = Object::open(out, Some(level));
+    o.str("pg_version", &s.pg_version);
+    o.raw(
+        "pg_version_assumed",
+        if s.pg_version_assumed {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    o.uint("files", s.files);
+    o.uint("migrations", s.migrations);
+    o.uint("statements", s.statements);
+    o.key("findings");
+    let mut f = Object::open(o.out, Some(level + 1));
+    f.uint("error", s.findings.error);
+    f.uint("danger", s.findings.danger);
+    f.uint("warning", s.findings.warning);
+    f.uint("info", s.findings.info);
+    f.close();
+    o.key("parse");
+    let mut p = Object::open(o.out, Some(level + 1));
+    p.uint("sqlparser", s.parse.sqlparser);
+    p.uint("fallback", s.parse.fallback);
+    p.uint("kind_only", s.parse.kind_only);
+    p.uint("psql_meta", s.parse.psql_meta);
+    p.uint("unparsed", s.parse.unparsed);
+    p.uint("templated", s.parse.templated);
+    p.close();
+    o.key("skipped_files");
+    if s.skipped_files.is_empty() {
+        o.out.extend_from_slice(b"[]");
+    } else {
+        o.out.push(b'[');
+        for (i, sk) in s.skipped_files.iter().enumerate() {
+            if i > 0 {
+                o.out.push(b',');
+            }
+            newline(o.out, level + 2);
+            let mut e = Object::open(o.out, Some(level + 2));
+            e.str("file", &sk.file);
+            e.str("reason", &sk.reason);
+            e.close();
+        }
+        newline(o.out, level + 1);
+        o.out.push(b']');
+    }
+    o.uint("signed_off", s.signed_off);
+    o.uint("suppressed", s.suppressed);
+    o.raw("exit_code", &s.exit_code.to_string());
     o.close();
 }
 
@@ -258,6 +314,16 @@ impl<'a> Object<'a> {
         escaped(self.out, v);
     }
 
+    fn uint(&mut self, k: &str, v: usize) {
+        self.raw(k, &v.to_string());
+    }
+
+    /// A value written as is (a number or `true`/`false`).
+    fn raw(&mut self, k: &str, v: &str) {
+        self.key(k);
+        self.out.extend_from_slice(v.as_bytes());
+    }
+
     fn num(&mut self, k: &str, v: u32) {
         self.key(k);
         let mut digits = [0u8; 10];
@@ -324,15 +390,35 @@ pub(super) fn nested<T: Serialize + ?Sized>(
     let Some(level) = level else {
         return serde_json::to_writer(out, value).map_err(std::io::Error::other);
     };
-    let text = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
-    // JSON strings hold no raw newline: every newline is the printer's
-    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
-        if i > 0 {
-            newline(out, level);
+    serde_json::to_writer_pretty(Indented { out, level }, value).map_err(std::io::Error::other)
+}
+
+/// Writes serde_json's pretty output indented `level` deeper: its printer writes each line
+/// break alone, and JSON strings hold no raw line break (one pass, no copy of the whole text).
+struct Indented<'a> {
+    out: &'a mut Vec<u8>,
+    level: usize,
+}
+
+impl Write for Indented<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match buf.iter().position(|&b| b == b'\n') {
+            None => self.out.extend_from_slice(buf),
+            Some(_) => {
+                for (i, line) in buf.split(|&b| b == b'\n').enumerate() {
+                    if i > 0 {
+                        newline(self.out, self.level);
+                    }
+                    self.out.extend_from_slice(line);
+                }
+            }
         }
-        out.extend_from_slice(line);
+        Ok(buf.len())
     }
-    Ok(())
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// `s` as a JSON string, escaped as serde_json does (`"`, `\`, and control characters; the
@@ -513,6 +599,62 @@ mod tests {
                 serde_json::to_string(s).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn summary_is_written_as_serde_json_writes_it() {
+        let mut s = Summary {
+            pg_version: "16".to_string(),
+            pg_version_assumed: true,
+            files: 12,
+            migrations: 7,
+            statements: 1234,
+            findings: super::super::LevelCounts {
+                error: 1,
+                danger: 2,
+                warning: 3,
+                info: 0,
+            },
+            parse: super::super::ParseCounts {
+                sqlparser: 10,
+                fallback: 2,
+                kind_only: 1,
+                psql_meta: 0,
+                unparsed: 4,
+                templated: 5,
+            },
+            skipped_files: Vec::new(),
+            signed_off: 0,
+            suppressed: 9,
+            exit_code: 1,
+        };
+        let both = |s: &Summary| {
+            let mut hand = Vec::new();
+            summary_object(&mut hand, s, 1);
+            let mut serde = Vec::new();
+            nested(&mut serde, s, Some(1)).expect("serialises");
+            (
+                String::from_utf8(hand).expect("utf8"),
+                String::from_utf8(serde).expect("utf8"),
+            )
+        };
+        let (hand, serde) = both(&s);
+        assert_eq!(hand, serde);
+        s.skipped_files = vec![
+            super::super::SkippedFile {
+                file: "db/x.mysql.sql".to_string(),
+                reason: "written for mysql, not PostgreSQL".to_string(),
+            },
+            super::super::SkippedFile {
+                file: "odd \"name\"\t\\é.sql".to_string(),
+                reason: "line\nbreak".to_string(),
+            },
+        ];
+        s.exit_code = -1;
+        s.pg_version_assumed = false;
+        let (hand, serde) = both(&s);
+        assert_eq!(hand, serde);
+        assert!(hand.contains("\"skipped_files\": [\n      {"), "{hand}");
     }
 
     #[test]
