@@ -938,17 +938,33 @@ fn part_text(text: &str, part: &Part) -> Option<(usize, String)> {
         let start = r.start.clamp(lo, hi);
         start - lo..r.end.clamp(start, hi) - lo
     };
-    let mut keep = vec![part.sections.is_none(); bytes.len()];
-    for r in part.sections.iter().flatten() {
-        keep[range(r)].fill(true);
+    let blank = |bytes: &mut [u8], r: std::ops::Range<usize>| {
+        for b in &mut bytes[r] {
+            if *b != b'\n' && *b != b'\r' {
+                *b = b' ';
+            }
+        }
+    };
+    // everything between the sections (range by range: a byte mask of the window was most of
+    // the cost), then the `uncomment` prefixes
+    if let Some(sections) = &part.sections {
+        let mut kept: Vec<std::ops::Range<usize>> = sections.iter().map(range).collect();
+        kept.sort_by_key(|r| r.start);
+        let mut at = 0;
+        for r in kept {
+            if r.start > at {
+                blank(&mut bytes, at..r.start);
+            }
+            at = at.max(r.end);
+        }
+        let len = bytes.len();
+        if at < len {
+            blank(&mut bytes, at..len);
+        }
     }
     for r in &part.uncomment {
-        keep[range(r)].fill(false);
-    }
-    for (b, keep) in bytes.iter_mut().zip(keep) {
-        if !keep && *b != b'\n' && *b != b'\r' {
-            *b = b' ';
-        }
+        let r = range(r);
+        blank(&mut bytes, r);
     }
     // blanking replaces whole ASCII bytes only, so this is still valid UTF-8 (lossy as a guard)
     let text = String::from_utf8(bytes)
