@@ -30,29 +30,48 @@ const CONTENT: u8 = 2;
 const SHAPE: u8 = 1;
 
 /// Which content markers a file's head has, in the order of `content` in `detect`: goose,
-/// dbmate, node-pg-migrate, Liquibase, Graphile, popx variant, sqlx no-transaction.
+/// dbmate, node-pg-migrate, Liquibase, Graphile, popx variant, sqlx no-transaction. (Lines
+/// found with memchr and compared ignoring case in place: every file's head is read, and
+/// `str::lines` with a lower-cased copy of each comment line was 2 % of a run.)
 fn head_markers(h: &str, name: &str) -> [bool; 7] {
     let mut found = [false; 7];
-    for line in h.lines() {
+    let bytes = h.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        let (line, next) = match memchr::memchr(b'\n', &bytes[start..]) {
+            // as `str::lines`: a `\r` before the `\n` is not part of the line
+            Some(p) => {
+                let l = &h[start..start + p];
+                (l.strip_suffix('\r').unwrap_or(l), start + p + 1)
+            }
+            None => (&h[start..], bytes.len()),
+        };
+        start = next;
         let t = line.trim_start();
         if !t.starts_with("--") {
             continue;
         }
-        let lower = t.to_ascii_lowercase();
-        found[0] |= lower.contains("+goose up");
+        found[0] |= contains_ignore_case(t, "+goose up");
         // dbmate's marker starts its line
         found[1] |= line.starts_with("--")
-            && lower
-                .trim_start_matches('-')
-                .trim_start()
-                .starts_with("migrate:up");
-        found[2] |= node_pg_migrate::has_markers(t);
+            && starts_with_ignore_case(t.trim_start_matches('-').trim_start(), "migrate:up");
+        found[2] |= node_pg_migrate::is_marker(t);
     }
     found[3] = liquibase::is_formatted(h);
     found[4] = h.starts_with("--! Previous:");
     found[5] = ory_popx::parse_name(name).is_some_and(|(_, pg, ac, _)| pg || ac);
     found[6] = h.starts_with("-- no-transaction");
     found
+}
+
+/// Whether `hay` contains `needle` (ASCII, lower case) ignoring ASCII case.
+fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    let n = needle.len();
+    hay.len() >= n
+        && hay
+            .as_bytes()
+            .windows(n)
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// Project files from the directory up to the repository root: (path shown relative to the
@@ -373,5 +392,24 @@ pub fn detect(ctx: &DirCtx<'_>, forced: Option<Layout>) -> Detection {
         evidence: evidence_of(chosen),
         candidates,
         forced: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::head_markers;
+
+    #[test]
+    fn head_markers_read_comment_lines_ignoring_case() {
+        let h = "SELECT 1;\r\n  -- +Goose UP\r\n--  Migrate:Up\n-- Down Migration";
+        let found = head_markers(h, "1_x.sql");
+        assert_eq!(&found[..3], &[true, true, true]);
+        // dbmate's marker must start its line; goose's may follow other comment text
+        let h = "  -- migrate:up\n-- note: +goose up";
+        assert_eq!(&head_markers(h, "1_x.sql")[..3], &[true, false, false]);
+        assert_eq!(
+            &head_markers("SELECT '-- +goose up';", "x.sql")[..3],
+            &[false; 3]
+        );
     }
 }

@@ -9,16 +9,18 @@ fn marker(line: &str, word: &str) -> bool {
     let Some(rest) = line.trim_start().strip_prefix("--") else {
         return false;
     };
-    let l = rest.to_ascii_lowercase();
-    let rest = l.as_str();
     let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '-');
-    rest.strip_prefix(word).is_some_and(|r| {
-        r.starts_with(char::is_whitespace) && r.trim_start().starts_with("migration")
-    })
+    starts_with_ignore_case(rest, word)
+        .then(|| &rest[word.len()..])
+        .is_some_and(|r| {
+            r.starts_with(char::is_whitespace)
+                && starts_with_ignore_case(r.trim_start(), "migration")
+        })
 }
 
-pub fn has_markers(text: &str) -> bool {
-    text.lines().any(|l| marker(l, "up") || marker(l, "down"))
+/// Whether `line` is an Up or Down marker.
+pub fn is_marker(line: &str) -> bool {
+    marker(line, "up") || marker(line, "down")
 }
 
 pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
@@ -61,4 +63,33 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         out.push(u);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_marker;
+
+    #[test]
+    fn markers_are_found_ignoring_case_dashes_and_spaces() {
+        for yes in [
+            "-- Up Migration",
+            "--up migration",
+            "  ---  DOWN   Migration  ",
+            "-- - up\tMIGRATION here",
+            "-- Down Migration\r",
+        ] {
+            assert!(is_marker(yes), "{yes:?}");
+        }
+        for no in [
+            "Up Migration",
+            "-- Upgrade migration",
+            "-- up",
+            "-- up-migration",
+            "-- sideways migration",
+            "/* Up Migration */",
+            "-- Ü Migration",
+        ] {
+            assert!(!is_marker(no), "{no:?}");
+        }
+    }
 }
