@@ -127,22 +127,28 @@ fn summary_object(out: &mut Vec<u8>, s: &Summary, level: usize) {
     o.uint("files", s.files);
     o.uint("migrations", s.migrations);
     o.uint("statements", s.statements);
-    o.key("findings");
-    let mut f = Object::open(o.out, Some(level + 1));
-    f.uint("error", s.findings.error);
-    f.uint("danger", s.findings.danger);
-    f.uint("warning", s.findings.warning);
-    f.uint("info", s.findings.info);
-    f.close();
-    o.key("parse");
-    let mut p = Object::open(o.out, Some(level + 1));
-    p.uint("sqlparser", s.parse.sqlparser);
-    p.uint("fallback", s.parse.fallback);
-    p.uint("kind_only", s.parse.kind_only);
-    p.uint("psql_meta", s.parse.psql_meta);
-    p.uint("unparsed", s.parse.unparsed);
-    p.uint("templated", s.parse.templated);
-    p.close();
+    let c = &s.findings;
+    o.counts(
+        "findings",
+        &[
+            ("error", c.error),
+            ("danger", c.danger),
+            ("warning", c.warning),
+            ("info", c.info),
+        ],
+    );
+    let p = &s.parse;
+    o.counts(
+        "parse",
+        &[
+            ("sqlparser", p.sqlparser),
+            ("fallback", p.fallback),
+            ("kind_only", p.kind_only),
+            ("psql_meta", p.psql_meta),
+            ("unparsed", p.unparsed),
+            ("templated", p.templated),
+        ],
+    );
     o.key("skipped_files");
     if s.skipped_files.is_empty() {
         o.out.extend_from_slice(b"[]");
@@ -312,6 +318,16 @@ impl<'a> Object<'a> {
     fn str(&mut self, k: &str, v: &str) {
         self.key(k);
         escaped(self.out, v);
+    }
+
+    /// `k` holding an object of named counts, one level deeper.
+    fn counts(&mut self, k: &str, items: &[(&str, usize)]) {
+        self.key(k);
+        let mut inner = Object::open(self.out, self.level.map(|l| l + 1));
+        for (name, n) in items {
+            inner.uint(name, *n);
+        }
+        inner.close();
     }
 
     fn uint(&mut self, k: &str, v: usize) {
