@@ -422,7 +422,6 @@ fn run_all_with(
     }
     let version = version.unwrap_or_else(|| PgRange::single(PgVersion::default_target()));
     let summary = report::summarize(&all.findings, &all.stats, version, assumed);
-
     Ok((all, summary))
 }
 
@@ -516,9 +515,10 @@ fn run_side_by_side(runs: &[(&PathBuf, Settings)]) -> Vec<Result<RunResult, Stri
                 loop {
                     let largest = (0..q.ready.len()).max_by_key(|&k| q.ready[k].1);
                     if let Some(k) = largest {
-                        let (i, weight, prepared) = q.ready.swap_remove(k);
+                        let (i, _, prepared) = q.ready.swap_remove(k);
+                        // others are still reading, or have a directory left to replay
                         let shared = q.reading > 0 || !q.ready.is_empty();
-                        break Some((i, weight, prepared, shared));
+                        break Some((i, prepared, shared));
                     }
                     if q.reading == 0 {
                         break None;
@@ -529,7 +529,7 @@ fn run_side_by_side(runs: &[(&PathBuf, Settings)]) -> Vec<Result<RunResult, Stri
                     };
                 }
             };
-            let Some((i, _, prepared, shared)) = job else {
+            let Some((i, prepared, shared)) = job else {
                 return;
             };
             put(i, on(own(shared), || engine::finish(prepared, &runs[i].1)));

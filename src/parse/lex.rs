@@ -522,6 +522,8 @@ fn merge_whitespace_runs(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
 mod tests {
     use sqlparser::tokenizer::{Token, Whitespace};
 
+    use super::lex;
+
     /// A run of spaces, tabs or line breaks (not a comment).
     fn is_blank(t: &Token) -> bool {
         matches!(
@@ -529,8 +531,6 @@ mod tests {
             Token::Whitespace(Whitespace::Space | Whitespace::Tab | Whitespace::Newline)
         )
     }
-
-    use super::lex;
 
     fn agrees(text: &str) -> bool {
         match super::disagreement(text) {
