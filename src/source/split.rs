@@ -160,10 +160,7 @@ impl<'a> Splitter<'a> {
     }
 
     fn line_end(&self, from: usize) -> usize {
-        self.b[from..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(self.b.len(), |p| from + p)
+        memchr::memchr(b'\n', &self.b[from..]).map_or(self.b.len(), |p| from + p)
     }
 
     fn find(&self, from: usize, needle: &str) -> Option<usize> {
@@ -177,7 +174,13 @@ impl<'a> Splitter<'a> {
             let c = self.b[i];
             let next = self.b.get(i + 1).copied().unwrap_or(0);
             match c {
-                b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => i += 1,
+                b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => {
+                    // a run at once (indentation, blank lines)
+                    i += 1;
+                    while i < n && matches!(self.b[i], b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') {
+                        i += 1;
+                    }
+                }
                 b'-' if next == b'-' => {
                     let e = self.line_end(i);
                     self.line_comment(i, e);
@@ -343,6 +346,11 @@ impl<'a> Splitter<'a> {
         let mut depth = 0usize;
         let mut i = from;
         while i < n {
+            // to the next `/` or `*` at once
+            match memchr::memchr2(b'/', b'*', &self.b[i..]) {
+                Some(p) => i += p,
+                None => break,
+            }
             if self.b[i] == b'/' && self.b.get(i + 1) == Some(&b'*') {
                 depth += 1;
                 i += 2;
@@ -369,20 +377,27 @@ impl<'a> Splitter<'a> {
         let n = self.b.len();
         let mut i = content;
         while i < n {
-            let c = self.b[i];
-            if backslash && c == b'\\' {
+            // the next quote (or backslash) at once: string literals run long in migrations
+            let rest = &self.b[i..];
+            let next = if backslash {
+                memchr::memchr2(quote, b'\\', rest)
+            } else {
+                memchr::memchr(quote, rest)
+            };
+            let Some(p) = next else {
+                break;
+            };
+            i += p;
+            if backslash && self.b[i] == b'\\' {
                 i += 2;
                 continue;
             }
-            if c == quote {
-                if self.b.get(i + 1) == Some(&quote) {
-                    i += 2;
-                    continue;
-                }
-                self.token(from, i + 1);
-                return i + 1;
+            if self.b.get(i + 1) == Some(&quote) {
+                i += 2;
+                continue;
             }
-            i += 1;
+            self.token(from, i + 1);
+            return i + 1;
         }
         let what = if quote == b'"' {
             "quoted identifier"
