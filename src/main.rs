@@ -449,8 +449,8 @@ fn run_side_by_side(runs: &[(&PathBuf, Settings)]) -> Vec<Result<RunResult, Stri
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(runs.len());
-    /// Directories read and waiting to be replayed (index, weight, prepared run), and how many
-    /// are being read.
+    /// Directories read and waiting to be replayed (index, weight, prepared run), how many
+    /// are being read, and the next one to read (an index of `runs`).
     struct Queue {
         ready: Vec<(usize, usize, engine::Prepared)>,
         reading: usize,

@@ -330,10 +330,6 @@ impl<'a> Object<'a> {
         inner.close();
     }
 
-    fn uint(&mut self, k: &str, v: usize) {
-        self.raw(k, &v.to_string());
-    }
-
     /// A value written as is (a number or `true`/`false`).
     fn raw(&mut self, k: &str, v: &str) {
         self.key(k);
@@ -341,9 +337,14 @@ impl<'a> Object<'a> {
     }
 
     fn num(&mut self, k: &str, v: u32) {
+        self.uint(k, u64::from(v));
+    }
+
+    /// A count or position, its digits written without formatting machinery.
+    fn uint(&mut self, k: &str, v: impl TryInto<u64>) {
         self.key(k);
-        let mut digits = [0u8; 10];
-        let mut n = v;
+        let mut digits = [0u8; 20];
+        let mut n: u64 = v.try_into().unwrap_or(u64::MAX);
         let mut at = digits.len();
         loop {
             at -= 1;
