@@ -483,11 +483,11 @@ fn load_source(path: &Path, read: Option<Vec<u8>>) -> Result<Arc<SourceText>, Un
         })
 }
 
-/// Units parsed per step of a run: parsing of the next batch (in parallel) overlaps the
-/// replay of this one, and only one or two batches of parsed statements are alive at a time
-/// (a tree of 100,000 files is not held parsed in memory).
+/// Units parsed per step of a run on one thread: a tree of 100,000 files is not held parsed
+/// in memory. With more threads, parsing runs at most `2 * BATCH_UNITS` units ahead of the
+/// replay (see `ordered::in_order`).
 const BATCH_UNITS: usize = 256;
-/// The smallest batch: below twice this, a directory is parsed at once, then replayed.
+/// Below twice this many units, a directory is parsed at once (in parallel), then replayed.
 const MIN_BATCH_UNITS: usize = 16;
 
 /// The parsed up and down parts of one unit.
@@ -602,6 +602,14 @@ impl Prepared {
 
     /// Parses the units in `range` (in parallel).
     fn parse_units(&self, range: std::ops::Range<usize>) -> Vec<ParsedUnit> {
+        self.disc.units[range]
+            .par_iter()
+            .map(|u| self.parse_unit(u))
+            .collect()
+    }
+
+    /// Parses the up and down parts of one unit.
+    fn parse_unit(&self, u: &Unit) -> ParsedUnit {
         let parse = |part: &Part| -> Option<ParsedFile> {
             let src = self.sources.get(path_key(&part.file))?.as_ref().ok()?;
             Some(match part_text(&src.text, part) {
@@ -609,19 +617,14 @@ impl Prepared {
                 None => parse::parse_source_at(&src.text, 0, Some(&self.memo)),
             })
         };
-        self.disc.units[range]
-            .par_iter()
-            .map(|u| {
-                (
-                    u.up.as_ref().and_then(parse),
-                    if let Down::Part(d) = &u.down {
-                        parse(d)
-                    } else {
-                        None
-                    },
-                )
-            })
-            .collect()
+        (
+            u.up.as_ref().and_then(parse),
+            if let Down::Part(d) = &u.down {
+                parse(d)
+            } else {
+                None
+            },
+        )
     }
 }
 
@@ -878,30 +881,13 @@ pub fn evaluate(prepared: &Prepared, settings: &Settings) -> RunResult {
                 start = end;
             }
         }
-        None => std::thread::scope(|scope| {
-            // a producer parses batch after batch (each in parallel) while this thread replays
-            // the previous one; the channel keeps at most one finished batch waiting
-            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<ParsedUnit>)>(1);
-            let n = units.len();
-            // an eighth of the directory per batch: the replay starts early and overlaps parsing
-            let batch = (n / 8).clamp(MIN_BATCH_UNITS, BATCH_UNITS);
-            scope.spawn(move || {
-                let mut start = 0;
-                while start < n {
-                    let end = (start + batch).min(n);
-                    if tx.send((start, prepared.parse_units(start..end))).is_err() {
-                        break;
-                    }
-                    start = end;
-                }
-            });
-            for (start, batch) in rx {
-                for (k, parsed) in batch.iter().enumerate() {
-                    let i = start + k;
-                    r.unit(i, &units[i], parsed, &mut catalog);
-                }
-            }
-        }),
+        None => crate::ordered::in_order(
+            units.len(),
+            rayon::current_num_threads(),
+            2 * BATCH_UNITS,
+            |i| prepared.parse_unit(&units[i]),
+            |i, parsed| r.unit(i, &units[i], &parsed, &mut catalog),
+        ),
     }
     let mut out = r.out;
     out.stats.suppressed = r.suppressed.len();

@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod fasthash;
 pub mod ir;
+pub mod ordered;
 pub mod parse;
 pub mod pg;
 pub mod report;
