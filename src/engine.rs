@@ -490,6 +490,28 @@ const BATCH_UNITS: usize = 256;
 /// Below twice this many units, a directory is parsed at once (in parallel), then replayed.
 const MIN_BATCH_UNITS: usize = 16;
 
+/// Files discovered by this process so far, and what to call when they pass
+/// `LARGE_RUN_FILES` (main: let the allocator return freed memory to the system, which a
+/// small run need not pay for).
+static FILES_SEEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static LARGE_RUN: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+pub const LARGE_RUN_FILES: usize = 20_000;
+
+/// Registers what to call once when the run has discovered `LARGE_RUN_FILES` files.
+pub fn on_large_run(hook: fn()) {
+    let _ = LARGE_RUN.set(hook);
+}
+
+fn count_files(n: usize) {
+    let before = FILES_SEEN.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    if before < LARGE_RUN_FILES
+        && before.saturating_add(n) >= LARGE_RUN_FILES
+        && let Some(hook) = LARGE_RUN.get()
+    {
+        hook();
+    }
+}
+
 /// The parsed up and down parts of one unit.
 type ParsedUnit = (Option<ParsedFile>, Option<ParsedFile>);
 
@@ -503,6 +525,7 @@ pub fn prepare(root: &Path, settings: &Settings, eager: bool) -> Result<Prepared
         settings.layout,
         &settings.layout_config,
     )?;
+    count_files(disc.files);
     let mut contents = std::mem::take(&mut disc.contents);
     let mut seen: FastSet<&[u8]> = FastSet::default();
     let mut files: Vec<&PathBuf> = Vec::new();
