@@ -17,7 +17,7 @@ pub fn write(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std:
     w.write_all(b"{\n  \"findings\": [")?;
     in_chunks(w, findings, |out, i, f| {
         out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-        finding(out, f, Some(2));
+        finding(out, f, true);
     })?;
     let mut out = Vec::with_capacity(1 << 12);
     if !findings.is_empty() {
@@ -33,7 +33,7 @@ pub fn write(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> std:
 /// `--format json-lines`: one compact JSON object per finding and line.
 pub fn write_lines(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
     in_chunks(w, findings, |out, _, f| {
-        finding(out, f, None);
+        finding(out, f, false);
         out.push(b'\n');
     })
 }
@@ -76,39 +76,146 @@ pub(super) fn in_chunks<T: Sync>(
     Ok(())
 }
 
-/// One finding as a JSON object (the README's field order), pretty at nesting `level` (the
-/// object's own), or compact with `None` (JSON lines).
-fn finding(out: &mut Vec<u8>, f: &Finding, level: Option<usize>) {
-    let mut o = Object::open(out, level);
-    o.str("rule", f.rule());
-    o.str("name", f.name());
-    o.str("level", f.level.as_str());
-    o.str("file", &f.file);
-    o.num("line", f.line);
-    o.num("column", f.column);
-    o.num("end_line", f.end_line);
-    o.num("end_column", f.end_column);
-    o.str("message", &f.message);
+/// One finding as a JSON object (the README's field order): `pretty` at the depth of
+/// `--format json`'s findings array (the object at nesting 2), else compact (JSON lines).
+/// Each key with its separator and indentation is one constant, and the rule's id, name and
+/// doc path are escaped once per rule (`RuleParts`): keys and fixed strings were a third of
+/// writing a finding.
+fn finding(out: &mut Vec<u8>, f: &Finding, pretty: bool) {
+    /// `,` then the key, indented for a field of a finding object, or compact.
+    macro_rules! key {
+        ($k:literal) => {
+            if pretty {
+                concat!(",\n      \"", $k, "\": ").as_bytes()
+            } else {
+                concat!(",\"", $k, "\":").as_bytes()
+            }
+        };
+    }
+    let parts = rule_parts(f.meta);
+    match parts {
+        Some(p) => out.extend_from_slice(if pretty { &p.pretty } else { &p.compact }),
+        None => {
+            out.extend_from_slice(if pretty {
+                b"{\n      \"rule\": "
+            } else {
+                b"{\"rule\":"
+            });
+            escaped(out, f.rule());
+            out.extend_from_slice(key!("name"));
+            escaped(out, f.name());
+        }
+    }
+    out.extend_from_slice(key!("level"));
+    out.extend_from_slice(match f.level {
+        crate::rules::Level::Info => b"\"info\"",
+        crate::rules::Level::Warning => b"\"warning\"",
+        crate::rules::Level::Danger => b"\"danger\"",
+        crate::rules::Level::Error => b"\"error\"",
+    });
+    out.extend_from_slice(key!("file"));
+    escaped(out, &f.file);
+    out.extend_from_slice(key!("line"));
+    write_uint(out, u64::from(f.line));
+    out.extend_from_slice(key!("column"));
+    write_uint(out, u64::from(f.column));
+    out.extend_from_slice(key!("end_line"));
+    write_uint(out, u64::from(f.end_line));
+    out.extend_from_slice(key!("end_column"));
+    write_uint(out, u64::from(f.end_column));
+    out.extend_from_slice(key!("message"));
+    escaped(out, &f.message);
     if !f.label.is_empty() {
-        o.str("label", &f.label);
+        out.extend_from_slice(key!("label"));
+        escaped(out, &f.label);
     }
-    o.str("help", f.help());
-    o.strs("notes", &f.notes);
-    o.str("doc", f.doc());
+    out.extend_from_slice(key!("help"));
+    escaped(out, f.help());
+    out.extend_from_slice(key!("notes"));
+    string_list(out, &f.notes, pretty);
+    out.extend_from_slice(key!("doc"));
+    match parts {
+        Some(p) => out.extend_from_slice(&p.doc),
+        None => escaped(out, f.doc()),
+    }
     if let Some(v) = &f.versions {
-        o.strs("pg_versions", &v.pg_versions);
-        o.str("verdict", &v.verdict);
+        out.extend_from_slice(key!("pg_versions"));
+        string_list(out, &v.pg_versions, pretty);
+        out.extend_from_slice(key!("verdict"));
+        escaped(out, &v.verdict);
     }
-    o.str("migration", &f.migration);
+    out.extend_from_slice(key!("migration"));
+    escaped(out, &f.migration);
     if let Some(n) = f.statement {
-        o.num("statement", n);
+        out.extend_from_slice(key!("statement"));
+        write_uint(out, u64::from(n));
     }
     if let Some(st) = &f.signoff {
-        o.key("signoff");
+        out.extend_from_slice(key!("signoff"));
         // rare (only with a ledger): serde_json, indented to this depth
-        let _ = nested(o.out, st, level.map(|l| l + 1));
+        let _ = nested(out, st, pretty.then_some(3));
     }
-    o.close();
+    out.extend_from_slice(if pretty { b"\n    }" } else { b"}" });
+}
+
+/// A list of strings as a finding's field (see `finding`).
+fn string_list<S: AsRef<str>>(out: &mut Vec<u8>, items: &[S], pretty: bool) {
+    if items.is_empty() {
+        out.extend_from_slice(b"[]");
+        return;
+    }
+    out.push(b'[');
+    for (i, s) in items.iter().enumerate() {
+        out.extend_from_slice(match (i, pretty) {
+            (0, true) => b"\n        ",
+            (_, true) => b",\n        ",
+            (0, false) => b"",
+            (_, false) => b",",
+        });
+        escaped(out, s.as_ref());
+    }
+    out.extend_from_slice(if pretty { b"\n      ]" } else { b"]" });
+}
+
+/// A rule's fixed part of a finding object, escaped once: the opening up to the rule's name
+/// (pretty and compact), and its doc path as a JSON string.
+struct RuleParts {
+    meta: &'static crate::rules::RuleMeta,
+    pretty: Box<[u8]>,
+    compact: Box<[u8]>,
+    doc: Box<[u8]>,
+}
+
+/// The parts of `meta`'s findings (`None` for a rule outside the registry).
+fn rule_parts(meta: &crate::rules::RuleMeta) -> Option<&'static RuleParts> {
+    static PARTS: std::sync::OnceLock<crate::fasthash::FastMap<&'static str, RuleParts>> =
+        std::sync::OnceLock::new();
+    let parts = PARTS.get_or_init(|| {
+        crate::rules::registry()
+            .iter()
+            .map(|r| {
+                let m = &r.meta;
+                let opening = |pretty: bool| {
+                    let mut out = Vec::new();
+                    let mut o = Object::open(&mut out, pretty.then_some(2));
+                    o.str("rule", m.id);
+                    o.str("name", m.name);
+                    // not closed: `finding` goes on with the next key
+                    out.into_boxed_slice()
+                };
+                let mut doc = Vec::new();
+                escaped(&mut doc, &m.doc_path);
+                let parts = RuleParts {
+                    meta: m,
+                    pretty: opening(true),
+                    compact: opening(false),
+                    doc: doc.into_boxed_slice(),
+                };
+                (m.id, parts)
+            })
+            .collect()
+    });
+    parts.get(meta.id).filter(|p| std::ptr::eq(p.meta, meta))
 }
 
 /// The summary as serde_json prints it at nesting `level` (written by hand like findings: a
@@ -340,21 +447,10 @@ impl<'a> Object<'a> {
         self.uint(k, u64::from(v));
     }
 
-    /// A count or position, its digits written without formatting machinery.
+    /// `k` holding a count or position.
     fn uint(&mut self, k: &str, v: impl TryInto<u64>) {
         self.key(k);
-        let mut digits = [0u8; 20];
-        let mut n: u64 = v.try_into().unwrap_or(u64::MAX);
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.out.extend_from_slice(&digits[at..]);
+        write_uint(self.out, v.try_into().unwrap_or(u64::MAX));
     }
 
     fn strs<S: AsRef<str>>(&mut self, k: &str, items: &[S]) {
@@ -387,6 +483,21 @@ impl<'a> Object<'a> {
         }
         self.out.push(b'}');
     }
+}
+
+/// A count or position, its digits written without formatting machinery.
+fn write_uint(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 fn newline(out: &mut Vec<u8>, level: usize) {
@@ -537,6 +648,86 @@ mod tests {
         let mut out = Vec::new();
         nested(&mut out, value, Some(level)).expect("serialises");
         String::from_utf8(out).expect("utf-8")
+    }
+
+    /// A finding as a struct serde_json writes (the README's field order).
+    #[derive(Serialize)]
+    struct AsSerde<'a> {
+        rule: &'a str,
+        name: &'a str,
+        level: crate::rules::Level,
+        file: &'a str,
+        line: u32,
+        column: u32,
+        end_line: u32,
+        end_column: u32,
+        message: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        label: &'a str,
+        help: &'a str,
+        notes: &'a [std::sync::Arc<str>],
+        doc: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pg_versions: Option<&'a [String]>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        verdict: Option<&'a str>,
+        migration: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        statement: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        signoff: Option<&'a crate::signoff::Status>,
+    }
+
+    #[test]
+    fn findings_are_written_as_serde_json_writes_them() {
+        let mut cases = vec![tricky(false), tricky(true)];
+        let mut more = tricky(false);
+        more.label = "a \"label\"".into();
+        more.notes.clear();
+        more.statement = None;
+        more.versions = Some(Box::new(crate::engine::Versions {
+            pg_versions: vec!["10".into(), "11".into()],
+            verdict: "danger on 10–11; not flagged on 12–18".into(),
+        }));
+        cases.push(more);
+        // a rule outside the registry: its fixed parts are not precomputed
+        let mut own = tricky(false);
+        let mut meta = own.meta.clone();
+        meta.name = "own-\"rule\"";
+        own.meta = Box::leak(Box::new(meta));
+        cases.push(own);
+        for f in &cases {
+            let value = AsSerde {
+                rule: f.rule(),
+                name: f.name(),
+                level: f.level,
+                file: &f.file,
+                line: f.line,
+                column: f.column,
+                end_line: f.end_line,
+                end_column: f.end_column,
+                message: &f.message,
+                label: &f.label,
+                help: f.help(),
+                notes: &f.notes,
+                doc: f.doc(),
+                pg_versions: f.versions.as_ref().map(|v| v.pg_versions.as_slice()),
+                verdict: f.versions.as_ref().map(|v| v.verdict.as_str()),
+                migration: &f.migration,
+                statement: f.statement,
+                signoff: f.signoff.as_deref(),
+            };
+            for (pretty, level) in [(true, Some(2)), (false, None)] {
+                let mut out = Vec::new();
+                finding(&mut out, f, pretty);
+                let mut expected = Vec::new();
+                nested(&mut expected, &value, level).expect("serialises");
+                assert_eq!(
+                    String::from_utf8(out).expect("utf-8"),
+                    String::from_utf8(expected).expect("utf-8")
+                );
+            }
+        }
     }
 
     #[test]
