@@ -46,13 +46,22 @@ pub enum Quick {
 /// Recognises `raw` (a statement's tokens, whitespace and comments included) when it is one of
 /// the narrow forms above.
 pub fn recognise(raw: &[TokenWithSpan]) -> Option<Quick> {
-    let toks: Vec<&Token> = raw
-        .iter()
-        .map(|t| &t.token)
-        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::EOF))
-        .collect();
+    let insignificant = |t: &Token| matches!(t, Token::Whitespace(_) | Token::EOF);
+    // the main path's tokens hold no blanks: the significant tokens are read in place unless
+    // there are comments (or blanks) to leave out
+    let filtered: Vec<&Token>;
+    let toks = if raw.iter().any(|t| insignificant(&t.token)) {
+        filtered = raw
+            .iter()
+            .map(|t| &t.token)
+            .filter(|t| !insignificant(t))
+            .collect();
+        Toks::Refs(&filtered)
+    } else {
+        Toks::Raw(raw)
+    };
     let mut c = Cursor {
-        toks: &toks,
+        toks,
         at: 0,
         in_list: true,
     };
@@ -340,8 +349,32 @@ fn candidate(_: Keyword) -> bool {
     false
 }
 
+/// A statement's significant tokens.
+#[derive(Clone, Copy)]
+enum Toks<'a> {
+    /// All of the tokens (none is whitespace or a comment).
+    Raw(&'a [TokenWithSpan]),
+    Refs(&'a [&'a Token]),
+}
+
+impl<'a> Toks<'a> {
+    fn get(self, i: usize) -> Option<&'a Token> {
+        match self {
+            Toks::Raw(t) => t.get(i).map(|t| &t.token),
+            Toks::Refs(t) => t.get(i).copied(),
+        }
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Toks::Raw(t) => t.len(),
+            Toks::Refs(t) => t.len(),
+        }
+    }
+}
+
 struct Cursor<'a> {
-    toks: &'a [&'a Token],
+    toks: Toks<'a>,
     at: usize,
     /// Whether expressions may hold `[NOT] IN (...)` and `[NOT] LIKE|ILIKE` (not in `CREATE
     /// INDEX`: sqlparser rejects an index's `WHERE b IN (1, 2)`).
@@ -350,7 +383,7 @@ struct Cursor<'a> {
 
 impl Cursor<'_> {
     fn peek(&self) -> Option<&Token> {
-        self.toks.get(self.at).copied()
+        self.toks.get(self.at)
     }
 
     fn done(&self) -> bool {
