@@ -14,12 +14,7 @@ impl Rule for MissingLockTimeout {
             if stmt.ops.iter().any(|o| matches!(o, Op::Set { name, value, .. } if name.eq_ignore_ascii_case("lock_timeout") && !super::timeout_is_off(value))) {
                 return;
             }
-            if ctx
-                .source
-                .slice(stmt.span)
-                .to_ascii_lowercase()
-                .contains("set_config('lock_timeout'")
-            {
+            if super::calls_set_config(ctx.source.slice(stmt.span), "lock_timeout") {
                 return;
             }
             let Some(lock) = ctx.locks[k]

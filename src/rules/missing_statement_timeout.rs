@@ -15,12 +15,7 @@ impl Rule for MissingStatementTimeout {
             if stmt.ops.iter().any(|o| matches!(o, Op::Set { name, value, .. } if name.eq_ignore_ascii_case("statement_timeout") && !super::timeout_is_off(value))) {
                 return;
             }
-            if ctx
-                .source
-                .slice(stmt.span)
-                .to_ascii_lowercase()
-                .contains("set_config('statement_timeout'")
-            {
+            if super::calls_set_config(ctx.source.slice(stmt.span), "statement_timeout") {
                 return;
             }
             let long = stmt.ops.iter().find_map(|op| {

@@ -470,6 +470,22 @@ pub(crate) fn is_system_catalog(name: &ObjName, catalog: &crate::catalog::Catalo
     }
 }
 
+/// Whether `text` calls `set_config('<setting>'` (ASCII case ignored, as PostgreSQL reads the
+/// function and setting names): checked at each `(`, without a lower-cased copy of the text.
+pub(crate) fn calls_set_config(text: &str, setting: &str) -> bool {
+    const FUNCTION: &[u8] = b"set_config";
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'(', bytes).any(|p| {
+        p >= FUNCTION.len()
+            && bytes[p - FUNCTION.len()..p].eq_ignore_ascii_case(FUNCTION)
+            && bytes.get(p + 1) == Some(&b'\'')
+            && bytes
+                .get(p + 2..p + 2 + setting.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(setting.as_bytes()))
+            && bytes.get(p + 2 + setting.len()) == Some(&b'\'')
+    })
+}
+
 /// `SET x_timeout = 0` (or DEFAULT) turns a timeout off rather than setting one.
 pub(crate) fn timeout_is_off(value: &str) -> bool {
     let v = value.trim().trim_matches('\'');
@@ -479,4 +495,42 @@ pub(crate) fn timeout_is_off(value: &str) -> bool {
 /// Shared wording: a lock note from a measured fact row.
 pub fn lock_note(row: &FactRow, table: &ObjName) -> Option<String> {
     row.lock.map(|l| l.describe_on(&table.to_string()))
+}
+
+#[cfg(test)]
+mod set_config_tests {
+    use super::calls_set_config;
+
+    #[test]
+    fn set_config_calls_are_found_ignoring_ascii_case() {
+        let yes = [
+            "SELECT set_config('lock_timeout', '2s', false);",
+            "select SET_CONFIG('Lock_Timeout', '2s', true)",
+            "SELECT pg_catalog.set_config('lock_timeout','1s',false), 1",
+            "(set_config('lock_timeout'",
+        ];
+        for t in yes {
+            assert!(calls_set_config(t, "lock_timeout"), "{t}");
+        }
+        let no = [
+            "SELECT set_config ('lock_timeout', '2s', false)",
+            "SELECT set_config('lock_timeouts', '2s', false)",
+            "SELECT set_config('statement_timeout', '2s', false)",
+            "SELECT my_set_confi('lock_timeout')",
+            "SELECT set_config(",
+            "SELECT set_config('lock_timeout",
+            "",
+        ];
+        for t in no {
+            assert!(!calls_set_config(t, "lock_timeout"), "{t}");
+        }
+        // what the rules asked before: the lower-cased text contains the call
+        for t in yes.iter().chain(&no) {
+            assert_eq!(
+                calls_set_config(t, "lock_timeout"),
+                t.to_ascii_lowercase().contains("set_config('lock_timeout'"),
+                "{t}"
+            );
+        }
+    }
 }
