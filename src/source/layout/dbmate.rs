@@ -11,17 +11,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         // (offset of the marker line, is_up, transaction:false, end of the marker line)
         let mut markers = Vec::new();
         for (off, line) in lines_with_offsets(&text) {
-            // only a comment line can be a marker (most lines are SQL: not lowered)
-            let Some(rest) = line.trim().strip_prefix("--") else {
-                continue;
-            };
-            let l = rest.to_ascii_lowercase();
-            let rest = l.trim_start();
-            let (is_up, opts) = if let Some(o) = rest.strip_prefix("migrate:up") {
-                (true, o)
-            } else if let Some(o) = rest.strip_prefix("migrate:down") {
-                (false, o)
-            } else {
+            let Some((is_up, opts)) = marker(line) else {
                 continue;
             };
             let no_tx = opts.split_whitespace().any(|o| o == "transaction:false");
@@ -81,4 +71,48 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         out.push(u);
     }
     out
+}
+
+/// The section marker a line is, as dbmate matches it (`pkg/dbmate/migration.go`:
+/// `^--\s*migrate:up(\s*$|\s+\S+)`, case as written, at the start of the line): whether it
+/// opens an up section, and the options after it (`transaction:false`). Layout detection and
+/// `units` both ask this.
+pub fn marker(line: &str) -> Option<(bool, &str)> {
+    let rest = line.strip_prefix("--")?.trim_start();
+    let (is_up, opts) = match rest.strip_prefix("migrate:up") {
+        Some(o) => (true, o),
+        None => (false, rest.strip_prefix("migrate:down")?),
+    };
+    // the word ends there: nothing, or whitespace (then the options)
+    (opts.is_empty() || opts.starts_with(char::is_whitespace)).then_some((is_up, opts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::marker;
+
+    #[test]
+    fn markers_are_matched_as_dbmate_matches_them() {
+        let cases = [
+            ("-- migrate:up", Some((true, ""))),
+            ("--migrate:up", Some((true, ""))),
+            ("-- migrate:down", Some((false, ""))),
+            (
+                "-- migrate:up transaction:false",
+                Some((true, " transaction:false")),
+            ),
+            ("-- migrate:up  ", Some((true, "  "))),
+            // dbmate reads these as comments (or SQL)
+            ("  -- migrate:up", None),
+            ("--- migrate:up", None),
+            ("-- Migrate:Up", None),
+            ("-- migrate:upgrade", None),
+            ("-- migrate:up:x", None),
+            ("-- see migrate:up", None),
+            ("SELECT 1; -- migrate:up", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(marker(line), want, "{line:?}");
+        }
+    }
 }

@@ -30,8 +30,9 @@ const CONTENT: u8 = 2;
 const SHAPE: u8 = 1;
 
 /// Which content markers a file's head has, in the order of `content` in `detect`: goose,
-/// dbmate, node-pg-migrate, Liquibase, Graphile, popx variant, sqlx no-transaction. (Lines
-/// found with memchr and compared ignoring case in place: every file's head is read, and
+/// dbmate, node-pg-migrate, Liquibase, Graphile, popx variant, sqlx no-transaction. The goose,
+/// dbmate and node-pg-migrate markers are those their `units` read (one predicate each). (Lines
+/// found with memchr, only comment lines looked at: every file's head is read, and
 /// `str::lines` with a lower-cased copy of each comment line was 2 % of a run.)
 fn head_markers(h: &str, name: &str) -> [bool; 7] {
     let mut found = [false; 7];
@@ -51,10 +52,9 @@ fn head_markers(h: &str, name: &str) -> [bool; 7] {
         if !t.starts_with("--") {
             continue;
         }
-        found[0] |= contains_ignore_case(t, "+goose up");
-        // dbmate's marker starts its line
-        found[1] |= line.starts_with("--")
-            && starts_with_ignore_case(t.trim_start_matches('-').trim_start(), "migrate:up");
+        // the markers as the layouts' own parsers read them
+        found[0] |= goose::annotation(line) == Some(goose::Annotation::Up);
+        found[1] |= dbmate::marker(line).is_some_and(|(up, _)| up);
         found[2] |= node_pg_migrate::is_marker(t);
     }
     found[3] = liquibase::is_formatted(h);
@@ -62,16 +62,6 @@ fn head_markers(h: &str, name: &str) -> [bool; 7] {
     found[5] = ory_popx::parse_name(name).is_some_and(|(_, pg, ac, _)| pg || ac);
     found[6] = h.starts_with("-- no-transaction");
     found
-}
-
-/// Whether `hay` contains `needle` (ASCII, lower case) ignoring ASCII case.
-fn contains_ignore_case(hay: &str, needle: &str) -> bool {
-    let n = needle.len();
-    hay.len() >= n
-        && hay
-            .as_bytes()
-            .windows(n)
-            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// Project files from the directory up to the repository root: (path shown relative to the
@@ -400,16 +390,19 @@ mod tests {
     use super::head_markers;
 
     #[test]
-    fn head_markers_read_comment_lines_ignoring_case() {
-        let h = "SELECT 1;\r\n  -- +Goose UP\r\n--  Migrate:Up\n-- Down Migration";
+    fn head_markers_are_the_layouts_own_markers() {
+        let h = "SELECT 1;\r\n-- +goose UP\r\n--  migrate:up\n-- Down Migration";
         let found = head_markers(h, "1_x.sql");
         assert_eq!(&found[..3], &[true, true, true]);
-        // dbmate's marker must start its line; goose's may follow other comment text
-        let h = "  -- migrate:up\n-- note: +goose up";
-        assert_eq!(&head_markers(h, "1_x.sql")[..3], &[true, false, false]);
-        assert_eq!(
-            &head_markers("SELECT '-- +goose up';", "x.sql")[..3],
-            &[false; 3]
-        );
+        // an indented marker is a comment to goose and dbmate; dbmate's is case-sensitive;
+        // goose's must be the whole annotation
+        for h in [
+            "  -- +goose Up\n  -- migrate:up",
+            "-- Migrate:Up\n-- note: +goose up",
+            "-- +goose Upgrade\n-- migrate:upgrade",
+            "SELECT '-- +goose up';",
+        ] {
+            assert_eq!(&head_markers(h, "1_x.sql")[..2], &[false; 2], "{h:?}");
+        }
     }
 }

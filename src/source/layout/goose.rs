@@ -16,22 +16,11 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let mut down_start = None;
         let mut no_tx = false;
         for (off, line) in lines_with_offsets(&text) {
-            // only a comment line can hold an annotation (most lines are SQL: not lowered)
-            let Some(rest) = line.trim_start().strip_prefix("--") else {
-                continue;
-            };
-            let l = rest.to_ascii_lowercase();
-            let rest = l.trim_start();
-            let Some(ann) = rest.strip_prefix("+goose") else {
-                continue;
-            };
-            let ann = ann.trim();
-            if ann.starts_with("up") && up_start.is_none() {
-                up_start = Some(off + line.len());
-            } else if ann.starts_with("down") && down_start.is_none() {
-                down_start = Some(off);
-            } else if ann == "no transaction" {
-                no_tx = true;
+            match annotation(line) {
+                Some(Annotation::Up) if up_start.is_none() => up_start = Some(off + line.len()),
+                Some(Annotation::Down) if down_start.is_none() => down_start = Some(off),
+                Some(Annotation::NoTransaction) => no_tx = true,
+                _ => {}
             }
         }
         if up_start.is_none() && down_start.is_none() {
@@ -71,4 +60,82 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         out.push(u);
     }
     out
+}
+
+/// A goose annotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Annotation {
+    Up,
+    Down,
+    StatementBegin,
+    StatementEnd,
+    NoTransaction,
+    EnvsubOn,
+    EnvsubOff,
+}
+
+/// The annotation a line is, as goose reads it (`internal/sqlparser/parser.go`): a comment line
+/// holding `+goose`; every `--` and the first `+goose` taken out, the rest trimmed and compared
+/// ignoring case (`-- +goose Up`, `--+goose up`, `-- +goose NO TRANSACTION`). `None` for any
+/// other line, and for lines goose refuses (leading whitespace, an unknown word, a second
+/// `+goose`): older goose read those as plain comments. Layout detection and `units` both ask
+/// this.
+pub fn annotation(line: &str) -> Option<Annotation> {
+    if !line.starts_with("--") || !line.contains("+goose") {
+        return None;
+    }
+    let cmd = line.replace("--", "");
+    let cmd = cmd.replacen("+goose", "", 1);
+    if cmd.contains("+goose") {
+        return None;
+    }
+    let cmd = cmd.trim();
+    [
+        ("Up", Annotation::Up),
+        ("Down", Annotation::Down),
+        ("StatementBegin", Annotation::StatementBegin),
+        ("StatementEnd", Annotation::StatementEnd),
+        ("NO TRANSACTION", Annotation::NoTransaction),
+        ("ENVSUB ON", Annotation::EnvsubOn),
+        ("ENVSUB OFF", Annotation::EnvsubOff),
+    ]
+    .into_iter()
+    .find(|(word, _)| cmd.eq_ignore_ascii_case(word))
+    .map(|(_, a)| a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Annotation, annotation};
+
+    #[test]
+    fn annotations_are_read_as_goose_reads_them() {
+        let cases = [
+            ("-- +goose Up", Some(Annotation::Up)),
+            ("-- +goose up", Some(Annotation::Up)),
+            ("--+goose UP", Some(Annotation::Up)),
+            ("--   +goose   Up  ", Some(Annotation::Up)),
+            ("-- +goose Down", Some(Annotation::Down)),
+            ("-- +goose StatementBegin", Some(Annotation::StatementBegin)),
+            ("-- +goose statementend", Some(Annotation::StatementEnd)),
+            ("-- +goose NO TRANSACTION", Some(Annotation::NoTransaction)),
+            ("-- +goose no transaction", Some(Annotation::NoTransaction)),
+            ("-- +goose ENVSUB ON", Some(Annotation::EnvsubOn)),
+            // goose refuses these (or, before 3.16, read them as comments)
+            ("  -- +goose Up", None),
+            ("\t-- +goose Up", None),
+            ("-- +goose Upgrade", None),
+            ("-- +goose Up -- +goose Down", None),
+            ("-- note: +goose up", None),
+            ("-- +goose NO  TRANSACTION", None),
+            // not annotations at all
+            ("-- +GOOSE Up", None),
+            ("-- goose Up", None),
+            ("SELECT '-- +goose Up';", None),
+            ("", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(annotation(line), want, "{line:?}");
+        }
+    }
 }
