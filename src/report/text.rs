@@ -7,7 +7,6 @@ use codespan_reporting::diagnostic::{Diagnostic, Label, Severity};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::termcolor::{Ansi, ColorSpec, WriteColor};
 use codespan_reporting::term::{self, Config};
-use rayon::prelude::*;
 
 use super::{Summary, summary_line};
 use crate::engine::{Finding, LoadedFile};
@@ -44,23 +43,38 @@ pub fn write(
         })
         .collect();
     let config = Config::default();
-    // each finding renders on its own: a chunk at a time in parallel, written in order (the
-    // renderer is most of a run with thousands of findings; a chunk bounds what is held)
-    for chunk in findings.chunks(RENDER_CHUNK) {
-        let rendered: Vec<std::io::Result<String>> = chunk
-            .par_iter()
-            .map(|f| render(f, color, files, &ids, &db, &config))
-            .collect();
-        for text in rendered {
-            w.write_all(text?.as_bytes())?;
-        }
-    }
+    // each finding renders on its own: chunks rendered by the pool's threads in order while
+    // this one writes those before (the renderer is most of a run with thousands of findings;
+    // the window bounds what is held)
+    let chunks = findings.len().div_ceil(RENDER_CHUNK);
+    let mut result = Ok(());
+    crate::ordered::in_order(
+        chunks,
+        rayon::current_num_threads(),
+        RENDER_WINDOW,
+        |c| -> std::io::Result<Vec<u8>> {
+            let first = c * RENDER_CHUNK;
+            let mut out = Vec::with_capacity(RENDER_CHUNK * RENDER_CAPACITY);
+            for f in &findings[first..(first + RENDER_CHUNK).min(findings.len())] {
+                out.extend_from_slice(render(f, color, files, &ids, &db, &config)?.as_bytes());
+            }
+            Ok(out)
+        },
+        |_, rendered| {
+            if result.is_ok() {
+                result = rendered.and_then(|out| w.write_all(&out));
+            }
+        },
+    );
+    result?;
     writeln!(w, "{}", summary_line(summary))?;
     Ok(())
 }
 
-/// Findings rendered per parallel step.
-const RENDER_CHUNK: usize = 1024;
+/// Findings rendered per chunk (about a millisecond's work), and chunks rendered ahead of the
+/// one being written.
+const RENDER_CHUNK: usize = 64;
+const RENDER_WINDOW: usize = 16;
 
 /// Bytes reserved for one rendered finding (most take 500 to 1,500): the buffer is not
 /// regrown write after write.
