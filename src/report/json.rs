@@ -38,42 +38,17 @@ pub fn write_lines(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<(
     })
 }
 
-/// Findings per chunk: chunks are rendered side by side, at most `WINDOW` ahead of the one
-/// being written.
-const CHUNK: usize = 256;
-const WINDOW: usize = 8;
-
-/// Writes what `render(out, index, item)` appends for each item, in order: a chunk of items
-/// into one buffer, made by the pool's threads in order while this one writes the chunks
-/// before (thousands of findings made the machine formats a serial tail of the run), one write
-/// per chunk. What is held at once is bounded by the window.
+/// Writes what `render(out, index, item)` appends for each item, in order, 256 items per
+/// chunk (see `report::chunked`).
 pub(super) fn in_chunks<T: Sync>(
     w: &mut dyn Write,
     items: &[T],
     render: impl Fn(&mut Vec<u8>, usize, &T) + Sync,
 ) -> std::io::Result<()> {
-    let chunks = items.len().div_ceil(CHUNK);
-    let mut result = Ok(());
-    crate::ordered::in_order(
-        chunks,
-        rayon::current_num_threads(),
-        WINDOW,
-        |c| {
-            let first = c * CHUNK;
-            let chunk = &items[first..(first + CHUNK).min(items.len())];
-            let mut out = Vec::with_capacity(chunk.len() * 1024);
-            for (j, item) in chunk.iter().enumerate() {
-                render(&mut out, first + j, item);
-            }
-            out
-        },
-        |_, out| {
-            if result.is_ok() {
-                result = w.write_all(&out);
-            }
-        },
-    );
-    result
+    super::chunked(w, items, 256, |out, i, item| {
+        render(out, i, item);
+        Ok(())
+    })
 }
 
 /// One finding as a JSON object (the README's field order): `pretty` at the depth of

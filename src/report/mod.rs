@@ -152,3 +152,74 @@ pub fn summary_line(s: &Summary) -> String {
     }
     line
 }
+
+/// Chunks rendered ahead of the one being written (what is held at once).
+const CHUNK_WINDOW: usize = 8;
+
+/// Writes what `render(out, index, item)` appends for each item, in order: `per_chunk` items
+/// into one buffer, the chunks made by the pool's threads in order while this thread writes
+/// the ones before (thousands of findings made every format a serial tail of the run), one
+/// write per chunk. The first error (rendering or writing) ends the output and is returned.
+pub(crate) fn chunked<T: Sync>(
+    w: &mut dyn std::io::Write,
+    items: &[T],
+    per_chunk: usize,
+    render: impl Fn(&mut Vec<u8>, usize, &T) -> std::io::Result<()> + Sync,
+) -> std::io::Result<()> {
+    let per_chunk = per_chunk.max(1);
+    let mut result = Ok(());
+    crate::ordered::in_order(
+        items.len().div_ceil(per_chunk),
+        rayon::current_num_threads(),
+        CHUNK_WINDOW,
+        |c| -> std::io::Result<Vec<u8>> {
+            let first = c * per_chunk;
+            let chunk = &items[first..(first + per_chunk).min(items.len())];
+            // about a kilobyte per finding: the buffer is rarely regrown
+            let mut out = Vec::with_capacity(chunk.len() * 1024);
+            for (j, item) in chunk.iter().enumerate() {
+                render(&mut out, first + j, item)?;
+            }
+            Ok(out)
+        },
+        |_, made| {
+            if result.is_ok() {
+                result = made.and_then(|out| w.write_all(&out));
+            }
+        },
+    );
+    result
+}
+
+#[cfg(test)]
+mod chunked_tests {
+    use super::chunked;
+
+    #[test]
+    fn items_are_written_in_order_and_the_first_error_ends_the_output() {
+        let items: Vec<usize> = (0..1000).collect();
+        let mut out = Vec::new();
+        chunked(&mut out, &items, 7, |o, i, item| {
+            assert_eq!(i, *item);
+            o.extend_from_slice(format!("{item},").as_bytes());
+            Ok(())
+        })
+        .expect("renders");
+        let want: String = items.iter().map(|i| format!("{i},")).collect();
+        assert_eq!(String::from_utf8(out).expect("utf-8"), want);
+
+        // a rendering error in the chunk of item 500: the chunks before are written, no later one
+        let mut out = Vec::new();
+        let err = chunked(&mut out, &items, 10, |o, _, item| {
+            if *item == 505 {
+                return Err(std::io::Error::other("item 505"));
+            }
+            o.extend_from_slice(format!("{item},").as_bytes());
+            Ok(())
+        })
+        .expect_err("fails");
+        assert_eq!(err.to_string(), "item 505");
+        let want: String = (0..500).map(|i| format!("{i},")).collect();
+        assert_eq!(String::from_utf8(out).expect("utf-8"), want);
+    }
+}

@@ -43,38 +43,18 @@ pub fn write(
         })
         .collect();
     let config = Config::default();
-    // each finding renders on its own: chunks rendered by the pool's threads in order while
-    // this one writes those before (the renderer is most of a run with thousands of findings;
-    // the window bounds what is held)
-    let chunks = findings.len().div_ceil(RENDER_CHUNK);
-    let mut result = Ok(());
-    crate::ordered::in_order(
-        chunks,
-        rayon::current_num_threads(),
-        RENDER_WINDOW,
-        |c| -> std::io::Result<Vec<u8>> {
-            let first = c * RENDER_CHUNK;
-            let mut out = Vec::with_capacity(RENDER_CHUNK * RENDER_CAPACITY);
-            for f in &findings[first..(first + RENDER_CHUNK).min(findings.len())] {
-                out.extend_from_slice(render(f, color, files, &ids, &db, &config)?.as_bytes());
-            }
-            Ok(out)
-        },
-        |_, rendered| {
-            if result.is_ok() {
-                result = rendered.and_then(|out| w.write_all(&out));
-            }
-        },
-    );
-    result?;
+    // each finding renders on its own, chunk by chunk in parallel, written in order (the
+    // renderer is most of a run with thousands of findings)
+    super::chunked(w, findings, RENDER_CHUNK, |out, _, f| {
+        out.extend_from_slice(render(f, color, files, &ids, &db, &config)?.as_bytes());
+        Ok(())
+    })?;
     writeln!(w, "{}", summary_line(summary))?;
     Ok(())
 }
 
-/// Findings rendered per chunk (about a millisecond's work), and chunks rendered ahead of the
-/// one being written.
+/// Findings rendered per chunk (about a millisecond's work).
 const RENDER_CHUNK: usize = 64;
-const RENDER_WINDOW: usize = 16;
 
 /// Bytes reserved for one rendered finding (most take 500 to 1,500): the buffer is not
 /// regrown write after write.
