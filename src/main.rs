@@ -126,12 +126,13 @@ fn main() -> ExitCode {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
-    // mimalloc 3 returns freed memory to the system a second after it is freed (`madvise`),
-    // and memory used again after that is faulted in again. Over real migration folders
-    // keeping it was 5 % less CPU time (the `madvise` calls and page faults; 41 -> 47 MB
-    // RSS); a large tree frees and allocates all along, and its peak RSS grows without
-    // purging (100k files: 224 MB with a 10 ms delay, 254-264 MB without). So: no purging
-    // until the run has discovered `LARGE_RUN_FILES` files, then a 10 ms delay.
+    // mimalloc returns freed memory to the system once its purge delay has passed (`madvise`;
+    // a second by default), and memory used again after that is faulted in again. Over real
+    // migration folders never purging took 2.5-5 % less CPU time than a 10 ms delay (the
+    // `madvise` calls and page faults; 41 -> 47 MB RSS); but a large tree frees and allocates
+    // all along, and its peak RSS grows without purging (100k files: 224 MB with a 10 ms
+    // delay, 254-264 MB without; with mimalloc's second it moved between 226 and 257 MB). So:
+    // no purging until the run has discovered `LARGE_RUN_FILES` files, then a 10 ms delay.
     // MIMALLOC_PURGE_DELAY still decides when set.
     #[cfg(not(feature = "sysalloc"))]
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
@@ -447,8 +448,8 @@ fn run_all_with(
 /// cores instead (rayon) made the workers wait on each other's batches: over the corpora the
 /// run took 108 ms instead of 85. What no other worker can share — the last directory left,
 /// a directory alone — gets every core.
-/// Plain threads, not rayon's: a run blocks while its parser thread fills the rayon pool, and
-/// rayon workers blocked that way would leave none to parse.
+/// Plain threads, not rayon's: a run's replaying thread waits for the pool's threads to parse
+/// (`ordered::in_order`), and rayon workers blocked that way would leave none to parse.
 fn run_side_by_side(runs: &[(&PathBuf, Settings)]) -> Vec<Result<RunResult, String>> {
     use std::sync::{Condvar, Mutex};
     if runs.len() == 1 {
