@@ -16,15 +16,15 @@ fn tree(n: usize) -> tempfile::TempDir {
         let mut up = String::new();
         match i % 6 {
             0 => {
-                let _ = write!(
+                let _ = writeln!(
                     up,
-                    "CREATE TABLE IF NOT EXISTS {t} (id bigint PRIMARY KEY, v text);\n"
+                    "CREATE TABLE IF NOT EXISTS {t} (id bigint PRIMARY KEY, v text);"
                 );
             }
             1 => {
-                let _ = write!(
+                let _ = writeln!(
                     up,
-                    "ALTER TABLE {t} ADD COLUMN c{i} integer NOT NULL DEFAULT 0;\nCREATE INDEX {t}_c{i} ON {t} (c{i});\n"
+                    "ALTER TABLE {t} ADD COLUMN c{i} integer NOT NULL DEFAULT 0;\nCREATE INDEX {t}_c{i} ON {t} (c{i});"
                 );
             }
             2 => {
@@ -36,24 +36,24 @@ fn tree(n: usize) -> tempfile::TempDir {
                         ", (SELECT count(*) FROM {t} b{k} WHERE b{k}.id = a.id) AS n{k}"
                     );
                 }
-                let _ = write!(up, " FROM {t} a;\n");
+                let _ = writeln!(up, " FROM {t} a;");
             }
             3 => {
-                let _ = write!(
+                let _ = writeln!(
                     up,
-                    "ALTER TABLE {t} ALTER COLUMN v TYPE varchar(20);\nUPDATE {t} SET v = 'x' WHERE id > {i};\n"
+                    "ALTER TABLE {t} ALTER COLUMN v TYPE varchar(20);\nUPDATE {t} SET v = 'x' WHERE id > {i};"
                 );
             }
             4 => {
-                let _ = write!(
+                let _ = writeln!(
                     up,
-                    "CREATE FUNCTION f{i}() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE inner{i} (a int); ALTER TABLE inner{i} ADD COLUMN b int NOT NULL; END $$;\n"
+                    "CREATE FUNCTION f{i}() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE inner{i} (a int); ALTER TABLE inner{i} ADD COLUMN b int NOT NULL; END $$;"
                 );
             }
             _ => {
-                let _ = write!(
+                let _ = writeln!(
                     up,
-                    "DROP TABLE IF EXISTS {t};\nCREATE TABLE {t} (id int, v text);\n"
+                    "DROP TABLE IF EXISTS {t};\nCREATE TABLE {t} (id int, v text);"
                 );
             }
         }
