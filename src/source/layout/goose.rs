@@ -15,7 +15,18 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let mut up_start = None;
         let mut down_start = None;
         let mut no_tx = false;
-        for (off, line) in lines_with_offsets(&text) {
+        // only a line holding `+goose` can be an annotation: found with memmem, not line by
+        // line (a file's lines are mostly SQL and comments)
+        let bytes = text.as_bytes();
+        let mut line_end = 0;
+        for hit in memchr::memmem::find_iter(bytes, b"+goose") {
+            if hit < line_end {
+                continue; // a second `+goose` on a line already read
+            }
+            let off = memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |p| p + 1);
+            line_end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |p| hit + p);
+            // as `lines_with_offsets` gives it: without the line break
+            let line = text[off..line_end].trim_end_matches(['\n', '\r']);
             match annotation(line) {
                 Some(Annotation::Up) if up_start.is_none() => up_start = Some(off + line.len()),
                 Some(Annotation::Down) if down_start.is_none() => down_start = Some(off),
@@ -81,7 +92,7 @@ pub enum Annotation {
 /// `+goose`): older goose read those as plain comments. Layout detection and `units` both ask
 /// this.
 pub fn annotation(line: &str) -> Option<Annotation> {
-    if !line.starts_with("--") || !line.contains("+goose") {
+    if !line.starts_with("--") || memchr::memmem::find(line.as_bytes(), b"+goose").is_none() {
         return None;
     }
     let cmd = line.replace("--", "");
@@ -107,6 +118,41 @@ pub fn annotation(line: &str) -> Option<Annotation> {
 #[cfg(test)]
 mod tests {
     use super::{Annotation, annotation};
+    use crate::ir::Span;
+    use crate::source::layout::{Contents, DirCtx, Down, TxMode};
+    use std::path::{Path, PathBuf};
+
+    /// The sections of one goose file, found from its `+goose` lines (CRLF line breaks, a line
+    /// with two `+goose`, `+goose` inside SQL and inside an ordinary comment).
+    #[test]
+    fn sections_start_and_end_at_the_annotation_lines() {
+        let text = "-- +goose Up\r\nSELECT '+goose Down';\r\n-- about +goose\r\n-- +goose Up -- +goose Down\r\n-- +goose NO TRANSACTION\r\n-- +goose Down\r\nSELECT 2;\r\n";
+        let file = PathBuf::from("/m/00001_x.sql");
+        let mut contents = Contents::default();
+        contents.insert(
+            crate::fasthash::path_key(&file).to_vec(),
+            text.as_bytes().to_vec(),
+        );
+        let files = [file];
+        let ctx = DirCtx {
+            root: Path::new("/m"),
+            files: &files,
+            contents: &contents,
+            listing: None,
+        };
+        let units = super::units(&ctx);
+        assert_eq!(units.len(), 1);
+        let u = &units[0];
+        let up_end = text.find("\r\n").expect("a line break");
+        let down = text.rfind("-- +goose Down").expect("the down annotation");
+        let up = u.up.as_ref().and_then(|p| p.sections.clone());
+        assert_eq!(up, Some(vec![Span::new(up_end, down)]));
+        match &u.down {
+            Down::Part(p) => assert_eq!(p.sections, Some(vec![Span::new(down, text.len())])),
+            other => panic!("a down part: {other:?}"),
+        }
+        assert_eq!(u.tx, TxMode::Autocommit);
+    }
 
     #[test]
     fn annotations_are_read_as_goose_reads_them() {
