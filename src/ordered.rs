@@ -33,6 +33,7 @@ pub fn in_order<T: Send>(
 
 struct Queue<T> {
     window: usize,
+    n: usize,
     /// The next item to make.
     next: AtomicUsize,
     state: Mutex<State<T>>,
@@ -43,7 +44,9 @@ struct Queue<T> {
 }
 
 struct State<T> {
-    /// Items made and not yet used (`None`: not made yet, or already taken).
+    /// Items made and not yet used, item `i` at `i % slots.len()`: every item made lies
+    /// within the window from the user's position (`at..at + window`), so no two share a slot
+    /// (`None`: not made yet, or already taken).
     slots: Vec<Option<T>>,
     /// The item the user is at: making stays within `window` of it.
     at: usize,
@@ -56,23 +59,31 @@ struct State<T> {
     resume_at: usize,
     /// The user stopped (finished, or panicked): making threads stop too.
     done: bool,
-    /// A making thread panicked: the user makes what it did not deliver itself.
-    failed: bool,
+    /// Items a making thread panicked on: the user makes them itself.
+    lost: Vec<usize>,
+}
+
+impl<T> State<T> {
+    fn slot(&mut self, i: usize) -> Option<&mut Option<T>> {
+        let len = self.slots.len();
+        self.slots.get_mut(i % len.max(1))
+    }
 }
 
 impl<T> Queue<T> {
     fn new(n: usize, window: usize) -> Queue<T> {
         Queue {
             window,
+            n,
             next: AtomicUsize::new(0),
             state: Mutex::new(State {
-                slots: (0..n).map(|_| None).collect(),
+                slots: (0..window.min(n).max(1)).map(|_| None).collect(),
                 at: 0,
                 wanted: None,
                 parked: 0,
                 resume_at: usize::MAX,
                 done: false,
-                failed: false,
+                lost: Vec::new(),
             }),
             made: Condvar::new(),
             moved: Condvar::new(),
@@ -96,7 +107,7 @@ impl<T> Queue<T> {
 
     fn deliver(&self, i: usize, item: T) {
         let mut st = self.lock();
-        if let Some(slot) = st.slots.get_mut(i) {
+        if let Some(slot) = st.slot(i) {
             *slot = Some(item);
         }
         if st.wanted == Some(i) {
@@ -106,9 +117,11 @@ impl<T> Queue<T> {
 
     /// A making thread: items in order until none is left, at most a window ahead.
     fn make_ahead(&self, make: &impl Fn(usize) -> T) {
-        let _failed = Failed(self);
-        let n = self.lock().slots.len();
-        while let Some(i) = self.claim(n) {
+        let making = Making {
+            queue: self,
+            item: std::cell::Cell::new(None),
+        };
+        while let Some(i) = self.claim(self.n) {
             let mut st = self.lock();
             if i >= st.at + self.window {
                 // on again when the window is half free (then `i` is inside it)
@@ -124,7 +137,10 @@ impl<T> Queue<T> {
                 return;
             }
             drop(st);
-            self.deliver(i, make(i));
+            making.item.set(Some(i));
+            let item = make(i);
+            making.item.set(None);
+            self.deliver(i, item);
         }
     }
 
@@ -137,12 +153,13 @@ impl<T> Queue<T> {
             st.resume_at = usize::MAX;
             self.moved.notify_all();
         }
-        let limit = st.slots.len().min(i.saturating_add(self.window));
+        let limit = self.n.min(i.saturating_add(self.window));
         loop {
-            if let Some(item) = st.slots.get_mut(i).and_then(Option::take) {
+            if let Some(item) = st.slot(i).and_then(Option::take) {
                 return item;
             }
-            if st.failed {
+            if let Some(k) = st.lost.iter().position(|&l| l == i) {
+                st.lost.swap_remove(k);
                 drop(st);
                 return make(i);
             }
@@ -159,7 +176,7 @@ impl<T> Queue<T> {
                 None => {
                     st = self.lock();
                     st.wanted = Some(i);
-                    while st.slots.get(i).is_some_and(Option::is_none) && !st.failed {
+                    while st.slot(i).is_some_and(|s| s.is_none()) && !st.lost.contains(&i) {
                         st = self.made.wait(st).unwrap_or_else(|e| e.into_inner());
                     }
                     st.wanted = None;
@@ -169,14 +186,19 @@ impl<T> Queue<T> {
     }
 }
 
-/// Tells the user a making thread panicked (it then makes the claimed item itself).
-struct Failed<'a, T>(&'a Queue<T>);
+/// The item a making thread is making: on a panic the user is told, and makes it itself.
+struct Making<'a, T> {
+    queue: &'a Queue<T>,
+    item: std::cell::Cell<Option<usize>>,
+}
 
-impl<T> Drop for Failed<'_, T> {
+impl<T> Drop for Making<'_, T> {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.lock().failed = true;
-            self.0.made.notify_all();
+        if std::thread::panicking()
+            && let Some(i) = self.item.get()
+        {
+            self.queue.lock().lost.push(i);
+            self.queue.made.notify_all();
         }
     }
 }
@@ -248,6 +270,7 @@ mod tests {
     fn a_panic_while_making_is_raised_not_hung() {
         let user = std::thread::current().id();
         let panicked = AtomicBool::new(false);
+        let times: Vec<AtomicUsize> = (0..100).map(|_| AtomicUsize::new(0)).collect();
         let mut seen = Vec::new();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             pool(2).install(|| {
@@ -256,6 +279,7 @@ mod tests {
                     2,
                     8,
                     |i| {
+                        times[i].fetch_add(1, Ordering::SeqCst);
                         if i == 37
                             && std::thread::current().id() != user
                             && !panicked.swap(true, Ordering::SeqCst)
@@ -274,6 +298,15 @@ mod tests {
         }));
         assert_eq!(result.is_err(), panicked.load(Ordering::SeqCst));
         assert_eq!(seen, (0..100).collect::<Vec<_>>());
+        // each item made once; the lost one a second time, by the user
+        let lost = usize::from(panicked.load(Ordering::SeqCst));
+        for (i, t) in times.iter().enumerate() {
+            assert_eq!(
+                t.load(Ordering::SeqCst),
+                1 + usize::from(i == 37) * lost,
+                "item {i}"
+            );
+        }
     }
 
     /// A panic while using an item stops the making threads (they may wait for the window).
