@@ -107,7 +107,7 @@ fn finding(out: &mut Vec<u8>, f: &Finding, pretty: bool) {
     out.extend_from_slice(key!("help"));
     escaped(out, f.help());
     out.extend_from_slice(key!("notes"));
-    string_list(out, &f.notes, pretty);
+    string_list(out, &f.notes, pretty.then_some(2));
     out.extend_from_slice(key!("doc"));
     match parts {
         Some(p) => out.extend_from_slice(&p.doc),
@@ -115,7 +115,7 @@ fn finding(out: &mut Vec<u8>, f: &Finding, pretty: bool) {
     }
     if let Some(v) = &f.versions {
         out.extend_from_slice(key!("pg_versions"));
-        string_list(out, &v.pg_versions, pretty);
+        string_list(out, &v.pg_versions, pretty.then_some(2));
         out.extend_from_slice(key!("verdict"));
         escaped(out, &v.verdict);
     }
@@ -133,23 +133,27 @@ fn finding(out: &mut Vec<u8>, f: &Finding, pretty: bool) {
     out.extend_from_slice(if pretty { b"\n    }" } else { b"}" });
 }
 
-/// A list of strings as a finding's field (see `finding`).
-fn string_list<S: AsRef<str>>(out: &mut Vec<u8>, items: &[S], pretty: bool) {
+/// A list of strings as the value of a field of an object at nesting `level` (pretty), or
+/// compact with `None`: serde_json's layout.
+fn string_list<S: AsRef<str>>(out: &mut Vec<u8>, items: &[S], level: Option<usize>) {
     if items.is_empty() {
         out.extend_from_slice(b"[]");
         return;
     }
     out.push(b'[');
     for (i, s) in items.iter().enumerate() {
-        out.extend_from_slice(match (i, pretty) {
-            (0, true) => b"\n        ",
-            (_, true) => b",\n        ",
-            (0, false) => b"",
-            (_, false) => b",",
-        });
+        if i > 0 {
+            out.push(b',');
+        }
+        if let Some(l) = level {
+            newline(out, l + 2);
+        }
         escaped(out, s.as_ref());
     }
-    out.extend_from_slice(if pretty { b"\n      ]" } else { b"]" });
+    if let Some(l) = level {
+        newline(out, l + 1);
+    }
+    out.push(b']');
 }
 
 /// A rule's fixed part of a finding object, escaped once: the opening up to the rule's name
@@ -430,24 +434,7 @@ impl<'a> Object<'a> {
 
     fn strs<S: AsRef<str>>(&mut self, k: &str, items: &[S]) {
         self.key(k);
-        if items.is_empty() {
-            self.out.extend_from_slice(b"[]");
-            return;
-        }
-        self.out.push(b'[');
-        for (i, s) in items.iter().enumerate() {
-            if i > 0 {
-                self.out.push(b',');
-            }
-            if let Some(l) = self.level {
-                newline(self.out, l + 2);
-            }
-            escaped(self.out, s.as_ref());
-        }
-        if let Some(l) = self.level {
-            newline(self.out, l + 1);
-        }
-        self.out.push(b']');
+        string_list(self.out, items, self.level);
     }
 
     fn close(self) {
