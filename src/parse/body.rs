@@ -3,6 +3,8 @@
 //! and `EXECUTE '<literal>'` contributes its literal. Every statement keeps its exact position in
 //! the file, so findings inside a body point at the right line and column.
 
+use std::borrow::Cow;
+
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
@@ -52,25 +54,26 @@ fn undouble(s: &str) -> String {
     s.replace("''", "' ")
 }
 
-/// A body's text split into statements: where its inside starts in the file, whether it was a
-/// single-quoted string (doubled quotes undone, same length), and the split.
-fn split_body(text: &str, body: Span) -> Option<(usize, bool, split::Split)> {
+/// A body's inside: where it starts in the file, whether it was a single-quoted string, and its
+/// text (doubled quotes undone, same length), to be split into statements.
+fn body_text(text: &str, body: Span) -> Option<(usize, bool, Cow<'_, str>)> {
     let (from, to, quoted) = inner(text, body)?;
     let raw = text.get(from..to)?;
     let body_text = if quoted {
-        undouble(raw)
+        Cow::Owned(undouble(raw))
     } else {
-        raw.to_string()
+        Cow::Borrowed(raw)
     };
-    Some((from, quoted, split::split(&body_text)))
+    Some((from, quoted, body_text))
 }
 
 /// The SQL statements of a `LANGUAGE sql` function body whose string token spans `body` in the
 /// file `text`: every statement of it.
 pub fn sql_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
-    let Some((from, _, parts)) = split_body(text, body) else {
+    let Some((from, _, inside)) = body_text(text, body) else {
         return Vec::new();
     };
+    let parts = split::split(&inside);
     parts
         .statements
         .iter()
@@ -88,9 +91,10 @@ pub fn sql_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
 /// The SQL statements of the `DO` body (or `LANGUAGE plpgsql` function body) whose string
 /// token spans `body` in the file `text`.
 pub fn do_body_statements(text: &str, body: Span) -> Vec<BodyStatement> {
-    let Some((from, quoted, parts)) = split_body(text, body) else {
+    let Some((from, quoted, inside)) = body_text(text, body) else {
         return Vec::new();
     };
+    let parts = split::split(&inside);
     let mut out = Vec::new();
     let mut seen_begin = false;
     for st in &parts.statements {

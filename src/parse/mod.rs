@@ -104,14 +104,20 @@ pub struct Memo {
 const MEMO_MIN: usize = 128;
 const MEMO_MAX_BYTES: usize = 16 << 20;
 
+/// A statement's pieces: its own (moved into the file's statements) or remembered (copied).
+enum Pieces {
+    Own(Vec<Piece>),
+    Shared(Arc<[Piece]>),
+}
+
 impl Memo {
-    fn pieces(&self, text: &str) -> Arc<[Piece]> {
+    fn pieces(&self, text: &str) -> Pieces {
         use std::sync::atomic::Ordering::Relaxed;
         if text.len() < MEMO_MIN {
-            return parse_pieces(text).into();
+            return Pieces::Own(parse_pieces(text));
         }
         if let Some(p) = self.seen.lock().ok().and_then(|m| m.get(text).cloned()) {
-            return p;
+            return Pieces::Shared(p);
         }
         let pieces: Arc<[Piece]> = parse_pieces(text).into();
         if self.bytes.fetch_add(text.len(), Relaxed) + text.len() <= MEMO_MAX_BYTES
@@ -119,7 +125,7 @@ impl Memo {
         {
             m.entry(text.into()).or_insert_with(|| pieces.clone());
         }
-        pieces
+        Pieces::Shared(pieces)
     }
 }
 
@@ -228,26 +234,30 @@ pub fn parse_source_at(text: &str, base: usize, memo: Option<&Memo>) -> ParsedFi
         }
         let pieces = match memo {
             Some(m) => m.pieces(text),
-            None => parse_pieces(text).into(),
+            None => Pieces::Own(parse_pieces(text)),
         };
-        for (k, p) in pieces.iter().enumerate() {
-            let mut ops = p.ops.clone();
-            ops.iter_mut().for_each(|o| o.shift(at));
-            let mut how = p.how.clone();
-            how.shift(at);
-            let mut span = p.span;
-            span.shift(at);
+        let mut place = |k: usize, mut p: Piece| {
+            p.ops.iter_mut().for_each(|o| o.shift(at));
+            p.how.shift(at);
+            p.span.shift(at);
             statements.push(Statement {
                 index: statements.len(),
-                span,
-                ops,
-                how,
+                span: p.span,
+                ops: p.ops,
+                how: p.how,
                 templated: raw.templated,
                 unterminated: k == 0 && unterminated,
                 in_body: k > 0,
-                in_function: p.in_function.clone(),
+                in_function: p.in_function,
                 dynamic: p.dynamic,
             });
+        };
+        match pieces {
+            Pieces::Own(own) => own.into_iter().enumerate().for_each(|(k, p)| place(k, p)),
+            Pieces::Shared(shared) => shared
+                .iter()
+                .enumerate()
+                .for_each(|(k, p)| place(k, p.clone())),
         }
     }
     ParsedFile {

@@ -10,6 +10,8 @@
 //! masked copy of the text by a placeholder identifier of the same byte length, so every span
 //! stays exact and the statement still parses. Jinja `{% ... %}` and `{# ... #}` become spaces.
 
+use std::borrow::Cow;
+
 use crate::ir::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +37,18 @@ pub struct SplitProblem {
 }
 
 #[derive(Debug, Clone)]
-pub struct Split {
-    /// The text with templates masked; same byte length as the input.
-    pub masked: String,
+pub struct Split<'a> {
+    /// The text with templates masked; same byte length as the input (the input itself when
+    /// it has no template).
+    pub masked: Cow<'a, str>,
     pub statements: Vec<RawStatement>,
     pub problems: Vec<SplitProblem>,
+}
+
+/// `s` without the prefix `p`, compared ignoring ASCII case.
+fn strip_prefix_ci<'s>(s: &'s str, p: &str) -> Option<&'s str> {
+    let head = s.get(..p.len())?;
+    head.eq_ignore_ascii_case(p).then(|| &s[p.len()..])
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -66,13 +75,15 @@ fn is_ident_char(b: u8) -> bool {
 struct Splitter<'a> {
     text: &'a str,
     b: &'a [u8],
-    masked: Vec<u8>,
+    /// The masked copy, made at the first template (most files have none).
+    masked: Option<Vec<u8>>,
     statements: Vec<RawStatement>,
     problems: Vec<SplitProblem>,
     start: Option<usize>,
     end: usize,
     templated: bool,
-    first_word: Option<String>,
+    /// The current statement's first word (lower case), when it is one the splitter needs.
+    first_word: Option<FirstWord>,
     routine: bool,
     prev_word_begin: bool,
     atomic_depth: u32,
@@ -84,11 +95,19 @@ struct Splitter<'a> {
     absent: Vec<(&'static str, usize)>,
 }
 
-pub fn split(text: &str) -> Split {
+/// The first words of a statement that change how the splitter reads what follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstWord {
+    Copy,
+    Create,
+    Other,
+}
+
+pub fn split(text: &str) -> Split<'_> {
     let mut s = Splitter {
         text,
         b: text.as_bytes(),
-        masked: text.as_bytes().to_vec(),
+        masked: None,
         statements: Vec::new(),
         problems: Vec::new(),
         start: None,
@@ -105,7 +124,10 @@ pub fn split(text: &str) -> Split {
     s.finish();
     // Masking only replaces whole constructs delimited by ASCII bytes with ASCII bytes, so the
     // result is valid UTF-8; fall back to the original text if that invariant were ever broken.
-    let masked = String::from_utf8(s.masked).unwrap_or_else(|_| text.to_string());
+    let masked = match s.masked {
+        Some(m) => String::from_utf8(m).map_or(Cow::Borrowed(text), Cow::Owned),
+        None => Cow::Borrowed(text),
+    };
     Split {
         masked,
         statements: s.statements,
@@ -143,15 +165,19 @@ impl<'a> Splitter<'a> {
         });
     }
 
+    fn masked(&mut self) -> &mut Vec<u8> {
+        self.masked.get_or_insert_with(|| self.b.to_vec())
+    }
+
     fn mask_ident(&mut self, from: usize, to: usize) {
-        for (k, byte) in self.masked[from..to].iter_mut().enumerate() {
+        for (k, byte) in self.masked()[from..to].iter_mut().enumerate() {
             *byte = if k == 0 { b'x' } else { b'_' };
         }
         self.templated = true;
     }
 
     fn mask_blank(&mut self, from: usize, to: usize) {
-        for byte in self.masked[from..to].iter_mut() {
+        for byte in self.masked()[from..to].iter_mut() {
             if *byte != b'\n' && *byte != b'\r' {
                 *byte = b' ';
             }
@@ -282,7 +308,7 @@ impl<'a> Splitter<'a> {
         let Some(start) = self.start else {
             return false;
         };
-        if self.first_word.as_deref() != Some("copy") {
+        if self.first_word != Some(FirstWord::Copy) {
             return false;
         }
         let stmt = self
@@ -321,22 +347,23 @@ impl<'a> Splitter<'a> {
 
     fn line_comment(&mut self, from: usize, to: usize) {
         let body = self.text.get(from + 2..to).unwrap_or("").trim();
-        let lower = body.to_ascii_lowercase();
-        if let Some(rest) = lower.strip_prefix("+goose") {
-            match rest.trim() {
-                "statementbegin" => {
-                    self.finish();
-                    self.goose_block = true;
-                }
-                "statementend" => {
-                    self.goose_block = false;
-                    self.finish();
-                }
+        if let Some(rest) = strip_prefix_ci(body, "+goose") {
+            let rest = rest.trim();
+            if rest.eq_ignore_ascii_case("statementbegin") {
+                self.finish();
+                self.goose_block = true;
+            } else if rest.eq_ignore_ascii_case("statementend") {
+                self.goose_block = false;
+                self.finish();
+            } else if strip_prefix_ci(rest, "up").is_some()
+                || strip_prefix_ci(rest, "down").is_some()
+            {
                 // section markers end whatever statement is open
-                r if r.starts_with("up") || r.starts_with("down") => self.finish(),
-                _ => {}
+                self.finish();
             }
-        } else if lower.starts_with("migrate:up") || lower.starts_with("migrate:down") {
+        } else if strip_prefix_ci(body, "migrate:up").is_some()
+            || strip_prefix_ci(body, "migrate:down").is_some()
+        {
             self.finish();
         }
     }
@@ -511,8 +538,14 @@ impl<'a> Splitter<'a> {
         let word = &self.text[from..e];
         self.token(from, e);
         if self.first_word.is_none() {
-            self.first_word = Some(word.to_ascii_lowercase());
-        } else if self.first_word.as_deref() == Some("create")
+            self.first_word = Some(if word.eq_ignore_ascii_case("copy") {
+                FirstWord::Copy
+            } else if word.eq_ignore_ascii_case("create") {
+                FirstWord::Create
+            } else {
+                FirstWord::Other
+            });
+        } else if self.first_word == Some(FirstWord::Create)
             && (word.eq_ignore_ascii_case("function") || word.eq_ignore_ascii_case("procedure"))
         {
             self.routine = true;

@@ -66,7 +66,10 @@ impl SourceText {
             Some(rest) => (rest.to_string(), true),
             None => (text, false),
         };
-        let mut line_starts = vec![0];
+        // counted first (a vector grown by doubling copies itself and touches twice the memory)
+        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let mut line_starts = Vec::with_capacity(lines + 1);
+        line_starts.push(0);
         line_starts.extend(memchr_newlines(text.as_bytes()));
         let ascii = text.is_ascii();
         let mut checkpoints = Vec::with_capacity(text.len() / CHECKPOINT + 1);
