@@ -60,6 +60,10 @@ pub struct Settings {
     pub only_files: Option<std::collections::HashSet<PathBuf>>,
     /// Compute the content hashes that bind sign-offs (a ledger exists, or `signoff` runs).
     pub hashes: bool,
+    /// Keep the files' text in the result (`LoadedFile::source`) for output that quotes it
+    /// (the text format's snippets). Off, each directory's text is freed when its run ends
+    /// (a run over many directories otherwise holds them all until the output).
+    pub keep_sources: bool,
 }
 
 impl Settings {
@@ -100,6 +104,7 @@ impl Settings {
             statement_timeout_on_role: cfg.statement_timeout_on_role.unwrap_or(false),
             stats: None,
             collect_report: false,
+            keep_sources: true,
             ledger: Some(ledger.clone()),
             approvers: cfg.approvers.clone(),
             session_utc: cfg.session_timezone.as_deref().is_some_and(|z| {
@@ -666,6 +671,11 @@ pub fn start(root: &Path, settings: &Settings) -> Result<Prepared, String> {
 pub fn finish(prepared: Prepared, settings: &Settings) -> Result<RunResult, String> {
     let mut out = run_versions(&prepared, settings);
     apply_ledger(&mut out, settings)?;
+    if !settings.keep_sources {
+        for f in &mut out.files {
+            f.source = None;
+        }
+    }
     Ok(out)
 }
 

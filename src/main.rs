@@ -365,7 +365,7 @@ fn version_flag(flag: Option<&String>) -> Result<Option<PgRange>, Fatal> {
 
 /// Runs the engine over every target of `args`; returns the merged result and its summary.
 fn run_all(args: &RunArgs, collect_report: bool) -> Result<(RunResult, report::Summary), Fatal> {
-    run_all_with(args, collect_report, None)
+    run_all_with(args, collect_report, None, true)
 }
 
 /// `run_all`, with the migration session's time zone known to be UTC or not (`trace` knows the
@@ -374,6 +374,7 @@ fn run_all_with(
     args: &RunArgs,
     collect_report: bool,
     session_utc: Option<bool>,
+    keep_sources: bool,
 ) -> Result<(RunResult, report::Summary), Fatal> {
     let version_flag = version_flag(args.pg_version.as_ref())?;
     let forced = layout_flag(&args.layout)?;
@@ -400,6 +401,7 @@ fn run_all_with(
         settings.only_files = only.clone();
         settings.stats = stats.clone();
         settings.collect_report = collect_report;
+        settings.keep_sources = keep_sources;
         if let Some(utc) = session_utc {
             settings.session_utc = utc;
         }
@@ -452,15 +454,22 @@ fn run_all_with(
 /// (`ordered::in_order`), and rayon workers blocked that way would leave none to parse.
 fn run_side_by_side(runs: &[(&PathBuf, Settings)]) -> Vec<Result<RunResult, String>> {
     use std::sync::{Condvar, Mutex};
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(runs.len());
+    if workers == 1 && rayon::current_num_threads() == 1 {
+        return rayon::scope(|_| {
+            runs.iter()
+                .map(|(path, settings)| engine::run(path, settings))
+                .collect()
+        });
+    }
     if runs.len() == 1 {
         return runs
             .iter()
             .map(|(path, settings)| engine::run(path, settings))
             .collect();
     }
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(runs.len());
     /// Directories read and waiting to be replayed (index, weight, prepared run), how many
     /// are being read, and the next one to read (an index of `runs`).
     struct Queue {
@@ -649,7 +658,7 @@ fn trace(args: &TraceArgs, out: &mut Vec<u8>) -> Result<u8, Fatal> {
         "the migration session's TimeZone is {} (timestamp <-> timestamptz changes rewrite unless it is UTC; `session-timezone` in migcheck.toml sets the scratch server's)",
         target.timezone
     ));
-    let (all, summary) = run_all_with(&run, true, Some(utc))?;
+    let (all, summary) = run_all_with(&run, true, Some(utc), true)?;
     // SAFETY: geteuid has no preconditions.
     if args.database_url.is_none() && unsafe { libc::geteuid() } == 0 {
         notes.push(format!(
@@ -780,7 +789,9 @@ impl Write for QuietStdout {
 
 fn check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> Result<u8, Fatal> {
     let outputs = output_formats(&args.format)?;
-    let (all, summary) = run_all(&args.run, false)?;
+    // only the text format quotes the files (snippets)
+    let quotes = outputs.iter().any(|(kind, _)| kind == "text");
+    let (all, summary) = run_all_with(&args.run, false, None, quotes)?;
     for (kind, file) in &outputs {
         let mut buf = Vec::new();
         let w: &mut dyn Write = if file.is_some() { &mut buf } else { &mut *out };

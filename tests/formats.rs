@@ -120,6 +120,41 @@ fn several_formats_in_one_run_and_snapshots() {
     assert_eq!(bad.status.code(), Some(2));
 }
 
+/// The files' text is kept only when a format quotes it: text written to a file next to JSON
+/// on stdout still shows every snippet, over several directories (each run frees its files'
+/// text when no format quotes it).
+#[test]
+fn text_next_to_another_format_still_quotes_the_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text_file = dir.path().join("out.txt");
+    let dirs = [BF, "fixtures/MC014-create-index-non-concurrently"];
+    let alone = migcheck(&["check", dirs[0], dirs[1], "--format", "text"], &[]);
+    let both = migcheck(
+        &[
+            "check",
+            dirs[0],
+            dirs[1],
+            "--format",
+            "json",
+            "--format",
+            &format!("text={}", text_file.display()),
+        ],
+        &[],
+    );
+    assert_eq!(both.status.code(), alone.status.code());
+    let text = std::fs::read_to_string(&text_file).expect("text output");
+    assert_eq!(text, out(&alone));
+    assert!(
+        text.contains(
+            "2 │ ALTER TABLE users ADD COLUMN loyalty_tier text NOT NULL DEFAULT 'bronze';"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("CREATE INDEX"), "{text}");
+    let json: serde_json::Value = serde_json::from_slice(&both.stdout).expect("json");
+    assert!(json["findings"].as_array().is_some_and(|f| f.len() > 3));
+}
+
 #[test]
 fn github_annotations_respect_the_limits_and_write_the_job_summary() {
     let o = migcheck(&["check", BF, "--format", "github"], &[]);
