@@ -109,12 +109,9 @@ pub fn ident_list(toks: &[Tok], open: usize) -> (Vec<String>, usize) {
 
 /// Renders tokens as compact lower-case SQL text (`varchar(50)`, `numeric(10,2)`).
 pub fn text_of(toks: &[Tok]) -> String {
+    use std::fmt::Write;
     let mut s = String::new();
     for (k, t) in toks.iter().enumerate() {
-        let piece = match &t.token {
-            Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_lowercase(),
-            other => other.to_string(),
-        };
         let tight = matches!(
             t.token,
             Token::LParen
@@ -132,7 +129,17 @@ pub fn text_of(toks: &[Tok]) -> String {
         if !tight {
             s.push(' ');
         }
-        s.push_str(&piece);
+        // each piece written in place (no `String` per token)
+        match &t.token {
+            Token::Word(w) if w.quote_style.is_none() => {
+                let at = s.len();
+                s.push_str(&w.value);
+                s[at..].make_ascii_lowercase();
+            }
+            other => {
+                let _ = write!(s, "{other}");
+            }
+        }
     }
     s
 }
