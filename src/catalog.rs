@@ -35,6 +35,44 @@ pub struct Catalog {
 /// A table's (schema, name); unqualified names are in `public`.
 type Key = (String, String);
 
+/// A table's key as borrowed names, for looking up `Catalog::tables` without copying them:
+/// hashes and compares as the `Key` it stands for (a tuple hashes its fields in order).
+trait KeyRef {
+    fn parts(&self) -> (&str, &str);
+}
+
+impl KeyRef for Key {
+    fn parts(&self) -> (&str, &str) {
+        (&self.0, &self.1)
+    }
+}
+
+impl KeyRef for (&str, &str) {
+    fn parts(&self) -> (&str, &str) {
+        (self.0, self.1)
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn KeyRef + 'a> for Key {
+    fn borrow(&self) -> &(dyn KeyRef + 'a) {
+        self
+    }
+}
+
+impl std::hash::Hash for dyn KeyRef + '_ {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.parts().hash(h);
+    }
+}
+
+impl PartialEq for dyn KeyRef + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn KeyRef + '_ {}
+
 /// The type a column's written type names (`mood`, `s."Mood"`, `mood[]`): its (schema, name),
 /// unqualified in `public`; typmods and array brackets dropped.
 pub fn type_name(ty: &str) -> Option<ObjName> {
@@ -63,7 +101,7 @@ pub fn type_name(ty: &str) -> Option<ObjName> {
 
 /// Whether two names are the same object (unqualified means `public`).
 pub fn same(a: &ObjName, b: &ObjName) -> bool {
-    key(a) == key(b)
+    kref(a) == kref(b)
 }
 
 /// What a statement added to a table (see `Catalog::register_added`).
@@ -95,10 +133,14 @@ fn hkey_key(k: &Key) -> u64 {
     hkey(&k.0, &k.1)
 }
 
-fn add_owner(map: &mut FastMap<u64, Owners>, at: u64, owner: &Key) {
-    let v = map.entry(at).or_default();
-    if let Err(i) = v.binary_search(owner) {
-        v.insert(i, owner.clone());
+fn add_owner(map: &mut FastMap<u64, Owners>, at: u64, owner: (&str, &str)) {
+    add_owner_to(map.entry(at).or_default(), owner);
+}
+
+fn add_owner_to(v: &mut Owners, owner: (&str, &str)) {
+    // ordered as the `Key`s are (a tuple compares its fields in order); copied only when new
+    if let Err(i) = v.binary_search_by(|o| kref_of(o).cmp(&owner)) {
+        v.insert(i, (owner.0.to_string(), owner.1.to_string()));
     }
 }
 
@@ -256,6 +298,15 @@ pub struct Check {
     pub validated: bool,
 }
 
+/// `key` without copying: (schema, name), unqualified in `public`.
+fn kref(n: &ObjName) -> (&str, &str) {
+    (n.schema.as_deref().unwrap_or("public"), &n.name)
+}
+
+fn kref_of(k: &Key) -> (&str, &str) {
+    (&k.0, &k.1)
+}
+
 fn key(n: &ObjName) -> (String, String) {
     (
         n.schema.clone().unwrap_or_else(|| "public".to_string()),
@@ -322,22 +373,22 @@ impl Catalog {
             return;
         };
         for i in &t.indexes {
-            add_owner(&mut self.index_owners, hkey(&k.0, &i.name), k);
+            add_owner(&mut self.index_owners, hkey(&k.0, &i.name), kref_of(k));
         }
         for f in &t.fks {
-            add_owner(&mut self.referencing, hkey_of(&f.references), k);
+            add_owner(&mut self.referencing, hkey_of(&f.references), kref_of(k));
         }
         if let Some(p) = &t.partition_of {
-            add_owner(&mut self.children, hkey_of(p), k);
+            add_owner(&mut self.children, hkey_of(p), kref_of(k));
         }
         for r in t.view.iter().flat_map(|v| &v.reads) {
-            add_owner(&mut self.dependents, hkey_of(r), k);
+            add_owner(&mut self.dependents, hkey_of(r), kref_of(k));
         }
         for (seq, _) in t.columns.iter().filter_map(|c| c.serial_seq.as_deref()) {
-            add_owner(&mut self.sequence_owners, hkey_of(seq), k);
+            add_owner(&mut self.sequence_owners, hkey_of(seq), kref_of(k));
         }
         for c in t.columns.iter().filter(|c| c.type_key != 0) {
-            add_owner(&mut self.type_users, c.type_key, k);
+            add_owner(&mut self.type_users, c.type_key, kref_of(k));
         }
     }
 
@@ -362,16 +413,16 @@ impl Catalog {
 
     /// The views (and materialized views) that read a table or view, in name order.
     pub fn views_reading(&self, table: &ObjName) -> Vec<&Table> {
-        let k = key(table);
+        let k = kref(table);
         self.dependents
-            .get(&hkey_key(&k))
+            .get(&hkey_of(table))
             .into_iter()
             .flatten()
             .filter_map(|v| self.tables.get(v))
             .filter(|v| {
                 v.view
                     .as_ref()
-                    .is_some_and(|d| d.reads.iter().any(|r| key(r) == k))
+                    .is_some_and(|d| d.reads.iter().any(|r| kref(r) == k))
             })
             .map(|v| &**v)
             .collect()
@@ -379,13 +430,13 @@ impl Catalog {
 
     /// The views that use `table.column` (PostgreSQL refuses to change its type or drop it).
     pub fn views_using(&self, table: &ObjName, column: &str) -> Vec<&Table> {
-        let k = key(table);
+        let k = kref(table);
         self.views_reading(table)
             .into_iter()
             .filter(|v| {
                 v.view
                     .as_ref()
-                    .is_some_and(|d| d.uses.iter().any(|(t, c)| c == column && key(t) == k))
+                    .is_some_and(|d| d.uses.iter().any(|(t, c)| c == column && kref(t) == k))
             })
             .collect()
     }
@@ -468,10 +519,10 @@ impl Catalog {
         let candidates = self.referencing.get(&hkey_key(&old)).cloned();
         self.change_where(
             candidates.as_ref(),
-            |o| o.fks.iter().any(|f| key(&f.references) == old),
+            |o| o.fks.iter().any(|f| kref(&f.references) == kref_of(&old)),
             |o| {
                 for f in &mut o.fks {
-                    if key(&f.references) == old {
+                    if kref(&f.references) == kref_of(&old) {
                         f.references = new.clone();
                     }
                 }
@@ -483,12 +534,12 @@ impl Catalog {
             |o| {
                 o.view
                     .as_ref()
-                    .is_some_and(|v| v.reads.iter().any(|r| key(r) == old))
+                    .is_some_and(|v| v.reads.iter().any(|r| kref(r) == kref_of(&old)))
             },
             |o| {
                 if let Some(v) = o.view.as_deref_mut() {
                     for r in v.reads.iter_mut().chain(v.uses.iter_mut().map(|(t, _)| t)) {
-                        if key(r) == old {
+                        if kref(r) == kref_of(&old) {
                             *r = new.clone();
                         }
                     }
@@ -505,7 +556,9 @@ impl Catalog {
         while let Some(p) = todo.pop() {
             for k in self.children.get(&hkey_key(&p)).into_iter().flatten() {
                 if let Some(t) = self.tables.get(k)
-                    && t.partition_of.as_ref().is_some_and(|x| key(x) == p)
+                    && t.partition_of
+                        .as_ref()
+                        .is_some_and(|x| kref(x) == kref_of(&p))
                     && !out.iter().any(|o| o.name == t.name)
                 {
                     out.push(t);
@@ -530,19 +583,23 @@ impl Catalog {
     }
 
     pub fn table(&self, name: &ObjName) -> Option<&Table> {
-        self.tables.get(&key(name)).map(|t| &**t)
+        self.tables.get(&kref(name) as &dyn KeyRef).map(|t| &**t)
     }
 
     /// The table, creating an entry for a table that predates the migrations we saw (an ALTER
     /// of an unknown table proves it exists; we learn its shape as statements touch it).
     fn table_mut(&mut self, name: &ObjName) -> Option<&mut Table> {
-        let k = key(name);
-        self.remember(&k);
-        Some(Arc::make_mut(
+        if !self.marks.is_empty() {
+            self.remember(&key(name));
+        }
+        // looked up by reference: the key's names are copied only for a new entry
+        if !self.tables.contains_key(&kref(name) as &dyn KeyRef) {
             self.tables
-                .entry(k)
-                .or_insert_with(|| Arc::new(Table::new(name.clone(), None))),
-        ))
+                .insert(key(name), Arc::new(Table::new(name.clone(), None)));
+        }
+        self.tables
+            .get_mut(&kref(name) as &dyn KeyRef)
+            .map(Arc::make_mut)
     }
 
     pub fn len(&self) -> usize {
@@ -572,14 +629,14 @@ impl Catalog {
     /// Registers what one statement added to a table in the candidate lookups: only the new
     /// item (re-registering a table's every index on each ALTER made a tree of 100,000 files
     /// spend 15 % of its time there).
-    fn register_added(&mut self, k: &Key, added: Added<'_>) {
-        let Some(t) = self.tables.get(k) else {
+    fn register_added(&mut self, k: (&str, &str), added: Added<'_>) {
+        let Some(t) = self.tables.get(&k as &dyn KeyRef) else {
             return;
         };
         match added {
             Added::Index => {
                 if let Some(i) = t.indexes.last() {
-                    add_owner(&mut self.index_owners, hkey(&k.0, &i.name), k);
+                    add_owner(&mut self.index_owners, hkey(k.0, &i.name), k);
                 }
             }
             Added::Fk => {
@@ -682,8 +739,12 @@ impl Catalog {
                     let candidates = self.referencing.get(&hkey_key(&dropped)).cloned();
                     self.change_where(
                         candidates.as_ref(),
-                        |o| o.fks.iter().any(|f| key(&f.references) == dropped),
-                        |o| o.fks.retain(|f| key(&f.references) != dropped),
+                        |o| {
+                            o.fks
+                                .iter()
+                                .any(|f| kref(&f.references) == kref_of(&dropped))
+                        },
+                        |o| o.fks.retain(|f| kref(&f.references) != kref_of(&dropped)),
                     );
                 }
             }
@@ -714,7 +775,7 @@ impl Catalog {
                         ));
                     }
                 }
-                self.register_added(&key(&table.name), Added::Column(&column.name));
+                self.register_added(kref(&table.name), Added::Column(&column.name));
             }
             Op::DropColumn {
                 table,
@@ -725,7 +786,9 @@ impl Catalog {
                 if *cascade {
                     let k = key(&table.name);
                     self.drop_dependent_views(&table.name, |v| {
-                        v.uses.iter().any(|(t, c)| c == column && key(t) == k)
+                        v.uses
+                            .iter()
+                            .any(|(t, c)| c == column && kref(t) == kref_of(&k))
                     });
                 }
                 if let Some(t) = self.table_mut(&table.name) {
@@ -753,14 +816,18 @@ impl Catalog {
                 // views keep using the column under its new name
                 let k = key(&table.name);
                 let candidates = self.dependents.get(&hkey_key(&k)).cloned();
-                let uses = |v: &View| v.uses.iter().any(|(t, c)| c == from && key(t) == k);
+                let uses = |v: &View| {
+                    v.uses
+                        .iter()
+                        .any(|(t, c)| c == from && kref(t) == kref_of(&k))
+                };
                 self.change_where(
                     candidates.as_ref(),
                     |o| o.view.as_deref().is_some_and(uses),
                     |o| {
                         if let Some(v) = o.view.as_deref_mut() {
                             for (t, c) in &mut v.uses {
-                                if c == from && key(t) == k {
+                                if c == from && kref(t) == kref_of(&k) {
                                     *c = to.clone();
                                 }
                             }
@@ -777,7 +844,7 @@ impl Catalog {
                 {
                     Arc::make_mut(c).set_type(ty);
                 }
-                self.register_added(&key(&table.name), Added::Column(column));
+                self.register_added(kref(&table.name), Added::Column(column));
             }
             Op::DropType {
                 names,
@@ -824,7 +891,7 @@ impl Catalog {
                             columns.clone(),
                             &references.name,
                         ));
-                        self.register_added(&key(&table.name), Added::Fk);
+                        self.register_added(kref(&table.name), Added::Fk);
                     }
                     _ => {}
                 }
@@ -876,7 +943,7 @@ impl Catalog {
                         definition: definition.clone(),
                     }));
                 }
-                self.register_added(&key(&table.name), Added::Index);
+                self.register_added(kref(&table.name), Added::Index);
             }
             Op::AlterTableOther { table, action, .. } => {
                 let words: Vec<&str> = action.split_whitespace().collect();
@@ -916,7 +983,7 @@ impl Catalog {
                     if let Some(t) = self.table_mut(&part) {
                         t.partition_of = attach.then_some(parent);
                     }
-                    self.register_added(&key(&part), Added::PartitionOf);
+                    self.register_added(kref(&part), Added::PartitionOf);
                 }
             }
             // a new default (or none) stops the column drawing from its serial sequence
@@ -938,7 +1005,11 @@ impl Catalog {
             } => {
                 let seq = key(name);
                 let candidates = self.sequence_owners.get(&hkey_key(&seq)).cloned();
-                let owns = |c: &Column| c.serial_seq.as_deref().is_some_and(|(s, _)| key(s) == seq);
+                let owns = |c: &Column| {
+                    c.serial_seq
+                        .as_deref()
+                        .is_some_and(|(s, _)| kref(s) == kref_of(&seq))
+                };
                 self.change_where(
                     candidates.as_ref(),
                     |t| t.columns.iter().any(|c| owns(c)),
@@ -1031,6 +1102,39 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A table is found by borrowed names exactly when its `Key` is equal (the borrowed form
+    /// hashes and orders as the key does).
+    #[test]
+    fn tables_are_found_by_borrowed_names() {
+        let mut m: FastMap<Key, u32> = FastMap::default();
+        for (i, (s, n)) in [
+            ("public", "users"),
+            ("app", "users"),
+            ("public", "user"),
+            ("", ""),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            m.insert((s.to_string(), n.to_string()), i as u32);
+        }
+        for (k, want) in &m {
+            let borrowed = (k.0.as_str(), k.1.as_str());
+            assert_eq!(m.get(&borrowed as &dyn KeyRef), Some(want));
+        }
+        for missing in [("public", "users2"), ("app", "user"), ("publicusers", "")] {
+            assert_eq!(m.get(&missing as &dyn KeyRef), None, "{missing:?}");
+        }
+        let mut owners: Owners = Vec::new();
+        for o in [("b", "x"), ("a", "z"), ("a", "y"), ("b", "x")] {
+            add_owner_to(&mut owners, o);
+        }
+        let mut sorted = owners.clone();
+        sorted.sort();
+        assert_eq!(owners, sorted);
+        assert_eq!(owners.len(), 3);
+    }
 
     fn replay(sql: &str) -> Catalog {
         let mut c = Catalog::default();

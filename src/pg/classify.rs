@@ -7,8 +7,10 @@ use super::{LockMode, PgVersion};
 use crate::ir::{ConstraintKind, DefaultKind, Generated, ObjName, Op};
 
 /// The `facts.tsv` op id for `op`, and the relation it targets.
-pub fn fact_op(op: &Op) -> Option<(&'static str, ObjName)> {
-    let t = |tr: &crate::ir::TableRef| tr.name.clone();
+pub fn fact_op(op: &Op) -> Option<(&'static str, &ObjName)> {
+    fn t(tr: &crate::ir::TableRef) -> &ObjName {
+        &tr.name
+    }
     Some(match op {
         Op::AddColumn { table, column, .. } => {
             let id = if let Some((g, _)) = column.generated {
@@ -120,7 +122,7 @@ pub fn fact_op(op: &Op) -> Option<(&'static str, ObjName)> {
             } else {
                 "refresh_matview"
             },
-            name.clone(),
+            name,
         ),
         Op::CreateTable {
             partition_of: Some(parent),
@@ -140,7 +142,7 @@ pub fn fact_op(op: &Op) -> Option<(&'static str, ObjName)> {
             } else {
                 "reindex_table"
             },
-            name.clone(),
+            name,
         ),
         Op::CreateTrigger { table, or_replace } => (
             if *or_replace {
@@ -214,7 +216,7 @@ fn alter_other(action: &str) -> Option<&'static str> {
 }
 
 /// The measured row for `op` on `version`.
-pub fn fact_row(op: &Op, version: PgVersion) -> Option<(&'static FactRow, ObjName)> {
+pub fn fact_row(op: &Op, version: PgVersion) -> Option<(&'static FactRow, &ObjName)> {
     let (id, target) = fact_op(op)?;
     Some((facts::lookup_op(id, version)?, target))
 }
@@ -379,7 +381,7 @@ pub fn related_locks(
             Op::DropTable { tables, .. } | Op::Truncate { tables } => {
                 tables.iter().map(|t| t.name.clone()).collect()
             }
-            _ => vec![target],
+            _ => vec![target.clone()],
         };
         for t in &tables {
             for p in catalog.partitions(t) {
@@ -393,7 +395,7 @@ pub fn related_locks(
 /// The strongest lock `op` takes on its target table on `version`, when measured.
 pub fn table_lock(op: &Op, version: PgVersion) -> Option<(ObjName, LockMode)> {
     let (row, target) = fact_row(op, version)?;
-    Some((target, row.lock?))
+    Some((target.clone(), row.lock?))
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ impl Rule for MissingStatementTimeout {
                 let (_, table) = classify::fact_row(op, ctx.version)?;
                 let lock = ctx.locks[k]
                     .iter()
-                    .find(|l| l.existed && l.table == table && (l.rewrites || l.scans))?;
+                    .find(|l| l.existed && l.table == *table && (l.rewrites || l.scans))?;
                 Some((table, lock.rewrites))
             });
             let Some((table, rewrites)) = long else {
