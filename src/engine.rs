@@ -1094,7 +1094,9 @@ impl<'s> Runner<'s> {
         let mut v = Vec::new();
         for a in &self.active {
             a.reg.rule.check_unit(&ctx, &mut v);
-            found.extend(v.drain(..).map(|x| (&a.reg.meta, a.level, x)));
+            if !v.is_empty() {
+                found.extend(v.drain(..).map(|x| (&a.reg.meta, a.level, x)));
+            }
         }
         for (meta, level, v) in found {
             // a finding about the down part points into the down file (at its section, if any)
@@ -1571,6 +1573,10 @@ impl<'s> Runner<'s> {
                 };
                 for a in self.active.iter().filter(applies) {
                     a.reg.rule.check_op(op, &ctx, &mut scratch);
+                    // (most rules find nothing: no drain to make and drop)
+                    if scratch.is_empty() {
+                        continue;
+                    }
                     for x in scratch.drain(..) {
                         let (level, x) = size_adjusted(settings, &a.reg.meta, a.level, op, x);
                         found.push((&a.reg.meta, level, x));
@@ -1720,7 +1726,9 @@ impl<'s> Runner<'s> {
         };
         for a in &self.active {
             a.reg.rule.check_part(&pctx, &mut scratch);
-            found.extend(scratch.drain(..).map(|x| (&a.reg.meta, a.level, x)));
+            if !scratch.is_empty() {
+                found.extend(scratch.drain(..).map(|x| (&a.reg.meta, a.level, x)));
+            }
         }
         if let Some((meta, level)) = self.rule_level("MC003") {
             for p in problems {

@@ -190,7 +190,7 @@ impl<'a> Splitter<'a> {
     }
 
     fn find(&self, from: usize, needle: &str) -> Option<usize> {
-        self.text.get(from..)?.find(needle).map(|p| from + p)
+        memchr::memmem::find(self.b.get(from..)?, needle.as_bytes()).map(|p| from + p)
     }
 
     fn run(&mut self) {
