@@ -1090,6 +1090,22 @@ impl<'s> Runner<'s> {
                 .map(|(_, (reason, _))| reason.as_str())
                 .filter(|r| !r.is_empty()),
         };
+        if !unit.marker_problems.is_empty()
+            && let Some((meta, level)) = self.rule_level("MC008")
+        {
+            for p in &unit.marker_problems {
+                let file = self.load(&p.file);
+                let v = Violation {
+                    span: Some(p.span),
+                    message: p.message.clone(),
+                    label: p.label.clone(),
+                    help: Some(p.help.clone()),
+                    notes: p.notes.clone(),
+                    in_down: false,
+                };
+                self.push(file, meta, level, v);
+            }
+        }
         let mut found = Vec::new();
         let mut v = Vec::new();
         for a in &self.active {
@@ -1556,7 +1572,7 @@ impl<'s> Runner<'s> {
                     && let Some((row, target)) = classify::fact_row(op, settings.version)
                 {
                     let (rewrites, scans) = known.unwrap_or((row.rewrites, row.scans));
-                    for p in catalog.partitions(&target) {
+                    for p in catalog.partitions(target) {
                         inherit.push((p.name.clone(), rewrites, scans));
                     }
                 }
@@ -1622,11 +1638,11 @@ impl<'s> Runner<'s> {
                     .map(|(row, table, known)| {
                         let rewrites = known.unwrap_or(row.rewrites);
                         // created_here already holds what this statement creates
-                        let existed = !created_here.contains(&table);
+                        let existed = !created_here.contains(table);
                         let estimate = settings
                             .stats
                             .as_ref()
-                            .and_then(|st| st.get(&table))
+                            .and_then(|st| st.get(table))
                             .and_then(|size| {
                                 (rewrites || row.scans)
                                     .then(|| {
@@ -1845,7 +1861,7 @@ fn size_adjusted(
     let Some((row, target)) = classify::fact_row(op, settings.version) else {
         return (level, v);
     };
-    let Some(size) = stats.get(&target) else {
+    let Some(size) = stats.get(target) else {
         return (level, v);
     };
     if size.rows < crate::stats::SMALL_TABLE_ROWS {

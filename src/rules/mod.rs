@@ -49,6 +49,7 @@ mod create_index_non_concurrently;
 mod down_does_not_revert;
 pub(crate) mod empty_down_migration;
 mod enum_value_in_transaction;
+mod invalid_migration_marker;
 mod layout_ambiguous;
 mod lock_held_across_statements;
 mod missing_down_migration;
@@ -303,6 +304,7 @@ static REGISTRY: &[&dyn Rule] = &[
     &unused_signoff::UnusedSignoff,
     &suppression_rules::InvalidSuppression,
     &suppression_rules::UnusedSuppression,
+    &invalid_migration_marker::InvalidMigrationMarker,
     &add_column_default_rewrite::AddColumnDefaultRewrite,
     &add_column_volatile_default::AddColumnVolatileDefault,
     &add_column_not_null_no_default::AddColumnNotNullNoDefault,

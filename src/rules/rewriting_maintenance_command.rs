@@ -46,7 +46,7 @@ impl Rule for RewritingMaintenanceCommand {
             }
             return;
         };
-        if ctx.is_new_table(&table) || !row.rewrites {
+        if ctx.is_new_table(table) || !row.rewrites {
             return;
         }
         out.push(Violation {

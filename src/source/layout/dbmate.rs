@@ -10,16 +10,30 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let text = ctx.text(f);
         // (offset of the marker line, is_up, transaction:false, end of the marker line)
         let mut markers = Vec::new();
+        // lines that read like markers but are not (line span, meant up, why)
+        let mut misses = Vec::new();
         for (off, line) in lines_with_offsets(&text) {
             let Some((is_up, opts)) = marker(line) else {
+                if let Some((up, why)) = near_miss(line) {
+                    misses.push((Span::new(off, off + line.len()), up, why));
+                }
                 continue;
             };
             let no_tx = opts.split_whitespace().any(|o| o == "transaction:false");
             markers.push((off, is_up, no_tx, off + line.len()));
         }
-        if markers.is_empty() {
+        // a file with no marker is not a dbmate migration, unless a line was meant to be one
+        // (dbmate refuses it: linted whole as its up part)
+        if markers.is_empty() && misses.is_empty() {
             continue;
         }
+        let problems: Box<[MarkerProblem]> = misses
+            .iter()
+            .map(|(span, up, why)| {
+                let line = text.get(span.start..span.end).unwrap_or("");
+                miss_problem(f, *span, line, *up, why, &markers)
+            })
+            .collect();
         let mut ups = Vec::new();
         let mut downs = Vec::new();
         let (mut up_no_tx, mut down_no_tx) = (false, false);
@@ -59,15 +73,21 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             Down::Part(p)
         };
         let (tx, reason) = mode(up_no_tx);
-        let u = Unit::new(
+        let up = if markers.is_empty() {
+            Part::file(f.clone())
+        } else {
+            Part::sections(f.clone(), ups)
+        };
+        let mut u = Unit::new(
             Layout::Dbmate,
             name.trim_end_matches(".sql").to_string(),
             ctx.rel(f),
-            Some(Part::sections(f.clone(), ups)),
+            Some(up),
             down,
             tx,
             reason,
         );
+        u.marker_problems = problems;
         out.push(u);
     }
     out
@@ -87,9 +107,143 @@ pub fn marker(line: &str) -> Option<(bool, &str)> {
     (opts.is_empty() || opts.starts_with(char::is_whitespace)).then_some((is_up, opts))
 }
 
+/// A comment line that reads like a section marker but that dbmate's pattern does not match
+/// (dbmate reads it as a comment): whether it was meant to open an up section, and why it is
+/// not a marker. `None` for markers and for other lines.
+pub fn near_miss(line: &str) -> Option<(bool, &'static str)> {
+    if marker(line).is_some() {
+        return None;
+    }
+    fn strip<'s>(s: &'s str, p: &str) -> Option<&'s str> {
+        starts_with_ignore_case(s, p).then(|| &s[p.len()..])
+    }
+    let t = line.trim_start();
+    let after_dashes = t.strip_prefix("--")?;
+    let body = after_dashes.trim_start_matches('-').trim_start();
+    let word = strip(body, "migrate:")?.trim_start();
+    let (up, rest) = match strip(word, "up") {
+        Some(rest) => (true, rest),
+        None => (false, strip(word, "down")?),
+    };
+    // `migrate:upgrade` is another word
+    if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    let why = if t.len() != line.len() {
+        "indented: dbmate reads a marker only at the start of a line"
+    } else if after_dashes.starts_with('-') {
+        "more than two dashes before it"
+    } else if !body.starts_with("migrate:") {
+        "dbmate matches `migrate:` in lower case only"
+    } else if word.len() + "migrate:".len() != body.len() {
+        "a space after `migrate:`"
+    } else if !(word.starts_with("up") || word.starts_with("down")) {
+        "dbmate matches `up` and `down` in lower case only"
+    } else {
+        "dbmate needs the end of the line or a space right after the marker"
+    };
+    Some((up, why))
+}
+
+/// The MC008 finding for a near-miss marker line; `markers`: the file's real markers (offset,
+/// opens an up section, ...).
+fn miss_problem(
+    file: &Path,
+    span: Span,
+    line: &str,
+    up: bool,
+    why: &str,
+    markers: &[(usize, bool, bool, usize)],
+) -> MarkerProblem {
+    let word = if up { "up" } else { "down" };
+    let mut notes = vec![if markers.iter().any(|m| m.0 < span.start) {
+        "dbmate reads it as a plain comment: the statements below it stay in the section above it (and so does migcheck)"
+    } else {
+        "dbmate reads it as a plain comment"
+    }
+    .to_string()];
+    // the real up marker before the line, and the next one after it: dbmate v2 wants a down
+    // marker between them
+    let up_before = markers.iter().rev().find(|m| m.1 && m.0 < span.start);
+    let next_up = markers
+        .iter()
+        .find(|m| m.1 && m.0 > span.start)
+        .map_or(usize::MAX, |m| m.0);
+    match up_before {
+        None if !markers.iter().any(|m| m.1) => notes.push(
+            "dbmate refuses the file: it has no `-- migrate:up` line (migcheck lints the whole file as the up migration)"
+                .to_string(),
+        ),
+        Some(u) if !up && !markers.iter().any(|m| !m.1 && m.0 > u.0 && m.0 < next_up) => {
+            notes.push(
+                "dbmate v2.0 and later refuse the file: the up section above the line has no `-- migrate:down`"
+                    .to_string(),
+            )
+        }
+        _ => {}
+    }
+    MarkerProblem {
+        file: file.to_path_buf(),
+        span,
+        message: format!(
+            "dbmate does not read this line as a section marker: `{}`",
+            line.trim()
+        ),
+        label: why.to_string(),
+        help: format!("write the marker as `-- migrate:{word}` at the start of the line"),
+        notes,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::marker;
+
+    /// Lines that read like markers but are not, with why; markers and other comments are not
+    /// near misses.
+    #[test]
+    fn near_misses_are_the_marker_lines_dbmate_does_not_match() {
+        use super::near_miss;
+        let cases: &[(&str, Option<(bool, &str)>)] = &[
+            ("  -- migrate:down", Some((false, "indented"))),
+            ("\t-- migrate:up", Some((true, "indented"))),
+            ("--- migrate:up", Some((true, "more than two dashes"))),
+            ("-- Migrate:Down", Some((false, "`migrate:` in lower case"))),
+            ("-- MIGRATE:UP", Some((true, "`migrate:` in lower case"))),
+            ("-- migrate: down", Some((false, "a space after"))),
+            (
+                "-- migrate:Up",
+                Some((true, "`up` and `down` in lower case")),
+            ),
+            (
+                "-- migrate:down;",
+                Some((false, "end of the line or a space")),
+            ),
+            (
+                "-- migrate:up-now",
+                Some((true, "end of the line or a space")),
+            ),
+            // markers, and comments that are not about markers
+            ("-- migrate:up", None),
+            ("--migrate:down transaction:false", None),
+            ("-- migrate:upgrade the table", None),
+            ("-- migrate:download", None),
+            ("-- migrate the table up", None),
+            ("SELECT 'migrate:up'", None),
+            ("migrate:up", None),
+        ];
+        for (line, want) in cases {
+            let got = near_miss(line);
+            match (got, want) {
+                (None, None) => {}
+                (Some((up, why)), Some((want_up, want_why))) => {
+                    assert_eq!(up, *want_up, "{line}");
+                    assert!(why.contains(want_why), "{line}: {why}");
+                }
+                _ => panic!("{line}: {got:?}, want {want:?}"),
+            }
+        }
+    }
 
     #[test]
     fn markers_are_matched_as_dbmate_matches_them() {

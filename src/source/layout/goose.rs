@@ -15,6 +15,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let mut up_start = None;
         let mut down_start = None;
         let mut no_tx = false;
+        let mut problems = Vec::new();
         // only a line holding `+goose` can be an annotation: found with memmem, not line by
         // line (a file's lines are mostly SQL and comments)
         let bytes = text.as_bytes();
@@ -31,11 +32,21 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 Some(Annotation::Up) if up_start.is_none() => up_start = Some(off + line.len()),
                 Some(Annotation::Down) if down_start.is_none() => down_start = Some(off),
                 Some(Annotation::NoTransaction) => no_tx = true,
-                _ => {}
+                Some(_) => {}
+                None => {
+                    if let Some(why) = refused(line) {
+                        // whether a section was opened above the line
+                        let opened = up_start.is_some() || down_start.is_some();
+                        let span = Span::new(off, off + line.len());
+                        problems.push(refused_problem(f, span, line, why, opened));
+                    }
+                }
             }
         }
-        if up_start.is_none() && down_start.is_none() {
-            continue; // not a goose migration
+        // not a goose migration, unless a line was meant to be an annotation (goose refuses
+        // the file: linted whole as its up part)
+        if up_start.is_none() && down_start.is_none() && problems.is_empty() {
+            continue;
         }
         let end = text.len();
         let up_from = up_start.unwrap_or(0);
@@ -59,7 +70,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 "goose wraps each migration in a transaction",
             )
         };
-        let u = Unit::new(
+        let mut u = Unit::new(
             Layout::Goose,
             name.trim_end_matches(".sql").to_string(),
             ctx.rel(f),
@@ -68,6 +79,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             tx,
             reason,
         );
+        u.marker_problems = problems.into();
         out.push(u);
     }
     out
@@ -92,7 +104,7 @@ pub enum Annotation {
 /// `+goose`): older goose read those as plain comments. Layout detection and `units` both ask
 /// this.
 pub fn annotation(line: &str) -> Option<Annotation> {
-    if !line.starts_with("--") || memchr::memmem::find(line.as_bytes(), b"+goose").is_none() {
+    if !is_annotation_line(line) || line.starts_with([' ', '\t']) {
         return None;
     }
     let cmd = line.replace("--", "");
@@ -115,9 +127,164 @@ pub fn annotation(line: &str) -> Option<Annotation> {
     .map(|(_, a)| a)
 }
 
+/// A line goose takes for an annotation and checks: a comment (after leading whitespace)
+/// holding `+goose`.
+fn is_annotation_line(line: &str) -> bool {
+    line.trim_start().starts_with("--")
+        && memchr::memmem::find(line.as_bytes(), b"+goose").is_some()
+}
+
+/// Why goose (v3.19 and later) refuses a line it checks as an annotation; `None` for an
+/// annotation and for lines it does not check.
+pub fn refused(line: &str) -> Option<Refusal> {
+    if !is_annotation_line(line) || annotation(line).is_some() {
+        return None;
+    }
+    if line.starts_with([' ', '\t']) {
+        return Some(Refusal::Indented);
+    }
+    let cmd = line.replace("--", "").replacen("+goose", "", 1);
+    if cmd.contains("+goose") {
+        return Some(Refusal::TwoAnnotations);
+    }
+    let cmd = cmd.trim();
+    if cmd.is_empty() {
+        return Some(Refusal::Empty);
+    }
+    // a comment that mentions `+goose` somewhere after its start
+    if !line
+        .trim_start_matches(['-', ' ', '\t'])
+        .starts_with("+goose")
+    {
+        return Some(Refusal::Comment);
+    }
+    Some(Refusal::Unknown(cmd.to_string()))
+}
+
+/// Why goose refuses an annotation line (`internal/sqlparser/parser.go`, `extractAnnotation`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Leading spaces or tabs.
+    Indented,
+    /// `+goose` twice on the line.
+    TwoAnnotations,
+    /// `-- +goose` and nothing else.
+    Empty,
+    /// An ordinary comment that mentions `+goose` (goose checks it as an annotation all the same).
+    Comment,
+    /// A word that is not an annotation (`Upgrade`, `down migration`).
+    Unknown(String),
+}
+
+const ANNOTATIONS: &str =
+    "Up, Down, StatementBegin, StatementEnd, NO TRANSACTION, ENVSUB ON, ENVSUB OFF";
+
+/// The MC008 finding for a refused line; `opened`: a section begins above it.
+fn refused_problem(
+    file: &Path,
+    span: Span,
+    line: &str,
+    why: Refusal,
+    opened: bool,
+) -> MarkerProblem {
+    let (label, help) = match &why {
+        Refusal::Indented => (
+            "indented: goose accepts an annotation only at the start of the line".to_string(),
+            format!("start the line with `--`: `{}`", line.trim_start()),
+        ),
+        Refusal::TwoAnnotations => (
+            "`+goose` twice on one line".to_string(),
+            "put each annotation on a line of its own".to_string(),
+        ),
+        Refusal::Empty => (
+            "`+goose` names no annotation".to_string(),
+            format!(
+                "name one of goose's annotations ({ANNOTATIONS}), or drop `+goose` from the comment"
+            ),
+        ),
+        Refusal::Comment => (
+            "goose reads every comment holding `+goose` as an annotation".to_string(),
+            "reword the comment without `+goose`".to_string(),
+        ),
+        Refusal::Unknown(cmd) => (
+            format!("`{cmd}` is not a goose annotation"),
+            format!(
+                "use one of goose's annotations ({ANNOTATIONS}); a plain comment must not hold `+goose`"
+            ),
+        ),
+    };
+    let mut notes = vec![
+        "goose v3.19 and later stop the migration at this line (\"failed to parse annotation line\"): nothing of it runs".to_string(),
+    ];
+    // older goose matched `+goose Up` etc. exactly after the `--` and read any other line as
+    // a comment (an indented annotation too): what the line was meant to do does not happen
+    let meant = match &why {
+        Refusal::Indented => annotation(line.trim_start()),
+        _ => None,
+    };
+    notes.push(match meant {
+        Some(Annotation::Up | Annotation::Down) if opened => {
+            "goose before v3.19 reads it as a plain comment: the statements below it stay in the section above it (and so does migcheck)"
+        }
+        Some(Annotation::Up | Annotation::Down) => {
+            "goose before v3.19 reads it as a plain comment, then stops at the first statement: it stands in no section (migcheck checks the file as the up migration)"
+        }
+        Some(Annotation::StatementBegin | Annotation::StatementEnd) => {
+            "goose before v3.19 reads it as a plain comment: no statement block begins or ends there (nor for migcheck)"
+        }
+        Some(Annotation::NoTransaction) => {
+            "goose before v3.19 reads it as a plain comment: the migration runs in a transaction (as migcheck assumes)"
+        }
+        Some(Annotation::EnvsubOn | Annotation::EnvsubOff) => {
+            "goose before v3.19 reads it as a plain comment: variable substitution is not switched there"
+        }
+        None => "goose before v3.19 reads it as a plain comment (and so does migcheck)",
+    }
+    .to_string());
+    MarkerProblem {
+        file: file.to_path_buf(),
+        span,
+        message: format!("goose refuses this annotation line: `{}`", line.trim()),
+        label,
+        help,
+        notes,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Annotation, annotation};
+    use super::{Annotation, Refusal, annotation, refused};
+
+    /// The lines goose v3.19+ refuses, with why; annotations and lines goose does not check
+    /// are not refused.
+    #[test]
+    fn refused_lines_are_the_annotation_lines_goose_rejects() {
+        let unknown = |w: &str| Some(Refusal::Unknown(w.to_string()));
+        let cases: &[(&str, Option<Refusal>)] = &[
+            ("  -- +goose Down", Some(Refusal::Indented)),
+            ("\t-- +goose Up", Some(Refusal::Indented)),
+            ("-- +goose Up -- +goose Down", Some(Refusal::TwoAnnotations)),
+            ("-- +goose", Some(Refusal::Empty)),
+            ("-- +goose Upgrade", unknown("Upgrade")),
+            ("-- see the +goose docs", Some(Refusal::Comment)),
+            ("-- note: +goose Up is below", Some(Refusal::Comment)),
+            (
+                "-- +goose Down -- expect: MC021",
+                unknown("Down  expect: MC021"),
+            ),
+            // annotations (any case, `--` anywhere removed) and lines goose does not check
+            ("-- +goose Up", None),
+            ("--+goose down", None),
+            ("-- +goose NO TRANSACTION", None),
+            ("---- +goose StatementBegin --", None),
+            ("SELECT '+goose Down';", None),
+            ("-- a plain comment", None),
+            ("-- +GOOSE Up", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(&refused(line), want, "{line}");
+        }
+    }
     use crate::ir::Span;
     use crate::source::layout::{Contents, DirCtx, Down, TxMode};
     use std::path::{Path, PathBuf};
