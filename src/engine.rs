@@ -1387,11 +1387,16 @@ impl<'s> Runner<'s> {
             .as_ref()
             .map_or((0, source.text.as_str()), |(b, t)| (*b, t.as_str()));
         let shift = |s: Span| Span::new(base + s.start, base + s.end);
+        // `migcheck:` comments (irreversible, ignore) are rare: one search of the file decides
+        // whether to look for them (the part's text is the file's, partly blanked)
+        let has_markers = memchr::memmem::find(source.text.as_bytes(), b"migcheck:").is_some();
         // the marker may sit in a file header outside the part's sections (goose, dbmate)
-        let irreversible = irreversible_marker(text)
+        let irreversible = has_markers
+            .then(|| irreversible_marker(text))
+            .flatten()
             .map(|(reason, s)| (reason, shift(s)))
             .or_else(|| {
-                (part.sections.is_some() && unit.layout != Layout::Liquibase)
+                (has_markers && part.sections.is_some() && unit.layout != Layout::Liquibase)
                     .then(|| irreversible_marker(&source.text))
                     .flatten()
             });
@@ -1776,7 +1781,11 @@ impl<'s> Runner<'s> {
                 How::Unparsed { .. } => stats.unparsed += 1,
             }
         }
-        let mut ignores = crate::suppress::markers(text);
+        let mut ignores = if has_markers {
+            crate::suppress::markers(text)
+        } else {
+            Vec::new()
+        };
         for ig in &mut ignores {
             ig.span = shift(ig.span);
         }

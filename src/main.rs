@@ -457,6 +457,9 @@ fn run_side_by_side(runs: &[(&PathBuf, Settings)]) -> Vec<Result<RunResult, Stri
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(runs.len());
+    // one core and a one-thread pool: every directory in turn on the pool's thread, where the
+    // engine's parallel iterators run anyway (memory one thread allocates and another frees
+    // is reused late: 2.5 % more page faults over the corpora)
     if workers == 1 && rayon::current_num_threads() == 1 {
         return rayon::scope(|_| {
             runs.iter()
