@@ -105,7 +105,10 @@ fn finding(out: &mut Vec<u8>, f: &Finding, pretty: bool) {
         escaped(out, &f.label);
     }
     out.extend_from_slice(key!("help"));
-    escaped(out, f.help());
+    match (&f.own_help, parts) {
+        (None, Some(p)) => out.extend_from_slice(&p.help),
+        _ => escaped(out, f.help()),
+    }
     out.extend_from_slice(key!("notes"));
     string_list(out, &f.notes, pretty.then_some(2));
     out.extend_from_slice(key!("doc"));
@@ -163,6 +166,8 @@ struct RuleParts {
     pretty: Box<[u8]>,
     compact: Box<[u8]>,
     doc: Box<[u8]>,
+    /// The rule's own help (most findings carry it rather than one of their own).
+    help: Box<[u8]>,
 }
 
 /// The parts of `meta`'s findings (`None` for a rule outside the registry).
@@ -184,11 +189,14 @@ fn rule_parts(meta: &crate::rules::RuleMeta) -> Option<&'static RuleParts> {
                 };
                 let mut doc = Vec::new();
                 escaped(&mut doc, &m.doc_path);
+                let mut help = Vec::new();
+                escaped(&mut help, &m.help);
                 let parts = RuleParts {
                     meta: m,
                     pretty: opening(true),
                     compact: opening(false),
                     doc: doc.into_boxed_slice(),
+                    help: help.into_boxed_slice(),
                 };
                 (m.id, parts)
             })
@@ -652,12 +660,19 @@ mod tests {
             verdict: "danger on 10–11; not flagged on 12–18".into(),
         }));
         cases.push(more);
+        // the rule's own help (precomputed), for a rule in the registry and one outside it
+        let mut plain = tricky(false);
+        plain.own_help = None;
+        cases.push(plain);
         // a rule outside the registry: its fixed parts are not precomputed
         let mut own = tricky(false);
         let mut meta = own.meta.clone();
         meta.name = "own-\"rule\"";
         own.meta = Box::leak(Box::new(meta));
+        let mut own_plain = own.clone();
+        own_plain.own_help = None;
         cases.push(own);
+        cases.push(own_plain);
         for f in &cases {
             let value = AsSerde {
                 rule: f.rule(),
