@@ -230,7 +230,7 @@ fn refused_problem(
             "goose before v3.19 reads it as a plain comment, then stops at the first statement: it stands in no section (migcheck checks the file as the up migration)"
         }
         Some(Annotation::StatementBegin | Annotation::StatementEnd) => {
-            "goose before v3.19 reads it as a plain comment: no statement block begins or ends there (nor for migcheck)"
+            "goose before v3.19 reads it as a plain comment: no statement block begins or ends there"
         }
         Some(Annotation::NoTransaction) => {
             "goose before v3.19 reads it as a plain comment: the migration runs in a transaction (as migcheck assumes)"
