@@ -144,10 +144,24 @@ pub fn summary_line(s: &Summary) -> String {
             plural(s.parse.unparsed, "statement", "statements")
         ));
     }
-    if !s.skipped_files.is_empty() {
+    // files written for another database, and files the layout does not run (a sqitch verify
+    // script, a file without the tool's markers): `migcheck discover` lists each with why
+    let other_db = s
+        .skipped_files
+        .iter()
+        .filter(|k| crate::source::discover::is_other_database(&k.reason))
+        .count();
+    if other_db > 0 {
         line.push_str(&format!(
             "; {} for other databases skipped",
-            plural(s.skipped_files.len(), "file", "files")
+            plural(other_db, "file", "files")
+        ));
+    }
+    let not_run = s.skipped_files.len() - other_db;
+    if not_run > 0 {
+        line.push_str(&format!(
+            "; {} skipped as not run by the migration tool",
+            plural(not_run, "file", "files")
         ));
     }
     line
