@@ -129,6 +129,14 @@ pub fn near_miss(line: &str) -> Option<(bool, &'static str)> {
     if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
         return None;
     }
+    // after the word, what a marker line holds: nothing, options (`transaction:false`) or
+    // stray punctuation; words of prose (`-- migrate: up to 10 rows`) make it a comment
+    if rest
+        .split(|c: char| c.is_whitespace() || c == ';' || c == ',')
+        .any(|w| w.contains(|c: char| c.is_alphanumeric()) && !w.contains(':'))
+    {
+        return None;
+    }
     let why = if t.len() != line.len() {
         "indented: dbmate reads a marker only at the start of a line"
     } else if after_dashes.starts_with('-') {
@@ -219,14 +227,21 @@ mod tests {
                 "-- migrate:down;",
                 Some((false, "end of the line or a space")),
             ),
-            (
-                "-- migrate:up-now",
-                Some((true, "end of the line or a space")),
-            ),
+            ("-- migrate:up-now", None),
             // markers, and comments that are not about markers
             ("-- migrate:up", None),
             ("--migrate:down transaction:false", None),
             ("-- migrate:upgrade the table", None),
+            ("-- migrate: up to 10 rows at a time", None),
+            ("-- Migrate:Down the old column", None),
+            (
+                "--- migrate:up transaction:false",
+                Some((true, "more than two dashes")),
+            ),
+            (
+                "-- migrate:down;  ",
+                Some((false, "end of the line or a space")),
+            ),
             ("-- migrate:download", None),
             ("-- migrate the table up", None),
             ("SELECT 'migrate:up'", None),
