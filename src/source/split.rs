@@ -13,6 +13,7 @@
 use std::borrow::Cow;
 
 use crate::ir::Span;
+use crate::source::layout::{starts_with_ignore_case, strip_prefix_ignore_case};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RawKind {
@@ -43,12 +44,6 @@ pub struct Split<'a> {
     pub masked: Cow<'a, str>,
     pub statements: Vec<RawStatement>,
     pub problems: Vec<SplitProblem>,
-}
-
-/// `s` without the prefix `p`, compared ignoring ASCII case.
-fn strip_prefix_ci<'s>(s: &'s str, p: &str) -> Option<&'s str> {
-    let head = s.get(..p.len())?;
-    head.eq_ignore_ascii_case(p).then(|| &s[p.len()..])
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -87,9 +82,6 @@ struct Splitter<'a> {
     routine: bool,
     prev_word_begin: bool,
     atomic_depth: u32,
-    /// Inside `-- +goose StatementBegin ... StatementEnd`. goose sends the block as one
-    /// string, but its statements are still split here: rules look at each one.
-    goose_block: bool,
     /// Closing delimiters known to be absent from a position on: an unterminated template is
     /// searched for once, not once per opener (`{{ {{ {{ ...` was quadratic).
     absent: Vec<(&'static str, usize)>,
@@ -117,7 +109,6 @@ pub fn split(text: &str) -> Split<'_> {
         routine: false,
         prev_word_begin: false,
         atomic_depth: 0,
-        goose_block: false,
         absent: Vec::new(),
     };
     s.run();
@@ -347,22 +338,20 @@ impl<'a> Splitter<'a> {
 
     fn line_comment(&mut self, from: usize, to: usize) {
         let body = self.text.get(from + 2..to).unwrap_or("").trim();
-        if let Some(rest) = strip_prefix_ci(body, "+goose") {
+        if let Some(rest) = strip_prefix_ignore_case(body, "+goose") {
+            // a goose block's bounds and section markers end whatever statement is open (goose
+            // sends a StatementBegin/End block as one string, but its statements are still
+            // split here: rules look at each one)
             let rest = rest.trim();
-            if rest.eq_ignore_ascii_case("statementbegin") {
-                self.finish();
-                self.goose_block = true;
-            } else if rest.eq_ignore_ascii_case("statementend") {
-                self.goose_block = false;
-                self.finish();
-            } else if strip_prefix_ci(rest, "up").is_some()
-                || strip_prefix_ci(rest, "down").is_some()
+            if rest.eq_ignore_ascii_case("statementbegin")
+                || rest.eq_ignore_ascii_case("statementend")
+                || starts_with_ignore_case(rest, "up")
+                || starts_with_ignore_case(rest, "down")
             {
-                // section markers end whatever statement is open
                 self.finish();
             }
-        } else if strip_prefix_ci(body, "migrate:up").is_some()
-            || strip_prefix_ci(body, "migrate:down").is_some()
+        } else if starts_with_ignore_case(body, "migrate:up")
+            || starts_with_ignore_case(body, "migrate:down")
         {
             self.finish();
         }

@@ -114,16 +114,13 @@ pub fn near_miss(line: &str) -> Option<(bool, &'static str)> {
     if marker(line).is_some() {
         return None;
     }
-    fn strip<'s>(s: &'s str, p: &str) -> Option<&'s str> {
-        starts_with_ignore_case(s, p).then(|| &s[p.len()..])
-    }
     let t = line.trim_start();
     let after_dashes = t.strip_prefix("--")?;
     let body = after_dashes.trim_start_matches('-').trim_start();
-    let word = strip(body, "migrate:")?.trim_start();
-    let (up, rest) = match strip(word, "up") {
+    let word = strip_prefix_ignore_case(body, "migrate:")?.trim_start();
+    let (up, rest) = match strip_prefix_ignore_case(word, "up") {
         Some(rest) => (true, rest),
-        None => (false, strip(word, "down")?),
+        None => (false, strip_prefix_ignore_case(word, "down")?),
     };
     // `migrate:upgrade` is another word
     if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
