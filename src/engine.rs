@@ -316,6 +316,10 @@ pub struct StatementReport {
     /// `script` (after per-part settings and Flyway's demotion of non-transactional files).
     #[serde(skip)]
     pub part_tx: &'static str,
+    /// The block of statements the tool sends with this one as one query string (an implicit
+    /// transaction; `TxHow::Batch`): its byte offset in the file, the same for each of them.
+    #[serde(skip)]
+    pub batch: Option<usize>,
 }
 
 /// A table lock a statement takes, from the measured facts, and what it costs.
@@ -1476,10 +1480,13 @@ impl<'s> Runner<'s> {
             in_block: true,
             how: TxHow::FunctionBody,
         };
+        // per statement: the block the tool sends as one query string it lies in (`Part::
+        // batches`), when that block holds more than one statement (an implicit transaction)
+        let batch_of = batches_of(&part.batches, statements);
         // a function body's statements see the tables it creates itself, never the migration:
         // the catalog is checkpointed before them and rolled back after
         let mut in_function = false;
-        for stmt in statements {
+        for (k, stmt) in statements.iter().enumerate() {
             if stmt.in_function.is_some() != in_function {
                 if in_function {
                     catalog.rollback();
@@ -1494,6 +1501,13 @@ impl<'s> Runner<'s> {
                 function_body.clone()
             } else if stmt.in_body {
                 do_block.clone()
+            } else if let Some(block) = batch_of.get(k).copied().flatten()
+                && !state.in_block
+            {
+                TxInfo {
+                    in_block: true,
+                    how: TxHow::Batch { block },
+                }
             } else {
                 state.clone()
             };
@@ -1514,9 +1528,9 @@ impl<'s> Runner<'s> {
                 }
             }
             let mut held = Vec::new();
-            // per op: whether it rewrites its table when the catalog knows better than the
-            // generic fact (a type change between binary-coercible types does not)
-            let mut rewrites_known: Vec<Option<bool>> = Vec::with_capacity(stmt.ops.len());
+            // per op: whether it rewrites and scans its table when the catalog knows better
+            // than the generic fact (a type change between binary-coercible types does neither)
+            let mut rewrites_known: Vec<Option<(bool, bool)>> = Vec::with_capacity(stmt.ops.len());
             // per op: locks on other tables (referenced tables, a dropped index's table)
             let mut related: Vec<(ObjName, crate::pg::LockMode)> = Vec::new();
             // partitions of an op's partitioned table: they are rewritten or scanned as the op
@@ -1560,6 +1574,16 @@ impl<'s> Runner<'s> {
                     {
                         Some((false, false))
                     }
+                    // a validated `CHECK (col IS NOT NULL)` proves it: no scan from 12 (MC013)
+                    Op::SetNotNull { table, column, .. }
+                        if catalog.valid_not_null_check(&table.name, column).is_some() =>
+                    {
+                        crate::pg::facts::lookup(
+                            crate::pg::Fact::SetNotNullWithValidCheck,
+                            settings.version,
+                        )
+                        .map(|r| (r.rewrites, r.scans))
+                    }
                     // every partition has an equivalent index: attached, not built
                     Op::CreateIndex {
                         table,
@@ -1572,7 +1596,7 @@ impl<'s> Runner<'s> {
                     }
                     _ => None,
                 };
-                rewrites_known.push(known.map(|k| k.0));
+                rewrites_known.push(known);
                 if settings.collect_report
                     && let Some((row, target)) = classify::fact_row(op, settings.version)
                 {
@@ -1641,7 +1665,7 @@ impl<'s> Runner<'s> {
                         classify::fact_row(op, settings.version).map(|(r, t)| (r, t, *known))
                     })
                     .map(|(row, table, known)| {
-                        let rewrites = known.unwrap_or(row.rewrites);
+                        let (rewrites, scans) = known.unwrap_or((row.rewrites, row.scans));
                         // created_here already holds what this statement creates
                         let existed = !created_here.contains(table);
                         let estimate = settings
@@ -1649,7 +1673,7 @@ impl<'s> Runner<'s> {
                             .as_ref()
                             .and_then(|st| st.get(table))
                             .and_then(|size| {
-                                (rewrites || row.scans)
+                                (rewrites || scans)
                                     .then(|| {
                                         crate::stats::estimate_seconds(row, size.rows)
                                             .map(crate::stats::human_seconds)
@@ -1661,7 +1685,7 @@ impl<'s> Runner<'s> {
                             lock: row.lock.map(|l| l.sql_name().to_string()),
                             blocks: row.lock.map(|l| l.blocks().join(", ")).unwrap_or_default(),
                             rewrites,
-                            scans: row.scans,
+                            scans,
                             existed,
                             estimate,
                         }
@@ -1702,6 +1726,10 @@ impl<'s> Runner<'s> {
                         .to_string(),
                     templated: stmt.templated || stmt.unterminated,
                     part_tx,
+                    batch: match &here.how {
+                        TxHow::Batch { block } => Some(block.start),
+                        _ => None,
+                    },
                 });
             }
             if let Some(function) = &stmt.in_function {
@@ -1900,6 +1928,32 @@ fn size_adjusted(
 /// Whether `op` creates `table` (then its lock is on a brand-new, empty table).
 fn creates(op: &Op, table: &ObjName) -> bool {
     matches!(op, Op::CreateTable { table: t, partition_of: None, .. } if &t.name == table)
+}
+
+/// For each statement, the block of `batches` it lies in when that block holds more than one
+/// statement the server runs (psql meta-commands and statements of DO or function bodies are
+/// not counted: a body is part of its statement's text).
+fn batches_of(batches: &[Span], statements: &[Statement]) -> Vec<Option<Span>> {
+    if batches.is_empty() {
+        return Vec::new();
+    }
+    let top = |s: &Statement| !s.in_body && !matches!(s.how, How::PsqlMeta);
+    let block = |s: &Statement| {
+        batches
+            .iter()
+            .find(|b| b.start <= s.span.start && s.span.end <= b.end)
+            .copied()
+    };
+    let mut count: FastMap<usize, usize> = FastMap::default();
+    for s in statements.iter().filter(|s| top(s)) {
+        if let Some(b) = block(s) {
+            *count.entry(b.start).or_default() += 1;
+        }
+    }
+    statements
+        .iter()
+        .map(|s| block(s).filter(|b| top(s) && count.get(&b.start).is_some_and(|n| *n > 1)))
+        .collect()
 }
 
 /// Transaction state after `op`.

@@ -429,6 +429,12 @@ fn facts_hold_on_real_postgres() {
                 failures.push(format!("`{sql}` on PostgreSQL {major}: migcheck says refused={claimed}, server refused={refused}"));
             }
         }
+        // a string of several statements sent at once (the simple query protocol: goose sends
+        // a StatementBegin/StatementEnd block so under NO TRANSACTION, golang-migrate a whole
+        // file) runs as one implicit transaction: MC030 and MC032 rely on it (`TxHow::Batch`,
+        // `TxHow::Implicit`)
+        checked += 3;
+        failures.extend(implicit_transaction_of_a_string(&mut c, major));
         // function volatility (decides fast defaults): every overload present must agree
         for (names, volatile) in [
             (migcheck::pg::functions::VOLATILE, true),
@@ -892,4 +898,50 @@ fn stats_connect_over_verified_tls() {
         err.contains("cannot connect") && err.to_lowercase().contains("certificate"),
         "{err}"
     );
+}
+
+/// A multi-statement query string on the simple protocol (`batch_execute`) is one
+/// transaction: a statement refused in a transaction block fails with SQLSTATE 25001, a later
+/// failure undoes the earlier statements, and a lock one statement takes is still held by the
+/// next. What does not hold, as messages.
+fn implicit_transaction_of_a_string(c: &mut Client, major: u16) -> Vec<String> {
+    let mut failures = Vec::new();
+    let refused = c
+        .batch_execute("SELECT 1; CREATE INDEX CONCURRENTLY t_g_conc_idx ON t (g)")
+        .err()
+        .and_then(|e| e.code().cloned());
+    if refused != Some(SqlState::ACTIVE_SQL_TRANSACTION) {
+        failures.push(format!("PostgreSQL {major}: CREATE INDEX CONCURRENTLY in a two-statement string gave {refused:?}, not 25001"));
+    }
+    let _ = c.batch_execute("DROP INDEX IF EXISTS t_g_conc_idx");
+    let undone = c
+        .batch_execute("ALTER TABLE t ADD COLUMN oracle_batch int; SELECT 1 / 0")
+        .is_err()
+        && c.query(
+            "SELECT 1 FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'oracle_batch'",
+            &[],
+        )
+        .is_ok_and(|rows| rows.is_empty());
+    if !undone {
+        failures.push(format!("PostgreSQL {major}: a failing statement did not undo the ALTER TABLE before it in the same string"));
+    }
+    let held = c
+        .batch_execute(
+            "CREATE TEMP TABLE oracle_seen (mode text); \
+             ALTER TABLE t ADD COLUMN oracle_batch int; \
+             INSERT INTO oracle_seen SELECT mode FROM pg_locks \
+             WHERE pid = pg_backend_pid() AND relation = 't'::regclass AND granted",
+        )
+        .and_then(|()| c.query("SELECT mode FROM oracle_seen", &[]))
+        .map(|rows| {
+            rows.iter()
+                .any(|r| r.get::<_, String>(0) == "AccessExclusiveLock")
+        });
+    if !matches!(held, Ok(true)) {
+        failures.push(format!("PostgreSQL {major}: the next statement of the string did not see the ALTER TABLE's AccessExclusiveLock held: {held:?}"));
+    }
+    let _ = c.batch_execute(
+        "ALTER TABLE t DROP COLUMN IF EXISTS oracle_batch; DROP TABLE IF EXISTS oracle_seen",
+    );
+    failures
 }

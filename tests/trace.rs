@@ -501,3 +501,51 @@ fn partitions_are_locked_and_rewritten_with_their_parent() {
     // no down-migrations in a plain folder: exit 1 for "not reversible" only
     assert_eq!(code, 1, "{v:#}");
 }
+
+/// goose under `NO TRANSACTION` sends a StatementBegin/StatementEnd block as one query string:
+/// one implicit transaction (the oracle proves that on 10–18). The trace runs such a block as
+/// one transaction, so the ACCESS EXCLUSIVE lock of its first statement is held through the
+/// backfill after it, as MC032 predicts; the blocks after it run on their own.
+#[test]
+fn a_goose_block_holds_its_locks_to_its_end() {
+    bindir(16);
+    let (code, v) = trace_json(&[
+        "fixtures/MC032-lock-held-across-statements/bad-goose-block",
+        "--postgres",
+        "16",
+        "--rows",
+        "20000",
+        "--since",
+        "20240102000000_backfill",
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+    let u = unit(&v, "20240102000000_backfill");
+    assert_eq!(u["status"], "applied", "{u:#}");
+    assert_eq!(u["transaction"], "autocommit", "{u:#}");
+    let stmts = u["statements"].as_array().cloned().unwrap_or_default();
+    let at = |line: u64| {
+        stmts
+            .iter()
+            .position(|s| s["line"] == line)
+            .unwrap_or_else(|| panic!("no statement on line {line}: {u:#}"))
+    };
+    let (add, backfill) = (at(8), at(10));
+    assert!(
+        has_lock(&stmts[add], "public.payloads", "ACCESS EXCLUSIVE"),
+        "{u:#}"
+    );
+    let holds = u["holds"].as_array().cloned().unwrap_or_default();
+    assert_eq!(holds.len(), 1, "{u:#}");
+    assert_eq!(holds[0]["relation"], "public.payloads");
+    assert_eq!(holds[0]["mode"], "ACCESS EXCLUSIVE");
+    assert_eq!(holds[0]["from_statement"], add + 1, "{u:#}");
+    // held from the ADD CONSTRAINT to the end of the block: through the whole backfill
+    let held = holds[0]["seconds"].as_f64().unwrap_or(0.0);
+    let took = |i: usize| stmts[i]["seconds"].as_f64().unwrap_or(f64::MAX);
+    let (add_took, backfill_took) = (took(add), took(backfill));
+    assert!(
+        held >= add_took + backfill_took,
+        "held {held} s, the ADD {add_took} s and the backfill {backfill_took} s: {u:#}"
+    );
+    assert_eq!(v["summary"]["mismatches"], 0, "{v:#}");
+}

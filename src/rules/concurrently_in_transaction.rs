@@ -81,17 +81,32 @@ impl Rule for ConcurrentlyInTransaction {
                 format!("the script's own BEGIN on line {line}")
             }
             TxHow::FlywayMixed => "Flyway runs a migration without a transaction only when every statement needs it; mixed with others it fails".to_string(),
+            TxHow::Batch { block } => {
+                let (line, _) = ctx.source.line_col(block.start);
+                format!("goose sends the StatementBegin/StatementEnd block from line {line} as one query string, and PostgreSQL runs a string of several statements as one implicit transaction")
+            }
             TxHow::DoBlock => "it is inside a DO block, which always runs as one transaction".to_string(),
             TxHow::FunctionBody | TxHow::None => return,
+        };
+        let help = match &ctx.tx.how {
+            TxHow::Batch { .. } => {
+                "move it out of the block, or into a StatementBegin/StatementEnd block of its own: under NO TRANSACTION each statement outside a block runs on its own"
+            }
+            _ => opt_out(unit.layout),
         };
         out.push(Violation {
             in_down: false,
             span: Some(ctx.statement.span),
-            message: format!(
-                "{what} cannot run inside a transaction block, and this migration runs in one"
-            ),
+            message: match &ctx.tx.how {
+                TxHow::Batch { .. } => format!(
+                    "{what} cannot run inside a transaction block, and the block of statements around it runs as one"
+                ),
+                _ => format!(
+                    "{what} cannot run inside a transaction block, and this migration runs in one"
+                ),
+            },
             label: "PostgreSQL refuses this with SQLSTATE 25001".to_string(),
-            help: Some(opt_out(unit.layout).to_string()),
+            help: Some(help.to_string()),
             notes: vec![format!(
                 "why it runs in a transaction ({} layout): {why}",
                 unit.layout

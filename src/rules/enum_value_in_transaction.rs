@@ -25,10 +25,18 @@ impl Rule for EnumValueInTransaction {
         let mut created_types: Vec<String> = Vec::new();
         let refused =
             facts::lookup_op("enum_add_value", ctx.version).is_some_and(|r| r.in_txn == InTxn::No);
+        // the block sent as one query string the last top-level statement was in
+        let mut batch = None;
         for (k, stmt) in ctx.statements.iter().enumerate() {
             let tx = &ctx.tx[k];
             if !tx.in_block {
                 added.clear();
+            }
+            if !stmt.in_body {
+                if tx.batch() != batch {
+                    added.clear();
+                }
+                batch = tx.batch();
             }
             for op in &stmt.ops {
                 match op {

@@ -1,4 +1,4 @@
-use super::{HeldLock, PartCtx, Rule, Violation, rule_doc};
+use super::{HeldLock, PartCtx, Rule, TxHow, Violation, rule_doc};
 use crate::fasthash::{FastMap, FastSet};
 
 use crate::ir::{ObjName, Op};
@@ -202,6 +202,12 @@ impl Rule for LockHeldAcrossStatements {
                     String::new()
                 };
                 let mut notes = vec![lock.mode.describe_on(&table)];
+                if let TxHow::Batch { block } = &ctx.tx[first].how {
+                    notes.push(format!(
+                        "goose sends the StatementBegin/StatementEnd block from line {} as one query string: PostgreSQL runs its statements as one implicit transaction, committed after the last one",
+                        ctx.source.line_col(block.start).0
+                    ));
+                }
                 notes.push(format!("held while these run: {}{more}", shown.join("; ")));
                 if tables.len() > 1 {
                     notes.push(format!(
@@ -218,7 +224,9 @@ impl Rule for LockHeldAcrossStatements {
                         if tables.len() > 1 { format!(" (with {} more locked table(s))", tables.len() - 1) } else { String::new() }
                     ),
                     label: format!("takes {} on `{table}`", lock.mode),
-                    help: None,
+                    help: matches!(ctx.tx[first].how, TxHow::Batch { .. }).then(|| {
+                        "end the StatementBegin/StatementEnd block after this statement: under NO TRANSACTION each statement outside a block, and each block, runs on its own".to_string()
+                    }),
                     notes,
                     in_down: false,
                 });
@@ -233,7 +241,10 @@ fn block_end(ctx: &PartCtx<'_>, k: usize) -> usize {
     let n = ctx.statements.len();
     let mut j = k + 1;
     while j < n {
+        // a block the tool sends as one string ends where the next top-level statement is
+        // not in it (the statements of a DO or function body belong to their statement)
         if !ctx.tx[j].in_block
+            || (!ctx.statements[j].in_body && ctx.tx[j].batch() != ctx.tx[k].batch())
             || ctx.statements[j - 1]
                 .ops
                 .iter()

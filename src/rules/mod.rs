@@ -182,6 +182,12 @@ pub enum TxHow {
     },
     /// Flyway: a statement that cannot run in a transaction mixed with others.
     FlywayMixed,
+    /// A block of statements the tool sends as one query string while the rest of the part
+    /// runs statement by statement (goose `StatementBegin`/`StatementEnd` under `NO
+    /// TRANSACTION`): one implicit transaction. `block` spans the block's lines.
+    Batch {
+        block: Span,
+    },
     /// Inside a `DO` block (always one transaction).
     DoBlock,
     /// Inside a function or procedure body (the caller's transaction; never top level).
@@ -194,6 +200,17 @@ pub enum TxHow {
 pub struct TxInfo {
     pub in_block: bool,
     pub how: TxHow,
+}
+
+impl TxInfo {
+    /// The block sent as one query string this statement lies in (`TxHow::Batch`), by its
+    /// position in the file: two statements in different blocks are in different transactions.
+    pub fn batch(&self) -> Option<usize> {
+        match &self.how {
+            TxHow::Batch { block } => Some(block.start),
+            _ => None,
+        }
+    }
 }
 
 /// A table lock a statement takes (from the measured facts), and whether the table existed

@@ -11,7 +11,12 @@ impl Rule for TransactionNesting {
             let tx = &ctx.tx[k];
             for op in &stmt.ops {
                 match op {
-                    Op::Begin if tx.in_block && tx.how != TxHow::Implicit => {
+                    // a BEGIN in a multi-statement string makes its implicit transaction
+                    // an explicit one: nothing is nested
+                    Op::Begin
+                        if tx.in_block
+                            && !matches!(tx.how, TxHow::Implicit | TxHow::Batch { .. }) =>
+                    {
                         let whose = match &tx.how {
                             TxHow::Script { begin } => {
                                 format!("the BEGIN on line {}", ctx.source.line_col(begin.start).0)

@@ -9,9 +9,15 @@ impl Rule for ValidateInSameTransaction {
     fn check_part(&self, ctx: &PartCtx<'_>, out: &mut Vec<Violation>) {
         // (table, constraint, is_fk, statement index) added NOT VALID in the open transaction
         let mut pending: Vec<(String, String, bool, usize)> = Vec::new();
+        // the block sent as one query string the last top-level statement was in
+        let mut batch = None;
         for (k, stmt) in ctx.statements.iter().enumerate() {
-            if !ctx.tx[k].in_block {
-                pending.clear();
+            if !stmt.in_body {
+                let b = ctx.tx[k].batch();
+                if !ctx.tx[k].in_block || b != batch {
+                    pending.clear();
+                }
+                batch = b;
             }
             for op in &stmt.ops {
                 match op {

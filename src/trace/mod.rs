@@ -327,7 +327,30 @@ impl<'a> Tracer<'a> {
             }
             in_txn = true;
         }
+        // the block sent as one query string being run (`StatementReport::batch`): the
+        // server runs it as one implicit transaction, emulated with BEGIN and COMMIT
+        let mut batch: Option<usize> = None;
         for (i, s) in stmts.iter().enumerate() {
+            if batch.is_some() && s.batch != batch {
+                batch = None;
+                in_txn = false;
+                let end = Instant::now();
+                for j in open.drain(..) {
+                    run.ends.insert(j, end);
+                }
+                if let Err(e) = self.m.batch_execute("COMMIT") {
+                    run.error = Some(format!("COMMIT failed: {}", db_error(&e)));
+                    return run;
+                }
+            }
+            if !in_txn && s.batch.is_some() && tx_control(&s.exec).is_none() {
+                if let Err(e) = self.m.batch_execute("BEGIN") {
+                    run.error = Some(db_error(&e));
+                    return run;
+                }
+                in_txn = true;
+                batch = s.batch;
+            }
             if s.templated {
                 run.skipped.push((
                     i,

@@ -16,6 +16,9 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let mut down_start = None;
         let mut no_tx = false;
         let mut problems = Vec::new();
+        // StatementBegin/StatementEnd blocks: each is one query string to goose
+        let mut batches: Vec<Span> = Vec::new();
+        let mut block_start = None;
         // only a line holding `+goose` can be an annotation: found with memmem, not line by
         // line (a file's lines are mostly SQL and comments)
         let bytes = text.as_bytes();
@@ -32,6 +35,12 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 Some(Annotation::Up) if up_start.is_none() => up_start = Some(off + line.len()),
                 Some(Annotation::Down) if down_start.is_none() => down_start = Some(off),
                 Some(Annotation::NoTransaction) => no_tx = true,
+                Some(Annotation::StatementBegin) => block_start = Some(off),
+                Some(Annotation::StatementEnd) => {
+                    if let Some(start) = block_start.take() {
+                        batches.push(Span::new(start, off + line.len()));
+                    }
+                }
                 Some(_) => {}
                 None => {
                     if let Some(why) = refused(line) {
@@ -51,10 +60,28 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let end = text.len();
         let up_from = up_start.unwrap_or(0);
         let up_to = down_start.unwrap_or(end).max(up_from);
-        let up = Part::sections(f.clone(), vec![Span::new(up_from, up_to)]);
+        // under NO TRANSACTION goose runs each statement on its own, and a block as one
+        // string (`db.ExecContext` without arguments: the simple query protocol with lib/pq
+        // and pgx); in a transaction the blocks change nothing
+        let batches_in = |from: usize, to: usize| -> Vec<Span> {
+            if !no_tx {
+                return Vec::new();
+            }
+            batches
+                .iter()
+                .filter(|b| from <= b.start && b.end <= to)
+                .copied()
+                .collect()
+        };
+        let mut up = Part::sections(f.clone(), vec![Span::new(up_from, up_to)]);
+        up.batches = batches_in(up_from, up_to);
         let down = match down_start {
             // the section starts at the marker line: findings about the down part point at it
-            Some(d) => Down::Part(Part::sections(f.clone(), vec![Span::new(d, end)])),
+            Some(d) => {
+                let mut part = Part::sections(f.clone(), vec![Span::new(d, end)]);
+                part.batches = batches_in(d, end);
+                Down::Part(part)
+            }
             None => Down::Missing {
                 expected: format!("a `-- +goose Down` section in {}", ctx.rel(f)),
             },
@@ -294,6 +321,21 @@ mod tests {
     #[test]
     fn sections_start_and_end_at_the_annotation_lines() {
         let text = "-- +goose Up\r\nSELECT '+goose Down';\r\n-- about +goose\r\n-- +goose Up -- +goose Down\r\n-- +goose NO TRANSACTION\r\n-- +goose Down\r\nSELECT 2;\r\n";
+        let units = units_of(text);
+        assert_eq!(units.len(), 1);
+        let u = &units[0];
+        let up_end = text.find("\r\n").expect("a line break");
+        let down = text.rfind("-- +goose Down").expect("the down annotation");
+        let up = u.up.as_ref().and_then(|p| p.sections.clone());
+        assert_eq!(up, Some(vec![Span::new(up_end, down)]));
+        match &u.down {
+            Down::Part(p) => assert_eq!(p.sections, Some(vec![Span::new(down, text.len())])),
+            other => panic!("a down part: {other:?}"),
+        }
+        assert_eq!(u.tx, TxMode::Autocommit);
+    }
+
+    fn units_of(text: &str) -> Vec<super::Unit> {
         let file = PathBuf::from("/m/00001_x.sql");
         let mut contents = Contents::default();
         contents.insert(
@@ -307,18 +349,46 @@ mod tests {
             contents: &contents,
             listing: None,
         };
-        let units = super::units(&ctx);
-        assert_eq!(units.len(), 1);
+        super::units(&ctx)
+    }
+
+    /// Under NO TRANSACTION each StatementBegin/StatementEnd block is one query string (a
+    /// batch of its part, from its first line to its last); in a transaction there are none.
+    #[test]
+    fn statement_blocks_are_batches_only_without_a_transaction() {
+        let body = "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\nSELECT 2;\n-- +goose StatementEnd\nSELECT 3;\n-- +goose Down\n-- +goose StatementBegin\nSELECT 4;\n-- +goose StatementEnd\n";
+        let block = |text: &str, from: &str, to: &str| {
+            let a = text.find(from).expect("begin");
+            let b = a + text[a..].find(to).expect("end") + to.len();
+            Span::new(a, b)
+        };
+        let text = format!("-- +goose NO TRANSACTION\n{body}");
+        let units = units_of(&text);
         let u = &units[0];
-        let up_end = text.find("\r\n").expect("a line break");
-        let down = text.rfind("-- +goose Down").expect("the down annotation");
-        let up = u.up.as_ref().and_then(|p| p.sections.clone());
-        assert_eq!(up, Some(vec![Span::new(up_end, down)]));
+        let up = u.up.as_ref().map(|p| p.batches.clone());
+        assert_eq!(
+            up,
+            Some(vec![block(
+                &text,
+                "-- +goose StatementBegin\nSELECT 1",
+                "StatementEnd"
+            )])
+        );
         match &u.down {
-            Down::Part(p) => assert_eq!(p.sections, Some(vec![Span::new(down, text.len())])),
+            Down::Part(p) => assert_eq!(
+                p.batches,
+                vec![block(
+                    &text,
+                    "-- +goose StatementBegin\nSELECT 4",
+                    "StatementEnd"
+                )]
+            ),
             other => panic!("a down part: {other:?}"),
         }
-        assert_eq!(u.tx, TxMode::Autocommit);
+        let units = units_of(body);
+        let u = &units[0];
+        assert_eq!(u.tx, TxMode::Transaction);
+        assert_eq!(u.up.as_ref().map(|p| p.batches.len()), Some(0));
     }
 
     #[test]
@@ -334,7 +404,7 @@ mod tests {
             ("-- +goose NO TRANSACTION", Some(Annotation::NoTransaction)),
             ("-- +goose no transaction", Some(Annotation::NoTransaction)),
             ("-- +goose ENVSUB ON", Some(Annotation::EnvsubOn)),
-            // goose refuses these (or, before 3.16, read them as comments)
+            // goose refuses these (or, before 3.19, read them as comments)
             ("  -- +goose Up", None),
             ("\t-- +goose Up", None),
             ("-- +goose Upgrade", None),
