@@ -1412,6 +1412,10 @@ impl<'s> Runner<'s> {
             Span::new(s.start, end.max(s.start))
         });
         let tx_mode = part.tx.as_ref().map_or(unit.tx, |(mode, _)| *mode);
+        let tx_reason: &str = part
+            .tx
+            .as_ref()
+            .map_or(&unit.tx_reason, |(_, reason)| reason.as_str());
         let statements = parsed.statements.as_slice();
         // statements that cannot run in a transaction (for Flyway's auto-demotion)
         let outside: Vec<bool> = statements
@@ -1612,6 +1616,7 @@ impl<'s> Runner<'s> {
                     statement: stmt,
                     tx: &here,
                     layout_unit: unit,
+                    tx_reason,
                     direction: dir,
                     source,
                     session_utc: settings.session_utc,
@@ -1770,6 +1775,7 @@ impl<'s> Runner<'s> {
             locks: part_locks,
             source,
             tx_mode,
+            tx_reason,
             lock_timeout_on_role: settings.lock_timeout_on_role,
             statement_timeout_on_role: settings.statement_timeout_on_role,
         };

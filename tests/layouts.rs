@@ -88,7 +88,8 @@ fn transaction_modes_follow_each_tools_markers() {
         "NO TRANSACTION anywhere in the file"
     );
     let m = modes("fixtures/projects/sqlx/migrations");
-    assert_eq!(m[1].1, "autocommit", "-- no-transaction as the first bytes");
+    // no BEGIN, but one query string: an implicit transaction
+    assert_eq!(m[1].1, "implicit", "-- no-transaction as the first bytes");
     assert_eq!(
         m[2].1, "transaction",
         "-- no-transaction after a blank line does not count"
@@ -108,8 +109,25 @@ fn transaction_modes_follow_each_tools_markers() {
     assert!(m.iter().all(|u| u.1 == "implicit"));
     let m = modes("fixtures/projects/diesel");
     assert_eq!(
-        m[1].1, "autocommit",
-        "metadata.toml run_in_transaction = false"
+        m[1].1, "implicit",
+        "metadata.toml run_in_transaction = false: no BEGIN, one query string"
+    );
+    let m = modes("fixtures/projects/graphile");
+    assert_eq!(
+        m.iter().map(|u| u.1.as_str()).collect::<Vec<_>>(),
+        ["transaction", "implicit", "transaction"],
+        "--! no-transaction first in the body, after the committed migration's headers"
+    );
+    let m = modes("fixtures/projects/ory-popx");
+    assert!(
+        m.iter().any(|u| u.1 == "implicit"),
+        "an .autocommit. file: no BEGIN, one query string: {m:?}"
+    );
+    let m = modes("fixtures/projects/dbmate");
+    assert_eq!(
+        m[1],
+        ("20240201000000_index_email".into(), "autocommit".into()),
+        "transaction:false: statement groups are the sections (batches)"
     );
     let m = modes("fixtures/projects/liquibase");
     assert_eq!(

@@ -74,8 +74,8 @@ impl Rule for ConcurrentlyInTransaction {
             return;
         }
         let why = match &ctx.tx.how {
-            TxHow::Tool => unit.tx_reason.to_string(),
-            TxHow::Implicit => format!("the migration is sent as one multi-statement string: {}", unit.tx_reason),
+            TxHow::Tool => ctx.tx_reason.to_string(),
+            TxHow::Implicit => format!("the migration is sent as one multi-statement string: {}", ctx.tx_reason),
             TxHow::Script { begin } => {
                 let (line, _) = ctx.source.line_col(begin.start);
                 format!("the script's own BEGIN on line {line}")
@@ -83,13 +83,19 @@ impl Rule for ConcurrentlyInTransaction {
             TxHow::FlywayMixed => "Flyway runs a migration without a transaction only when every statement needs it; mixed with others it fails".to_string(),
             TxHow::Batch { block } => {
                 let (line, _) = ctx.source.line_col(block.start);
-                format!("goose sends the StatementBegin/StatementEnd block from line {line} as one query string, and PostgreSQL runs a string of several statements as one implicit transaction")
+                format!(
+                    "{}, and PostgreSQL runs a string of several statements as one implicit transaction",
+                    super::batch_sender(unit.layout, line)
+                )
             }
             TxHow::DoBlock => "it is inside a DO block, which always runs as one transaction".to_string(),
             TxHow::FunctionBody | TxHow::None => return,
         };
-        let help = match &ctx.tx.how {
-            TxHow::Batch { .. } => {
+        let help = match (&ctx.tx.how, unit.layout) {
+            (TxHow::Batch { .. }, Layout::Dbmate) => {
+                "put it alone in a `transaction:false` section or migration of its own: the section is one query string"
+            }
+            (TxHow::Batch { .. }, _) => {
                 "move it out of the block, or into a StatementBegin/StatementEnd block of its own: under NO TRANSACTION each statement outside a block runs on its own"
             }
             _ => opt_out(unit.layout),

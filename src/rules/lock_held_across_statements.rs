@@ -3,6 +3,7 @@ use crate::fasthash::{FastMap, FastSet};
 
 use crate::ir::{ObjName, Op};
 use crate::pg::LockMode;
+use crate::source::layout::Layout;
 
 pub struct LockHeldAcrossStatements;
 
@@ -204,8 +205,8 @@ impl Rule for LockHeldAcrossStatements {
                 let mut notes = vec![lock.mode.describe_on(&table)];
                 if let TxHow::Batch { block } = &ctx.tx[first].how {
                     notes.push(format!(
-                        "goose sends the StatementBegin/StatementEnd block from line {} as one query string: PostgreSQL runs its statements as one implicit transaction, committed after the last one",
-                        ctx.source.line_col(block.start).0
+                        "{}: PostgreSQL runs its statements as one implicit transaction, committed after the last one",
+                        super::batch_sender(ctx.unit.layout, ctx.source.line_col(block.start).0)
                     ));
                 }
                 notes.push(format!("held while these run: {}{more}", shown.join("; ")));
@@ -224,9 +225,15 @@ impl Rule for LockHeldAcrossStatements {
                         if tables.len() > 1 { format!(" (with {} more locked table(s))", tables.len() - 1) } else { String::new() }
                     ),
                     label: format!("takes {} on `{table}`", lock.mode),
-                    help: matches!(ctx.tx[first].how, TxHow::Batch { .. }).then(|| {
-                        "end the StatementBegin/StatementEnd block after this statement: under NO TRANSACTION each statement outside a block, and each block, runs on its own".to_string()
-                    }),
+                    help: match (&ctx.tx[first].how, ctx.unit.layout) {
+                        (TxHow::Batch { .. }, Layout::Dbmate) => Some(
+                            "move the statements after it into a section or migration of their own: dbmate sends each section as one string".to_string(),
+                        ),
+                        (TxHow::Batch { .. }, _) => Some(
+                            "end the StatementBegin/StatementEnd block after this statement: under NO TRANSACTION each statement outside a block, and each block, runs on its own".to_string(),
+                        ),
+                        _ => None,
+                    },
                     notes,
                     in_down: false,
                 });

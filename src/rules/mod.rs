@@ -202,6 +202,20 @@ pub struct TxInfo {
     pub how: TxHow,
 }
 
+/// What sends a `TxHow::Batch` block starting on `line` as one query string, in `layout`.
+pub fn batch_sender(layout: crate::source::layout::Layout, line: usize) -> String {
+    match layout {
+        crate::source::layout::Layout::Dbmate => {
+            format!(
+                "dbmate sends the `transaction:false` section from line {line} as one query string"
+            )
+        }
+        _ => format!(
+            "goose sends the StatementBegin/StatementEnd block from line {line} as one query string"
+        ),
+    }
+}
+
 impl TxInfo {
     /// The block sent as one query string this statement lies in (`TxHow::Batch`), by its
     /// position in the file: two statements in different blocks are in different transactions.
@@ -235,6 +249,8 @@ pub struct OpCtx<'a> {
     pub statement: &'a Statement,
     pub tx: &'a TxInfo,
     pub layout_unit: &'a crate::source::layout::Unit,
+    /// Why the part runs in its transaction mode (the part's own reason, else the unit's).
+    pub tx_reason: &'a str,
     pub direction: Direction,
     pub source: &'a crate::source::text::SourceText,
     /// The migration session's TimeZone is UTC (`session-timezone` in migcheck.toml).
@@ -283,6 +299,8 @@ pub struct PartCtx<'a> {
     pub locks: &'a [Vec<HeldLock>],
     pub source: &'a crate::source::text::SourceText,
     pub tx_mode: crate::source::layout::TxMode,
+    /// Why the part runs as `tx_mode` says (the part's own reason, else the unit's).
+    pub tx_reason: &'a str,
     /// `lock-timeout-on-role = true`: the migration role has a lock_timeout.
     pub lock_timeout_on_role: bool,
     /// `statement-timeout-on-role = true`: the migration role has a statement_timeout.

@@ -21,7 +21,7 @@ impl Rule for TransactionNesting {
                             TxHow::Script { begin } => {
                                 format!("the BEGIN on line {}", ctx.source.line_col(begin.start).0)
                             }
-                            _ => format!("{} ({})", ctx.unit.layout, ctx.unit.tx_reason),
+                            _ => format!("{} ({})", ctx.unit.layout, ctx.tx_reason),
                         };
                         out.push(Violation {
                             span: Some(stmt.span),
@@ -49,7 +49,7 @@ impl Rule for TransactionNesting {
                             help: None,
                             notes: vec![format!(
                                 "{} wraps the migration in a transaction ({})",
-                                ctx.unit.layout, ctx.unit.tx_reason
+                                ctx.unit.layout, ctx.tx_reason
                             )],
                             in_down: false,
                         });

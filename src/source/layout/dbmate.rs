@@ -36,25 +36,34 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             .collect();
         let mut ups = Vec::new();
         let mut downs = Vec::new();
+        // each section whole, from its marker line: dbmate sends a section as one query string
+        // (`Exec` of the section's text, lib/pq's simple query protocol)
+        let (mut up_sections, mut down_sections) = (Vec::new(), Vec::new());
         let (mut up_no_tx, mut down_no_tx) = (false, false);
         for (k, (start, is_up, no_tx, body)) in markers.iter().enumerate() {
             let end = markers.get(k + 1).map_or(text.len(), |m| m.0);
             // down sections start at their marker line: findings about the down part point at it
             let from = if *is_up { *body } else { *start };
             let span = Span::new(from, end.max(from));
+            let whole = Span::new(*start, end.max(*start));
             if *is_up {
                 ups.push(span);
+                up_sections.push(whole);
                 up_no_tx |= no_tx;
             } else {
                 downs.push(span);
+                down_sections.push(whole);
                 down_no_tx |= no_tx;
             }
         }
+        // without a transaction a section of several statements is still one implicit
+        // transaction (the string is one query): each section is a batch of its part
+        let batches = |no_tx: bool, sections: Vec<Span>| if no_tx { sections } else { Vec::new() };
         let mode = |no_tx: bool| {
             if no_tx {
                 (
                     TxMode::Autocommit,
-                    "`transaction:false` on the marker: each statement runs on its own".to_string(),
+                    "`transaction:false` on the marker: no BEGIN, but dbmate sends each section as one query string (one implicit transaction)".to_string(),
                 )
             } else {
                 (
@@ -70,13 +79,16 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         } else {
             let mut p = Part::sections(f.clone(), downs);
             p.tx = Some(mode(down_no_tx));
+            p.batches = batches(down_no_tx, down_sections);
             Down::Part(p)
         };
         let (tx, reason) = mode(up_no_tx);
         let up = if markers.is_empty() {
             Part::file(f.clone())
         } else {
-            Part::sections(f.clone(), ups)
+            let mut p = Part::sections(f.clone(), ups);
+            p.batches = batches(up_no_tx, up_sections);
+            p
         };
         let mut u = Unit::new(
             Layout::Dbmate,
@@ -203,6 +215,27 @@ fn miss_problem(
 #[cfg(test)]
 mod tests {
     use super::marker;
+    use crate::ir::Span;
+    use crate::source::layout::{Down, TxMode};
+
+    /// dbmate sends a section as one string: under `transaction:false` each section (from its
+    /// marker line) is a batch of its part; in a transaction there are none.
+    #[test]
+    fn sections_without_a_transaction_are_batches() {
+        let text =
+            "-- migrate:up transaction:false\nSELECT 1;\nSELECT 2;\n-- migrate:down\nSELECT 3;\n";
+        let units =
+            crate::source::layout::one_file_units(super::units, "20240101000000_x.sql", text);
+        let u = &units[0];
+        assert_eq!(u.tx, TxMode::Autocommit);
+        let down = text.find("-- migrate:down").expect("down marker");
+        let up = u.up.as_ref().map(|p| p.batches.clone());
+        assert_eq!(up, Some(vec![Span::new(0, down)]));
+        match &u.down {
+            Down::Part(p) => assert!(p.batches.is_empty(), "{:?}", p.batches),
+            other => panic!("a down part: {other:?}"),
+        }
+    }
 
     /// Lines that read like markers but are not, with why; markers and other comments are not
     /// near misses.

@@ -28,9 +28,11 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                         Some(meta),
                     )
                 } else {
+                    // `conn.batch_execute(sql)`: libpq's PQexec, so a file of several
+                    // statements is still one implicit transaction
                     (
-                        TxMode::Autocommit,
-                        "metadata.toml without run_in_transaction = true: no transaction"
+                        TxMode::Implicit,
+                        "metadata.toml without run_in_transaction = true: no BEGIN, but diesel sends the file as one query string (one implicit transaction)"
                             .to_string(),
                         Some(meta),
                     )

@@ -313,8 +313,7 @@ mod tests {
         }
     }
     use crate::ir::Span;
-    use crate::source::layout::{Contents, DirCtx, Down, TxMode};
-    use std::path::{Path, PathBuf};
+    use crate::source::layout::{Down, TxMode};
 
     /// The sections of one goose file, found from its `+goose` lines (CRLF line breaks, a line
     /// with two `+goose`, `+goose` inside SQL and inside an ordinary comment).
@@ -336,20 +335,7 @@ mod tests {
     }
 
     fn units_of(text: &str) -> Vec<super::Unit> {
-        let file = PathBuf::from("/m/00001_x.sql");
-        let mut contents = Contents::default();
-        contents.insert(
-            crate::fasthash::path_key(&file).to_vec(),
-            text.as_bytes().to_vec(),
-        );
-        let files = [file];
-        let ctx = DirCtx {
-            root: Path::new("/m"),
-            files: &files,
-            contents: &contents,
-            listing: None,
-        };
-        super::units(&ctx)
+        crate::source::layout::one_file_units(super::units, "00001_x.sql", text)
     }
 
     /// Under NO TRANSACTION each StatementBegin/StatementEnd block is one query string (a

@@ -66,7 +66,12 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             },
         };
         let (tx, reason) = if ac {
-            (TxMode::Autocommit, "`.autocommit.` file: no transaction")
+            // one `Exec(content)` without arguments (pgx: the simple query protocol), so a
+            // file of several statements is still one implicit transaction
+            (
+                TxMode::Implicit,
+                "`.autocommit.` file: no BEGIN, but popx sends the file as one query string (one implicit transaction)",
+            )
         } else {
             (
                 TxMode::Transaction,

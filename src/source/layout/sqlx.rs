@@ -6,9 +6,12 @@ use super::*;
 fn tx_of(ctx: &DirCtx<'_>, f: &Path) -> (TxMode, String) {
     // exactly the first bytes: no BOM, blank line or other comment may precede it
     if ctx.bytes(f).starts_with(b"-- no-transaction") {
+        // `conn.execute(sql)` without arguments: the simple query protocol, so a file of
+        // several statements is still one implicit transaction (sqlx-postgres migrate.rs)
         (
-            TxMode::Autocommit,
-            "`-- no-transaction` as the file's first bytes".to_string(),
+            TxMode::Implicit,
+            "`-- no-transaction`: no BEGIN, but sqlx sends the file as one query string (one implicit transaction)"
+                .to_string(),
         )
     } else {
         (
