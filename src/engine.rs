@@ -1487,6 +1487,28 @@ impl<'s> Runner<'s> {
         // per statement: the block the tool sends as one query string it lies in (`Part::
         // batches`), when that block holds more than one statement (an implicit transaction)
         let batch_of = batches_of(&part.batches, statements);
+        // statements the tool cuts in pieces (goose ends a statement at a line ending in `;`)
+        if !part.sent.is_empty()
+            && let Some((meta, level)) = self.rule_level("MC008")
+        {
+            for (stmt, cut) in cut_statements(&part.sent, statements) {
+                let line = source.line_col(cut.saturating_sub(1)).0;
+                found.push((
+                    meta,
+                    level,
+                    Violation {
+                        span: Some(stmt),
+                        message: format!(
+                            "goose cuts this statement at line {line}: it sends the text up to there as one statement"
+                        ),
+                        label: "goose ends a statement at a line whose last word ends with `;`".to_string(),
+                        help: Some("wrap the statement in `-- +goose StatementBegin` and `-- +goose StatementEnd` lines".to_string()),
+                        notes: vec!["PostgreSQL rejects the pieces (an unterminated string, dollar quote or statement): the migration fails".to_string()],
+                        in_down: false,
+                    },
+                ));
+            }
+        }
         // a function body's statements see the tables it creates itself, never the migration:
         // the catalog is checkpointed before them and rolled back after
         let mut in_function = false;
@@ -1944,21 +1966,44 @@ fn batches_of(batches: &[Span], statements: &[Statement]) -> Vec<Option<Span>> {
         return Vec::new();
     }
     let top = |s: &Statement| !s.in_body && !matches!(s.how, How::PsqlMeta);
+    // the batches are in file order and do not overlap: the last one starting at or before
+    // the statement is the only one that can hold it (a binary search: a file can hold
+    // thousands of blocks)
     let block = |s: &Statement| {
-        batches
-            .iter()
-            .find(|b| b.start <= s.span.start && s.span.end <= b.end)
-            .copied()
+        let i = batches
+            .partition_point(|b| b.start <= s.span.start)
+            .checked_sub(1)?;
+        batches.get(i).filter(|b| s.span.end <= b.end).map(|_| i)
     };
-    let mut count: FastMap<usize, usize> = FastMap::default();
+    let mut count = vec![0usize; batches.len()];
     for s in statements.iter().filter(|s| top(s)) {
-        if let Some(b) = block(s) {
-            *count.entry(b.start).or_default() += 1;
+        if let Some(c) = block(s).and_then(|i| count.get_mut(i)) {
+            *c += 1;
         }
     }
     statements
         .iter()
-        .map(|s| block(s).filter(|b| top(s) && count.get(&b.start).is_some_and(|n| *n > 1)))
+        .map(|s| {
+            block(s)
+                .filter(|i| top(s) && count.get(*i).is_some_and(|n| *n > 1))
+                .and_then(|i| batches.get(i).copied())
+        })
+        .collect()
+}
+
+/// The top-level statements that do not lie within one of `sent` (the strings a tool sends,
+/// in file order) although they start in one: (the statement's span, where its string ends).
+fn cut_statements(sent: &[Span], statements: &[Statement]) -> Vec<(Span, usize)> {
+    statements
+        .iter()
+        .filter(|s| !s.in_body && !matches!(s.how, How::PsqlMeta))
+        .filter_map(|s| {
+            let i = sent
+                .partition_point(|b| b.start <= s.span.start)
+                .checked_sub(1)?;
+            let b = sent.get(i)?;
+            (s.span.start < b.end && s.span.end > b.end).then_some((s.span, b.end))
+        })
         .collect()
 }
 

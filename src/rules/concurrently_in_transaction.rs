@@ -81,13 +81,10 @@ impl Rule for ConcurrentlyInTransaction {
                 format!("the script's own BEGIN on line {line}")
             }
             TxHow::FlywayMixed => "Flyway runs a migration without a transaction only when every statement needs it; mixed with others it fails".to_string(),
-            TxHow::Batch { block } => {
-                let (line, _) = ctx.source.line_col(block.start);
-                format!(
-                    "{}, and PostgreSQL runs a string of several statements as one implicit transaction",
-                    super::batch_sender(unit.layout, line)
-                )
-            }
+            TxHow::Batch { block } => format!(
+                "{}, and PostgreSQL runs a string of several statements as one implicit transaction",
+                super::batch_sender(unit.layout, ctx.source, *block)
+            ),
             TxHow::DoBlock => "it is inside a DO block, which always runs as one transaction".to_string(),
             TxHow::FunctionBody | TxHow::None => return,
         };
@@ -96,7 +93,7 @@ impl Rule for ConcurrentlyInTransaction {
                 "put it alone in a `transaction:false` section or migration of its own: the section is one query string"
             }
             (TxHow::Batch { .. }, _) => {
-                "move it out of the block, or into a StatementBegin/StatementEnd block of its own: under NO TRANSACTION each statement outside a block runs on its own"
+                "send it alone: under NO TRANSACTION goose runs each statement (up to a line ending in `;`) and each StatementBegin/StatementEnd block as a query string of its own"
             }
             _ => opt_out(unit.layout),
         };

@@ -206,7 +206,7 @@ impl Rule for LockHeldAcrossStatements {
                 if let TxHow::Batch { block } = &ctx.tx[first].how {
                     notes.push(format!(
                         "{}: PostgreSQL runs its statements as one implicit transaction, committed after the last one",
-                        super::batch_sender(ctx.unit.layout, ctx.source.line_col(block.start).0)
+                        super::batch_sender(ctx.unit.layout, ctx.source, *block)
                     ));
                 }
                 notes.push(format!("held while these run: {}{more}", shown.join("; ")));
@@ -230,7 +230,7 @@ impl Rule for LockHeldAcrossStatements {
                             "move the statements after it into a section or migration of their own: dbmate sends each section as one string".to_string(),
                         ),
                         (TxHow::Batch { .. }, _) => Some(
-                            "end the StatementBegin/StatementEnd block after this statement: under NO TRANSACTION each statement outside a block, and each block, runs on its own".to_string(),
+                            "end the query string after this statement (its own line ending in `;`, outside a StatementBegin/StatementEnd block): under NO TRANSACTION goose runs each string on its own".to_string(),
                         ),
                         _ => None,
                     },

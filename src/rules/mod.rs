@@ -202,17 +202,28 @@ pub struct TxInfo {
     pub how: TxHow,
 }
 
-/// What sends a `TxHow::Batch` block starting on `line` as one query string, in `layout`.
-pub fn batch_sender(layout: crate::source::layout::Layout, line: usize) -> String {
+/// What sends the `TxHow::Batch` block `block` of `source` as one query string, in `layout`.
+pub fn batch_sender(
+    layout: crate::source::layout::Layout,
+    source: &crate::source::text::SourceText,
+    block: Span,
+) -> String {
+    let first = source.line_col(block.start).0;
     match layout {
-        crate::source::layout::Layout::Dbmate => {
+        crate::source::layout::Layout::Dbmate => format!(
+            "dbmate sends the `transaction:false` section from line {first} as one query string"
+        ),
+        _ => {
+            let last = source.line_col(block.end.saturating_sub(1)).0;
+            let lines = if last > first {
+                format!("lines {first}-{last}")
+            } else {
+                format!("line {first}")
+            };
             format!(
-                "dbmate sends the `transaction:false` section from line {line} as one query string"
+                "goose sends {lines} as one query string (a StatementBegin/StatementEnd block, or the lines up to one whose last word ends with `;`)"
             )
         }
-        _ => format!(
-            "goose sends the StatementBegin/StatementEnd block from line {line} as one query string"
-        ),
     }
 }
 

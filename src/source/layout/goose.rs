@@ -16,9 +16,6 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let mut down_start = None;
         let mut no_tx = false;
         let mut problems = Vec::new();
-        // StatementBegin/StatementEnd blocks: each is one query string to goose
-        let mut batches: Vec<Span> = Vec::new();
-        let mut block_start = None;
         // only a line holding `+goose` can be an annotation: found with memmem, not line by
         // line (a file's lines are mostly SQL and comments)
         let bytes = text.as_bytes();
@@ -35,12 +32,6 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 Some(Annotation::Up) if up_start.is_none() => up_start = Some(off + line.len()),
                 Some(Annotation::Down) if down_start.is_none() => down_start = Some(off),
                 Some(Annotation::NoTransaction) => no_tx = true,
-                Some(Annotation::StatementBegin) => block_start = Some(off),
-                Some(Annotation::StatementEnd) => {
-                    if let Some(start) = block_start.take() {
-                        batches.push(Span::new(start, off + line.len()));
-                    }
-                }
                 Some(_) => {}
                 None => {
                     if let Some(why) = refused(line) {
@@ -57,31 +48,50 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         if up_start.is_none() && down_start.is_none() && problems.is_empty() {
             continue;
         }
+        // the strings goose sends (a statement across two of them is cut), and why it
+        // refuses the file
+        let goose = sent(&text);
+        // goose stops at the first line it refuses: a refused annotation line above it is
+        // the one reported
+        if let Some((span, message, label, help)) = goose.refused
+            && !problems
+                .iter()
+                .any(|p: &MarkerProblem| p.span.start < span.start)
+        {
+            problems.push(MarkerProblem {
+                file: f.clone(),
+                span,
+                message,
+                label,
+                help,
+                notes: vec![
+                    "goose stops before it runs any statement of this migration".to_string(),
+                ],
+            });
+        }
         let end = text.len();
         let up_from = up_start.unwrap_or(0);
         let up_to = down_start.unwrap_or(end).max(up_from);
-        // under NO TRANSACTION goose runs each statement on its own, and a block as one
-        // string (`db.ExecContext` without arguments: the simple query protocol with lib/pq
-        // and pgx); in a transaction the blocks change nothing
-        let batches_in = |from: usize, to: usize| -> Vec<Span> {
-            if !no_tx {
-                return Vec::new();
-            }
-            batches
+        // each string goose sends runs with `db.ExecContext` without arguments (the simple
+        // query protocol with lib/pq and pgx): under NO TRANSACTION a string of several
+        // statements is one implicit transaction (a batch); in a transaction it changes nothing
+        let part = |from: usize, to: usize| {
+            let mut p = Part::sections(f.clone(), vec![Span::new(from, to)]);
+            p.sent = goose
+                .strings
                 .iter()
                 .filter(|b| from <= b.start && b.end <= to)
                 .copied()
-                .collect()
+                .collect();
+            if no_tx {
+                p.batches = p.sent.clone();
+            }
+            p
         };
-        let mut up = Part::sections(f.clone(), vec![Span::new(up_from, up_to)]);
-        up.batches = batches_in(up_from, up_to);
+        let up = part(up_from, up_to);
         let down = match down_start {
             // the section starts at the marker line: findings about the down part point at it
-            Some(d) => {
-                let mut part = Part::sections(f.clone(), vec![Span::new(d, end)]);
-                part.batches = batches_in(d, end);
-                Down::Part(part)
-            }
+            Some(d) => Down::Part(part(d, end)),
             None => Down::Missing {
                 expected: format!("a `-- +goose Down` section in {}", ctx.rel(f)),
             },
@@ -108,6 +118,215 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         );
         u.marker_problems = problems.into();
         out.push(u);
+    }
+    out
+}
+
+/// goose's parser states (`internal/sqlparser/parser.go`, `stateMachine`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Start,
+    Up,
+    BeginUp,
+    EndUp,
+    Down,
+    BeginDown,
+    EndDown,
+}
+
+/// What goose makes of a file, read line by line as its parser reads it (v3.19 and later).
+#[derive(Debug, Default, PartialEq)]
+pub struct Sent {
+    /// Each string goose sends to the server, from the start of its first line to the end of
+    /// its last, in file order (both directions): the lines up to one whose last word (before
+    /// a `--` comment) ends with `;`, or a StatementBegin/StatementEnd block.
+    pub strings: Vec<Span>,
+    /// The first line goose stops at (it refuses the migration), and why: (line, message,
+    /// label, help). Refused annotation lines are not among them (`refused`).
+    pub refused: Option<(Span, String, String, String)>,
+}
+
+/// goose's `endsWithSemicolon`: the last whitespace-separated word before one starting with
+/// `--` ends with `;`.
+fn ends_with_semicolon(line: &str) -> bool {
+    line.split_whitespace()
+        .take_while(|w| !w.starts_with("--"))
+        .last()
+        .is_some_and(|w| w.ends_with(';'))
+}
+
+/// The strings goose sends for `text`, and the first reason it refuses it: its parser's
+/// states and buffer, line by line. A refused annotation line (`refused`) is read as a comment
+/// (what migcheck does with it).
+pub fn sent(text: &str) -> Sent {
+    use State::*;
+    let mut out = Sent::default();
+    let refuse = |out: &mut Sent, span: Span, message: &str, label: &str, help: &str| {
+        if out.refused.is_none() {
+            out.refused = Some((span, message.into(), label.into(), help.into()));
+        }
+    };
+    let mut state = Start;
+    // the statement being buffered (from its first line to its last), and whether it holds
+    // more than whitespace
+    let mut buf: Option<Span> = None;
+    let mut blank = true;
+    // the last StatementBegin line
+    let mut begin = Span::new(0, 0);
+    let not_ended = "goose refuses this migration: the statement is not ended";
+    let not_ended_label = "goose ends a statement only at a line whose last word ends with `;`";
+    let not_ended_help =
+        "end the statement's last line with `;` (a `--` comment after it needs a space before it)";
+    for (off, line) in lines_with_offsets(text) {
+        let here = Span::new(off, off + line.len());
+        if state == Start && line.trim().is_empty() {
+            continue;
+        }
+        let annotated = is_annotation_line(line).then(|| annotation(line)).flatten();
+        match annotated {
+            Some(Annotation::Up) => {
+                if state == Start {
+                    state = Up;
+                } else {
+                    refuse(
+                        &mut out,
+                        here,
+                        "goose refuses this migration: a second `-- +goose Up`",
+                        "goose allows one Up annotation per file",
+                        "remove it: the statements below it belong to the up section above",
+                    );
+                }
+                continue;
+            }
+            Some(Annotation::Down) => {
+                match state {
+                    Up | EndUp => {
+                        if let Some(b) = buf.take()
+                            && !blank
+                        {
+                            refuse(&mut out, b, not_ended, not_ended_label, not_ended_help);
+                        }
+                        blank = true;
+                        state = Down;
+                    }
+                    Start => refuse(
+                        &mut out,
+                        here,
+                        "goose refuses this migration: `-- +goose Down` before `-- +goose Up`",
+                        "goose reads a Down section only after the Up section",
+                        "put the up section, `-- +goose Up` and its statements, first",
+                    ),
+                    BeginUp | BeginDown => {
+                        refuse(
+                            &mut out,
+                            here,
+                            "goose refuses this migration: `-- +goose Down` inside a StatementBegin block",
+                            "no `-- +goose StatementEnd` above it closes the block",
+                            "add `-- +goose StatementEnd` after the block's last statement",
+                        );
+                        state = Down;
+                    }
+                    Down | EndDown => refuse(
+                        &mut out,
+                        here,
+                        "goose refuses this migration: a second `-- +goose Down`",
+                        "goose allows one Down annotation per file",
+                        "remove it: the statements below it belong to the down section above",
+                    ),
+                }
+                continue;
+            }
+            Some(Annotation::StatementBegin) => {
+                match state {
+                    Up | EndUp => state = BeginUp,
+                    Down | EndDown => state = BeginDown,
+                    Start => refuse(
+                        &mut out,
+                        here,
+                        "goose refuses this migration: `-- +goose StatementBegin` before `-- +goose Up`",
+                        "a block must stand in the Up or Down section",
+                        "put `-- +goose Up` above it",
+                    ),
+                    BeginUp | BeginDown => refuse(
+                        &mut out,
+                        here,
+                        "goose refuses this migration: `-- +goose StatementBegin` inside another block",
+                        "no `-- +goose StatementEnd` above it closes the block before",
+                        "add `-- +goose StatementEnd` after the earlier block's last statement",
+                    ),
+                }
+                begin = here;
+                continue;
+            }
+            Some(Annotation::StatementEnd) => match state {
+                BeginUp => state = EndUp,
+                BeginDown => state = EndDown,
+                _ => {
+                    refuse(
+                        &mut out,
+                        here,
+                        "goose refuses this migration: `-- +goose StatementEnd` without a StatementBegin",
+                        "no `-- +goose StatementBegin` above it opens a block",
+                        "add `-- +goose StatementBegin` before the block's first statement, or remove this line",
+                    );
+                    continue;
+                }
+            },
+            Some(_) => continue,
+            None => {}
+        }
+        // (a StatementEnd line goes on here, like in goose: it ends the block's statement)
+        if buf.is_none() && (line.trim_start().starts_with("--") || line.is_empty()) {
+            continue;
+        }
+        if state == Start {
+            refuse(
+                &mut out,
+                here,
+                "goose refuses this migration: SQL before `-- +goose Up`",
+                "goose reads statements only in the Up and Down sections",
+                "put `-- +goose Up` above the first statement",
+            );
+            continue;
+        }
+        if !matches!(state, EndUp | EndDown) {
+            buf = Some(buf.map_or(here, |b| b.cover(here)));
+            blank &= line.trim().is_empty();
+        }
+        let end_here = match state {
+            Up | Down => ends_with_semicolon(line),
+            EndUp => {
+                state = Up;
+                true
+            }
+            EndDown => {
+                state = Down;
+                true
+            }
+            _ => false,
+        };
+        if end_here {
+            if let Some(b) = buf.take() {
+                out.strings.push(b);
+            }
+            blank = true;
+        }
+    }
+    match state {
+        BeginUp | BeginDown => refuse(
+            &mut out,
+            begin,
+            "goose refuses this migration: no `-- +goose StatementEnd` after this StatementBegin",
+            "the block is never closed",
+            "add `-- +goose StatementEnd` after the block's last statement",
+        ),
+        _ => {
+            if let Some(b) = buf
+                && !blank
+            {
+                refuse(&mut out, b, not_ended, not_ended_label, not_ended_help);
+            }
+        }
     }
     out
 }
@@ -338,43 +557,126 @@ mod tests {
         crate::source::layout::one_file_units(super::units, "00001_x.sql", text)
     }
 
-    /// Under NO TRANSACTION each StatementBegin/StatementEnd block is one query string (a
-    /// batch of its part, from its first line to its last); in a transaction there are none.
+    /// Each string goose sends is a `sent` string of its part; under NO TRANSACTION also a
+    /// batch (a block of several statements is one implicit transaction); in a transaction
+    /// there are no batches.
     #[test]
-    fn statement_blocks_are_batches_only_without_a_transaction() {
+    fn sent_strings_are_batches_only_without_a_transaction() {
         let body = "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\nSELECT 2;\n-- +goose StatementEnd\nSELECT 3;\n-- +goose Down\n-- +goose StatementBegin\nSELECT 4;\n-- +goose StatementEnd\n";
-        let block = |text: &str, from: &str, to: &str| {
-            let a = text.find(from).expect("begin");
-            let b = a + text[a..].find(to).expect("end") + to.len();
+        let span = |text: &str, from: &str, to: &str| {
+            let a = text.find(from).expect("from");
+            let b = a + text[a..].find(to).expect("to") + to.len();
             Span::new(a, b)
         };
         let text = format!("-- +goose NO TRANSACTION\n{body}");
         let units = units_of(&text);
         let u = &units[0];
-        let up = u.up.as_ref().map(|p| p.batches.clone());
-        assert_eq!(
-            up,
-            Some(vec![block(
-                &text,
-                "-- +goose StatementBegin\nSELECT 1",
-                "StatementEnd"
-            )])
-        );
+        let up = u.up.as_ref().map(|p| (p.sent.clone(), p.batches.clone()));
+        let want = vec![
+            span(&text, "SELECT 1", "SELECT 2;"),
+            span(&text, "SELECT 3", "SELECT 3;"),
+        ];
+        assert_eq!(up, Some((want.clone(), want)));
         match &u.down {
-            Down::Part(p) => assert_eq!(
-                p.batches,
-                vec![block(
-                    &text,
-                    "-- +goose StatementBegin\nSELECT 4",
-                    "StatementEnd"
-                )]
-            ),
+            Down::Part(p) => assert_eq!(p.batches, vec![span(&text, "SELECT 4", "SELECT 4;")]),
             other => panic!("a down part: {other:?}"),
         }
         let units = units_of(body);
         let u = &units[0];
         assert_eq!(u.tx, TxMode::Transaction);
-        assert_eq!(u.up.as_ref().map(|p| p.batches.len()), Some(0));
+        assert_eq!(
+            u.up.as_ref().map(|p| (p.sent.len(), p.batches.len())),
+            Some((2, 0))
+        );
+    }
+
+    #[test]
+    fn statements_end_where_goose_ends_them() {
+        use super::ends_with_semicolon;
+        for (line, want) in [
+            ("SELECT 1;", true),
+            ("SELECT 1;   ", true),
+            ("SELECT 1; -- a comment", true),
+            ("SELECT 1;-- no space before the comment", false),
+            ("SELECT 1; SELECT 2", false),
+            ("'a;", true),
+            ("-- SELECT 1;", false),
+            ("", false),
+        ] {
+            assert_eq!(ends_with_semicolon(line), want, "{line:?}");
+        }
+    }
+
+    /// The strings goose sends (a block whole, two statements on a line together), and the
+    /// first line it stops at.
+    #[test]
+    fn sent_strings_and_refusals_follow_gooses_parser() {
+        use super::sent;
+        let text = "-- +goose Up\nSELECT 1; SELECT 2;\n-- +goose StatementBegin\nDO $$ BEGIN\nPERFORM 1;\nEND $$;\n-- +goose StatementEnd\nSELECT\n3;\n-- +goose Down\nSELECT 4;\n";
+        let at = |s: &str| text.find(s).expect("in text");
+        let line_end = |s: &str| at(s) + text[at(s)..].find('\n').expect("a line break");
+        let got = sent(text);
+        assert_eq!(got.refused, None);
+        assert_eq!(
+            got.strings,
+            vec![
+                Span::new(at("SELECT 1;"), line_end("SELECT 1;")),
+                Span::new(at("DO $$"), line_end("END $$")),
+                Span::new(at("SELECT\n3"), line_end("3;")),
+                Span::new(at("SELECT 4"), line_end("SELECT 4")),
+            ]
+        );
+        let refused = |t: &str| {
+            sent(t)
+                .refused
+                .map(|(span, message, ..)| (t[span.start..span.end].to_string(), message))
+        };
+        let cases = [
+            (
+                "-- +goose Up\nSELECT 1\n-- +goose Down\nSELECT 2;\n",
+                "SELECT 1",
+                "not ended",
+            ),
+            (
+                "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2",
+                "SELECT 2",
+                "not ended",
+            ),
+            (
+                "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n",
+                "-- +goose StatementBegin",
+                "no `-- +goose StatementEnd`",
+            ),
+            (
+                "-- +goose Up\nSELECT 1;\n-- +goose StatementEnd\n",
+                "-- +goose StatementEnd",
+                "without a StatementBegin",
+            ),
+            (
+                "-- +goose Down\nSELECT 1;\n",
+                "-- +goose Down",
+                "before `-- +goose Up`",
+            ),
+            ("SELECT 1;\n-- +goose Up\n", "SELECT 1;", "SQL before"),
+            (
+                "-- +goose Up\n-- +goose Up\n",
+                "-- +goose Up",
+                "a second `-- +goose Up`",
+            ),
+            (
+                "-- +goose Up\n-- +goose StatementBegin\n-- +goose StatementBegin\n",
+                "-- +goose StatementBegin",
+                "inside another block",
+            ),
+        ];
+        for (t, line, why) in cases {
+            let r = refused(t);
+            assert!(
+                r.as_ref()
+                    .is_some_and(|(l, m)| l == line && m.contains(why)),
+                "{t:?}: {r:?}"
+            );
+        }
     }
 
     #[test]
