@@ -149,6 +149,11 @@ pub struct Sent {
 /// goose's `endsWithSemicolon`: the last whitespace-separated word before one starting with
 /// `--` ends with `;`.
 fn ends_with_semicolon(line: &str) -> bool {
+    // most lines hold no `--`: their last word is the end of the line
+    let bytes = line.as_bytes();
+    if !memchr::memchr_iter(b'-', bytes).any(|i| bytes.get(i + 1) == Some(&b'-')) {
+        return line.trim_end().ends_with(';');
+    }
     line.split_whitespace()
         .take_while(|w| !w.starts_with("--"))
         .last()
@@ -182,7 +187,9 @@ pub fn sent(text: &str) -> Sent {
         if state == Start && line.trim().is_empty() {
             continue;
         }
-        let annotated = is_annotation_line(line).then(|| annotation(line)).flatten();
+        // (only a comment line can be an annotation: most lines are not)
+        let comment = line.trim_start().starts_with("--");
+        let annotated = comment.then(|| annotation(line)).flatten();
         match annotated {
             Some(Annotation::Up) => {
                 if state == Start {
@@ -276,7 +283,7 @@ pub fn sent(text: &str) -> Sent {
             None => {}
         }
         // (a StatementEnd line goes on here, like in goose: it ends the block's statement)
-        if buf.is_none() && (line.trim_start().starts_with("--") || line.is_empty()) {
+        if buf.is_none() && (comment || line.is_empty()) {
             continue;
         }
         if state == Start {
@@ -291,7 +298,9 @@ pub fn sent(text: &str) -> Sent {
         }
         if !matches!(state, EndUp | EndDown) {
             buf = Some(buf.map_or(here, |b| b.cover(here)));
-            blank &= line.trim().is_empty();
+            if blank {
+                blank = line.trim().is_empty();
+            }
         }
         let end_here = match state {
             Up | Down => ends_with_semicolon(line),
