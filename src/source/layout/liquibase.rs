@@ -25,6 +25,8 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         struct Cs {
             id: String,
             no_tx: bool,
+            /// `splitStatements:false`: sent as one string.
+            whole: bool,
             body: Vec<Span>,
             rollback: Vec<Span>,
             rollback_prefix: Vec<Span>,
@@ -48,9 +50,16 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 let no_tx = rest
                     .split_whitespace()
                     .any(|w| w == "runintransaction:false");
+                // Liquibase splits a changeset on `;` and runs each statement (JDBC
+                // `Statement.execute`) unless told not to: then the changeset is one string,
+                // which PostgreSQL runs as one implicit transaction
+                let whole = rest
+                    .split_whitespace()
+                    .any(|w| w == "splitstatements:false");
                 sets.push(Cs {
                     id,
                     no_tx,
+                    whole,
                     body: Vec::new(),
                     rollback: Vec::new(),
                     rollback_prefix: Vec::new(),
@@ -80,10 +89,15 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             cs.body.push(full);
         }
         for (k, cs) in sets.into_iter().enumerate() {
-            let (tx, reason) = if cs.no_tx {
+            let (tx, reason) = if cs.no_tx && cs.whole {
+                (
+                    TxMode::Implicit,
+                    "`runInTransaction:false` with `splitStatements:false`: no BEGIN, but the changeset is one query string (one implicit transaction)",
+                )
+            } else if cs.no_tx {
                 (
                     TxMode::Autocommit,
-                    "`runInTransaction:false` on the changeset",
+                    "`runInTransaction:false` on the changeset: Liquibase runs each statement on its own",
                 )
             } else {
                 (
@@ -122,4 +136,22 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
     }
     sort_units(&mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::source::layout::TxMode;
+
+    /// `runInTransaction:false` runs each statement on its own, unless `splitStatements:false`
+    /// makes the changeset one string (an implicit transaction).
+    #[test]
+    fn split_statements_decides_how_a_changeset_without_transaction_runs() {
+        let text = "--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n--rollback SELECT 1;\n--changeset a:2 runInTransaction:false\nSELECT 2;\n--rollback SELECT 2;\n--changeset a:3 runInTransaction:false splitStatements:false\nSELECT 3;\nSELECT 4;\n--rollback SELECT 3;\n";
+        let units = crate::source::layout::one_file_units(super::units, "changelog.sql", text);
+        let modes: Vec<TxMode> = units.iter().map(|u| u.tx).collect();
+        assert_eq!(
+            modes,
+            [TxMode::Transaction, TxMode::Autocommit, TxMode::Implicit]
+        );
+    }
 }
