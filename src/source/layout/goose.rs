@@ -99,7 +99,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let (tx, reason) = if no_tx {
             (
                 TxMode::Autocommit,
-                "`-- +goose NO TRANSACTION`: each statement runs on its own",
+                "`-- +goose NO TRANSACTION`: no BEGIN; each string goose sends (a statement, or a StatementBegin/StatementEnd block) runs on its own",
             )
         } else {
             (
