@@ -65,7 +65,8 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 label,
                 help,
                 notes: vec![
-                    "goose stops before it runs any statement of this migration".to_string(),
+                    "goose reads the file before it runs a statement: none of them runs"
+                        .to_string(),
                 ],
             });
         }
@@ -178,7 +179,14 @@ pub fn sent(text: &str) -> Sent {
     let mut blank = true;
     // the last StatementBegin line
     let mut begin = Span::new(0, 0);
-    let not_ended = "goose refuses this migration: the statement is not ended";
+    // (goose reads only the section it runs: an unended statement stops that direction)
+    let not_ended = |down: bool| {
+        if down {
+            "goose refuses to run this migration down: the statement is not ended"
+        } else {
+            "goose refuses to run this migration up: the statement is not ended"
+        }
+    };
     let not_ended_label = "goose ends a statement only at a line whose last word ends with `;`";
     let not_ended_help =
         "end the statement's last line with `;` (a `--` comment after it needs a space before it)";
@@ -211,7 +219,13 @@ pub fn sent(text: &str) -> Sent {
                         if let Some(b) = buf.take()
                             && !blank
                         {
-                            refuse(&mut out, b, not_ended, not_ended_label, not_ended_help);
+                            refuse(
+                                &mut out,
+                                b,
+                                not_ended(false),
+                                not_ended_label,
+                                not_ended_help,
+                            );
                         }
                         blank = true;
                         state = Down;
@@ -333,7 +347,13 @@ pub fn sent(text: &str) -> Sent {
             if let Some(b) = buf
                 && !blank
             {
-                refuse(&mut out, b, not_ended, not_ended_label, not_ended_help);
+                refuse(
+                    &mut out,
+                    b,
+                    not_ended(matches!(state, Down | EndDown)),
+                    not_ended_label,
+                    not_ended_help,
+                );
             }
         }
     }
