@@ -462,6 +462,7 @@ fn facts_hold_on_real_postgres() {
             checked += partition_index_builds_where_check_predicts(&url, major, &mut failures);
         }
         checked += serial_sequences_where_check_predicts(&url, major, &mut failures);
+        checked += strings_fail_where_mc030_predicts(&url, major, &mut failures);
         drop(c);
         let _ = common::pg_sh(&["stop", &dir.to_string_lossy()]);
         let _ = std::fs::remove_dir_all(&dir);
@@ -949,4 +950,94 @@ fn implicit_transaction_of_a_string(c: &mut Client, major: u16) -> Vec<String> {
         "ALTER TABLE t DROP COLUMN IF EXISTS oracle_batch; DROP TABLE IF EXISTS oracle_seen",
     );
     failures
+}
+
+/// MC030's fixtures for tools that send a migration, a section or a block as one query string
+/// without a transaction (goose `NO TRANSACTION` strings, dbmate `transaction:false` sections,
+/// sqlx `-- no-transaction` files): each up part is sent as the tool sends it, one
+/// `batch_execute` (the simple query protocol) per string, in a fresh database. A string fails
+/// with SQLSTATE 25001 exactly when it holds a statement MC030 flags. Returns the number of
+/// strings checked.
+fn strings_fail_where_mc030_predicts(url: &str, major: u16, failures: &mut Vec<String>) -> usize {
+    use migcheck::source::layout::{TxMode, natural_cmp};
+    let mut checked = 0;
+    for case in [
+        "bad-goose-block",
+        "good-goose-block",
+        "bad-dbmate-section",
+        "good-dbmate-section",
+        "bad-sqlx-no-transaction",
+    ] {
+        let dir = common::root()
+            .join("fixtures/MC030-concurrently-in-transaction")
+            .join(case);
+        let settings = common::settings(None);
+        let result = common::run(&dir, &settings);
+        // (file name, offset) of each statement MC030 flags
+        let flagged: Vec<(String, usize)> = result
+            .findings
+            .iter()
+            .filter(|f| f.rule() == "MC030" && !f.file.contains(".down."))
+            .filter_map(|f| {
+                let name = f.file.rsplit('/').next().unwrap_or("").to_string();
+                f.span.map(|s| (name, s.start))
+            })
+            .collect();
+        let disc = migcheck::source::discover::discover(
+            &dir,
+            &globset::GlobSet::empty(),
+            None,
+            &Default::default(),
+        )
+        .expect("discover");
+        let mut units = disc.units;
+        units.sort_by(|a, b| natural_cmp(&a.order, &b.order));
+        let mut c = fresh_database(url);
+        for u in &units {
+            let Some(part) = &u.up else { continue };
+            let text = std::fs::read_to_string(&part.file).expect("fixture text");
+            let name = part
+                .file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let whole = part
+                .sections
+                .clone()
+                .unwrap_or_else(|| vec![migcheck::ir::Span::new(0, text.len())]);
+            // the strings the tool sends: its batches, else the part whole
+            let strings = if part.batches.is_empty() {
+                whole
+            } else {
+                part.batches.clone()
+            };
+            for span in strings {
+                let sql = &text[span.start..span.end];
+                let sql = if u.tx == TxMode::Transaction {
+                    format!("BEGIN;\n{sql}\nCOMMIT;")
+                } else {
+                    sql.to_string()
+                };
+                checked += 1;
+                let predicted = flagged
+                    .iter()
+                    .any(|(f, at)| *f == name && span.start <= *at && *at < span.end);
+                let refused = match c.batch_execute(&sql) {
+                    Ok(()) => false,
+                    Err(e) if e.code() == Some(&SqlState::ACTIVE_SQL_TRANSACTION) => true,
+                    Err(e) => {
+                        failures.push(format!("{case}/{name} on PostgreSQL {major}: {e}"));
+                        continue;
+                    }
+                };
+                if predicted != refused {
+                    failures.push(format!(
+                        "{case}/{name} on PostgreSQL {major}: MC030 says refused={predicted}, the server refused={refused}: {sql}"
+                    ));
+                }
+            }
+        }
+        drop(c);
+    }
+    checked
 }
