@@ -1753,10 +1753,7 @@ impl<'s> Runner<'s> {
                         .to_string(),
                     templated: stmt.templated || stmt.unterminated,
                     part_tx,
-                    batch: match &here.how {
-                        TxHow::Batch { block } => Some(block.start),
-                        _ => None,
-                    },
+                    batch: here.batch(),
                 });
             }
             if let Some(function) = &stmt.in_function {

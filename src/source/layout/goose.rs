@@ -12,45 +12,21 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         }
         let text = ctx.text(f);
         // spans are relative to the BOM-less text, like the engine's (read_text drops the BOM)
-        let mut up_start = None;
-        let mut down_start = None;
-        let mut no_tx = false;
-        let mut problems = Vec::new();
-        // only a line holding `+goose` can be an annotation: found with memmem, not line by
-        // line (a file's lines are mostly SQL and comments)
-        let bytes = text.as_bytes();
-        let mut line_end = 0;
-        for hit in memchr::memmem::find_iter(bytes, b"+goose") {
-            if hit < line_end {
-                continue; // a second `+goose` on a line already read
-            }
-            let off = memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |p| p + 1);
-            line_end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |p| hit + p);
-            // as `lines_with_offsets` gives it: without the line break
-            let line = text[off..line_end].trim_end_matches(['\n', '\r']);
-            match annotation(line) {
-                Some(Annotation::Up) if up_start.is_none() => up_start = Some(off + line.len()),
-                Some(Annotation::Down) if down_start.is_none() => down_start = Some(off),
-                Some(Annotation::NoTransaction) => no_tx = true,
-                Some(_) => {}
-                None => {
-                    if let Some(why) = refused(line) {
-                        // whether a section was opened above the line
-                        let opened = up_start.is_some() || down_start.is_some();
-                        let span = Span::new(off, off + line.len());
-                        problems.push(refused_problem(f, span, line, why, opened));
-                    }
-                }
-            }
-        }
+        let goose = sent(&text);
+        let (up_start, down_start, no_tx) = (goose.up, goose.down, goose.no_tx);
+        let mut problems: Vec<MarkerProblem> = goose
+            .refused_lines
+            .into_iter()
+            .map(|(span, why, opened)| {
+                let line = text.get(span.start..span.end).unwrap_or("");
+                refused_problem(f, span, line, why, opened)
+            })
+            .collect();
         // not a goose migration, unless a line was meant to be an annotation (goose refuses
         // the file: linted whole as its up part)
         if up_start.is_none() && down_start.is_none() && problems.is_empty() {
             continue;
         }
-        // the strings goose sends (a statement across two of them is cut), and why it
-        // refuses the file
-        let goose = sent(&text);
         // goose stops at the first line it refuses: a refused annotation line above it is
         // the one reported
         if let Some((span, message, label, help)) = goose.refused
@@ -145,6 +121,15 @@ pub struct Sent {
     /// The first line goose stops at (it refuses the migration), and why: (line, message,
     /// label, help). Refused annotation lines are not among them (`refused`).
     pub refused: Option<(Span, String, String, String)>,
+    /// The end of the first `-- +goose Up` line (where the up section starts).
+    pub up: Option<usize>,
+    /// The start of the first `-- +goose Down` line (where the down section starts).
+    pub down: Option<usize>,
+    /// `-- +goose NO TRANSACTION` anywhere.
+    pub no_tx: bool,
+    /// Lines goose checks as annotations and refuses (`refused`), and whether a section was
+    /// opened above each.
+    pub refused_lines: Vec<(Span, Refusal, bool)>,
 }
 
 /// goose's `endsWithSemicolon`: the last whitespace-separated word before one starting with
@@ -198,6 +183,18 @@ pub fn sent(text: &str) -> Sent {
         // (only a comment line can be an annotation: most lines are not)
         let comment = line.trim_start().starts_with("--");
         let annotated = comment.then(|| annotation(line)).flatten();
+        match annotated {
+            Some(Annotation::Up) if out.up.is_none() => out.up = Some(off + line.len()),
+            Some(Annotation::Down) if out.down.is_none() => out.down = Some(off),
+            Some(Annotation::NoTransaction) => out.no_tx = true,
+            None if comment => {
+                if let Some(why) = refused(line) {
+                    let opened = out.up.is_some() || out.down.is_some();
+                    out.refused_lines.push((here, why, opened));
+                }
+            }
+            _ => {}
+        }
         match annotated {
             Some(Annotation::Up) => {
                 if state == Start {
