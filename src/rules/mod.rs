@@ -182,9 +182,9 @@ pub enum TxHow {
     },
     /// Flyway: a statement that cannot run in a transaction mixed with others.
     FlywayMixed,
-    /// A block of statements the tool sends as one query string while the rest of the part
-    /// runs statement by statement (goose `StatementBegin`/`StatementEnd` under `NO
-    /// TRANSACTION`): one implicit transaction. `block` spans the block's lines.
+    /// A block of statements the tool sends as one query string while the part runs without
+    /// a transaction (`Part::batches`: a string goose sends under `NO TRANSACTION`, a dbmate
+    /// `transaction:false` section): one implicit transaction. `block` spans its lines.
     Batch {
         block: Span,
     },
