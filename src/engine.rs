@@ -1411,12 +1411,30 @@ impl<'s> Runner<'s> {
                 .map_or(source.text.len(), |p| s.start + p);
             Span::new(s.start, end.max(s.start))
         });
-        let tx_mode = part.tx.as_ref().map_or(unit.tx, |(mode, _)| *mode);
-        let tx_reason: &str = part
+        let mut tx_mode = part.tx.as_ref().map_or(unit.tx, |(mode, _)| *mode);
+        let mut tx_reason: std::borrow::Cow<'_, str> = part
             .tx
             .as_ref()
-            .map_or(&unit.tx_reason, |(_, reason)| reason.as_str());
+            .map_or(&*unit.tx_reason, |(_, reason)| reason.as_str())
+            .into();
         let statements = parsed.statements.as_slice();
+        // a tool that splits with a SQL parser sends the whole part as one string when its
+        // parser cannot read a statement (Prisma 7.4+)
+        if let Some(split) = &unit.split_by_parser
+            && tx_mode == TxMode::Autocommit
+            && let Some(s) = statements
+                .iter()
+                .find(|s| !s.in_body && !(split.parses)(source.slice(s.span)))
+        {
+            let line = source.line_col(s.span.start).0;
+            tx_mode = TxMode::Implicit;
+            tx_reason = format!(
+                "{}, which cannot read line {line}: the whole file goes as one string",
+                split.reason
+            )
+            .into();
+        }
+        let tx_reason: &str = &tx_reason;
         // statements that cannot run in a transaction (for Flyway's auto-demotion)
         let outside: Vec<bool> = statements
             .iter()
@@ -1654,8 +1672,10 @@ impl<'s> Runner<'s> {
                         found.push((&a.reg.meta, level, x));
                     }
                 }
+                // (a LOCK outside a transaction block fails before it locks: MC034)
                 if let Some((table, mode)) = classify::table_lock(op, settings.version)
                     && stmt.in_function.is_none()
+                    && (here.in_block || !matches!(op, Op::LockTable { .. }))
                 {
                     let existed = !ctx.is_new_table(&table) && !creates(op, &table);
                     let (rewrites, scans) = known.unwrap_or_else(|| {

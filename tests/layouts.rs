@@ -21,6 +21,7 @@ const PROJECTS: &[(&str, &str, &str)] = &[
     ("ory-popx", "", "ory-popx"),
     ("plain", "", "plain"),
     ("prisma", "", "prisma"),
+    ("prisma-7.4", "prisma/migrations", "prisma"),
     ("refinery", "migrations", "refinery"),
     ("sqitch", "", "sqitch"),
     ("sqlx", "migrations", "sqlx"),
@@ -128,6 +129,16 @@ fn transaction_modes_follow_each_tools_markers() {
         m[1],
         ("20240201000000_index_email".into(), "autocommit".into()),
         "transaction:false: statement groups are the sections (batches)"
+    );
+    let m = modes("fixtures/projects/prisma");
+    assert!(
+        m.iter().all(|u| u.1 == "implicit"),
+        "no Prisma version found: the whole file as one string (before 7.4.0)"
+    );
+    let m = modes("fixtures/projects/prisma-7.4/prisma/migrations");
+    assert!(
+        m.iter().all(|u| u.1 == "autocommit"),
+        "package.json's prisma ^7.4.0: statement by statement"
     );
     let m = modes("fixtures/projects/liquibase");
     assert_eq!(

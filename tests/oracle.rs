@@ -435,6 +435,9 @@ fn facts_hold_on_real_postgres() {
         // `TxHow::Implicit`)
         checked += 4;
         failures.extend(implicit_transaction_of_a_string(&mut c, major));
+        // LOCK TABLE and SET LOCAL need a transaction block (MC034, MC080/MC081's SET LOCAL)
+        checked += 4;
+        failures.extend(transaction_block_only(&mut c, major));
         // function volatility (decides fast defaults): every overload present must agree
         for (names, volatile) in [
             (migcheck::pg::functions::VOLATILE, true),
@@ -462,7 +465,28 @@ fn facts_hold_on_real_postgres() {
             checked += partition_index_builds_where_check_predicts(&url, major, &mut failures);
         }
         checked += serial_sequences_where_check_predicts(&url, major, &mut failures);
-        checked += strings_fail_where_mc030_predicts(&url, major, &mut failures);
+        checked += strings_fail_where_rule_predicts(
+            &url,
+            major,
+            &mut failures,
+            ("MC030", &SqlState::ACTIVE_SQL_TRANSACTION),
+            "fixtures/MC030-concurrently-in-transaction",
+            &[
+                "bad-goose-block",
+                "good-goose-block",
+                "bad-dbmate-section",
+                "good-dbmate-section",
+                "bad-sqlx-no-transaction",
+            ],
+        );
+        checked += strings_fail_where_rule_predicts(
+            &url,
+            major,
+            &mut failures,
+            ("MC034", &SqlState::NO_ACTIVE_SQL_TRANSACTION),
+            "fixtures/MC034-lock-outside-transaction",
+            &["bad-goose", "good-goose-block"],
+        );
         drop(c);
         let _ = common::pg_sh(&["stop", &dir.to_string_lossy()]);
         let _ = std::fs::remove_dir_all(&dir);
@@ -952,32 +976,80 @@ fn implicit_transaction_of_a_string(c: &mut Client, major: u16) -> Vec<String> {
     failures
 }
 
-/// MC030's fixtures for tools that send a migration, a section or a block as one query string
-/// without a transaction (goose `NO TRANSACTION` strings, dbmate `transaction:false` sections,
-/// sqlx `-- no-transaction` files): each up part is sent as the tool sends it, one
-/// `batch_execute` (the simple query protocol) per string, in a fresh database. A string fails
-/// with SQLSTATE 25001 exactly when it holds a statement MC030 flags. Returns the number of
-/// strings checked.
-fn strings_fail_where_mc030_predicts(url: &str, major: u16, failures: &mut Vec<String>) -> usize {
+/// `LOCK TABLE` outside a transaction block fails with SQLSTATE 25P01 and works in a string of
+/// several statements; `SET LOCAL` outside a block does nothing (PostgreSQL only warns) and in
+/// a string lasts to its end. What does not hold, as messages.
+fn transaction_block_only(c: &mut Client, major: u16) -> Vec<String> {
+    let mut failures = Vec::new();
+    let alone = c
+        .batch_execute("LOCK TABLE t IN SHARE MODE")
+        .err()
+        .and_then(|e| e.code().cloned());
+    if alone != Some(SqlState::NO_ACTIVE_SQL_TRANSACTION) {
+        failures.push(format!(
+            "PostgreSQL {major}: `LOCK TABLE` alone gave {alone:?}, not 25P01"
+        ));
+    }
+    if let Err(e) = c.batch_execute("LOCK TABLE t IN SHARE MODE; SELECT 1") {
+        failures.push(format!(
+            "PostgreSQL {major}: `LOCK TABLE` in a string of two statements failed: {e}"
+        ));
+    }
+    let setting = |c: &mut Client| -> Option<String> {
+        c.query_one("SELECT current_setting('lock_timeout')", &[])
+            .ok()
+            .map(|r| r.get(0))
+    };
+    let before = setting(c);
+    let ignored =
+        c.batch_execute("SET LOCAL lock_timeout = '1234ms'").is_ok() && setting(c) == before;
+    if !ignored || before.as_deref() == Some("1234ms") {
+        failures.push(format!(
+            "PostgreSQL {major}: `SET LOCAL lock_timeout` alone was not ignored (before {before:?})"
+        ));
+    }
+    let in_string = c
+        .batch_execute(
+            "SET LOCAL lock_timeout = '1234ms'; \
+             CREATE TEMP TABLE oracle_local AS SELECT current_setting('lock_timeout') AS v",
+        )
+        .and_then(|()| c.query_one("SELECT v FROM oracle_local", &[]))
+        .map(|r| r.get::<_, String>(0));
+    if !matches!(&in_string, Ok(v) if v == "1234ms") || setting(c) != before {
+        failures.push(format!(
+            "PostgreSQL {major}: `SET LOCAL` in a string did not last exactly to its end: {in_string:?}"
+        ));
+    }
+    let _ = c.batch_execute("DROP TABLE IF EXISTS oracle_local");
+    failures
+}
+
+/// A rule's fixtures for tools that send a migration, a section or a block as one query
+/// string without a transaction, or each statement on its own (goose `NO TRANSACTION` strings,
+/// dbmate `transaction:false` sections, sqlx `-- no-transaction` files): each up part is sent
+/// as the tool sends it, one `batch_execute` (the simple query protocol) per string, in a
+/// fresh database. A string fails with the rule's SQLSTATE exactly when it holds a statement
+/// the rule flags (MC030: 25001, refused in a transaction block; MC034: 25P01, refused
+/// outside one). Returns the number of strings checked.
+fn strings_fail_where_rule_predicts(
+    url: &str,
+    major: u16,
+    failures: &mut Vec<String>,
+    (rule, code): (&str, &SqlState),
+    fixtures: &str,
+    cases: &[&str],
+) -> usize {
     use migcheck::source::layout::{TxMode, natural_cmp};
     let mut checked = 0;
-    for case in [
-        "bad-goose-block",
-        "good-goose-block",
-        "bad-dbmate-section",
-        "good-dbmate-section",
-        "bad-sqlx-no-transaction",
-    ] {
-        let dir = common::root()
-            .join("fixtures/MC030-concurrently-in-transaction")
-            .join(case);
+    for case in cases {
+        let dir = common::root().join(fixtures).join(case);
         let settings = common::settings(None);
         let result = common::run(&dir, &settings);
         // (file name, offset) of each statement MC030 flags
         let flagged: Vec<(String, usize)> = result
             .findings
             .iter()
-            .filter(|f| f.rule() == "MC030" && !f.file.contains(".down."))
+            .filter(|f| f.rule() == rule && !f.file.contains(".down."))
             .filter_map(|f| {
                 let name = f.file.rsplit('/').next().unwrap_or("").to_string();
                 f.span.map(|s| (name, s.start))
@@ -1024,7 +1096,7 @@ fn strings_fail_where_mc030_predicts(url: &str, major: u16, failures: &mut Vec<S
                     .any(|(f, at)| *f == name && span.start <= *at && *at < span.end);
                 let refused = match c.batch_execute(&sql) {
                     Ok(()) => false,
-                    Err(e) if e.code() == Some(&SqlState::ACTIVE_SQL_TRANSACTION) => true,
+                    Err(e) if e.code() == Some(code) => true,
                     Err(e) => {
                         failures.push(format!("{case}/{name} on PostgreSQL {major}: {e}"));
                         continue;
@@ -1032,7 +1104,7 @@ fn strings_fail_where_mc030_predicts(url: &str, major: u16, failures: &mut Vec<S
                 };
                 if predicted != refused {
                     failures.push(format!(
-                        "{case}/{name} on PostgreSQL {major}: MC030 says refused={predicted}, the server refused={refused}: {sql}"
+                        "{case}/{name} on PostgreSQL {major}: {rule} says refused={predicted}, the server refused={refused}: {sql}"
                     ));
                 }
             }

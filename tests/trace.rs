@@ -549,3 +549,23 @@ fn a_goose_block_holds_its_locks_to_its_end() {
     );
     assert_eq!(v["summary"]["mismatches"], 0, "{v:#}");
 }
+
+/// Statement by statement (goose `NO TRANSACTION`) a `LOCK TABLE` runs alone and PostgreSQL
+/// refuses it (SQLSTATE 25P01), as MC034 says: the trace runs it bare, not in a transaction of
+/// its own; in a StatementBegin/StatementEnd block (one query string) it works.
+#[test]
+fn a_lock_run_alone_fails_as_mc034_says() {
+    bindir(16);
+    let dir = "fixtures/MC034-lock-outside-transaction";
+    let (code, v) = trace_json(&[&format!("{dir}/bad-goose"), "--postgres", "16"]);
+    assert_eq!(code, 1, "{v:#}");
+    let u = unit(&v, "00002_count");
+    assert_eq!(u["status"], "failed", "{u:#}");
+    assert!(
+        u["error"].as_str().is_some_and(|e| e.contains("25P01")),
+        "{u:#}"
+    );
+    let (code, v) = trace_json(&[&format!("{dir}/good-goose-block"), "--postgres", "16"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(unit(&v, "00002_count")["status"], "applied", "{v:#}");
+}

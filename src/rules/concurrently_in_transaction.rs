@@ -37,7 +37,10 @@ pub fn opt_out(layout: Layout) -> &'static str {
         Layout::Refinery => {
             "refinery cannot run a migration outside a transaction: apply it by hand"
         }
-        Layout::GolangMigrate | Layout::Prisma | Layout::Supabase | Layout::Plain => {
+        Layout::Prisma => {
+            "put it alone in a migration file of its own (Prisma 7.4.0 and later send each statement on its own, unless sqlparser, which it splits with, cannot read one of them)"
+        }
+        Layout::GolangMigrate | Layout::Supabase | Layout::Plain => {
             "put it alone in a migration file of its own"
         }
     }

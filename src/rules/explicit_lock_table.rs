@@ -11,6 +11,10 @@ impl Rule for ExplicitLockTable {
         let Op::LockTable { tables, mode, span } = op else {
             return;
         };
+        // outside a transaction block it fails without locking (MC034)
+        if !ctx.tx.in_block {
+            return;
+        }
         let Some(lock) = LockMode::parse(mode) else {
             return;
         };

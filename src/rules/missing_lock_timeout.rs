@@ -1,5 +1,4 @@
 use super::{PartCtx, Rule, Violation, rule_doc};
-use crate::ir::Op;
 
 pub struct MissingLockTimeout;
 
@@ -10,12 +9,10 @@ impl Rule for MissingLockTimeout {
         if ctx.lock_timeout_on_role {
             return;
         }
+        let mut timeout = super::Timeout::new("lock_timeout");
         for (k, stmt) in ctx.statements.iter().enumerate() {
-            if stmt.ops.iter().any(|o| matches!(o, Op::Set { name, value, .. } if name.eq_ignore_ascii_case("lock_timeout") && !super::timeout_is_off(value))) {
-                return;
-            }
-            if super::calls_set_config(ctx.source.slice(stmt.span), "lock_timeout") {
-                return;
+            if timeout.covers(ctx, k) {
+                continue;
             }
             let Some(lock) = ctx.locks[k]
                 .iter()
@@ -28,7 +25,7 @@ impl Rule for MissingLockTimeout {
                 message: format!("requesting {} on `{}` without a lock_timeout can queue every query on it", lock.mode, lock.table),
                 label: "waits behind running queries, and new queries queue behind it".into(),
                 help: Some("add `SET lock_timeout = '2s';` before this statement (or set it on the migration role)".into()),
-                notes: Vec::new(),
+                notes: timeout.ignored_note().into_iter().collect(),
                 in_down: false,
             });
             return; // one per part: the first unprotected lock

@@ -11,12 +11,10 @@ impl Rule for MissingStatementTimeout {
         if ctx.statement_timeout_on_role {
             return;
         }
+        let mut timeout = super::Timeout::new("statement_timeout");
         for (k, stmt) in ctx.statements.iter().enumerate() {
-            if stmt.ops.iter().any(|o| matches!(o, Op::Set { name, value, .. } if name.eq_ignore_ascii_case("statement_timeout") && !super::timeout_is_off(value))) {
-                return;
-            }
-            if super::calls_set_config(ctx.source.slice(stmt.span), "statement_timeout") {
-                return;
+            if timeout.covers(ctx, k) {
+                continue;
             }
             let long = stmt.ops.iter().find_map(|op| {
                 if matches!(op, Op::Update { .. } | Op::Delete { .. }) {
@@ -39,7 +37,7 @@ impl Rule for MissingStatementTimeout {
                 ),
                 label: "nothing stops it if the table is larger than expected".into(),
                 help: None,
-                notes: Vec::new(),
+                notes: timeout.ignored_note().into_iter().collect(),
                 in_down: false,
             });
             return;

@@ -52,6 +52,7 @@ mod enum_value_in_transaction;
 mod invalid_migration_marker;
 mod layout_ambiguous;
 mod lock_held_across_statements;
+mod lock_outside_transaction;
 mod missing_down_migration;
 mod serial_sequence_not_widened;
 mod set_not_null_scan;
@@ -363,6 +364,7 @@ static REGISTRY: &[&dyn Rule] = &[
     &enum_value_in_transaction::EnumValueInTransaction,
     &lock_held_across_statements::LockHeldAcrossStatements,
     &transaction_nesting::TransactionNesting,
+    &lock_outside_transaction::LockOutsideTransaction,
     &alter_column_type_rewrite::AlterColumnTypeRewrite,
     &add_constraint_without_not_valid::AddConstraintWithoutNotValid,
     &validate_in_same_transaction::ValidateInSameTransaction,
@@ -532,6 +534,71 @@ pub(crate) fn calls_set_config(text: &str, setting: &str) -> bool {
                 .is_some_and(|s| s.eq_ignore_ascii_case(setting.as_bytes()))
             && bytes.get(p + 2 + setting.len()) == Some(&b'\'')
     })
+}
+
+/// Whether a timeout setting covers each statement of a part, walked in order
+/// (`Timeout::covers`): a plain `SET` (or `set_config`) covers the rest of the part; a
+/// `SET LOCAL` only the rest of its transaction, and nothing outside a transaction block
+/// (PostgreSQL ignores it there with `WARNING: SET LOCAL can only be used in transaction
+/// blocks`, SQLSTATE 25P01, checked on 10-18 by the oracle tests).
+pub(crate) struct Timeout<'a> {
+    setting: &'static str,
+    session: bool,
+    /// The transaction a `SET LOCAL` covers.
+    local_to: Option<&'a TxInfo>,
+    /// The line of a `SET LOCAL` that ran outside a transaction block.
+    pub ignored_at: Option<usize>,
+}
+
+impl<'a> Timeout<'a> {
+    pub fn new(setting: &'static str) -> Timeout<'a> {
+        Timeout {
+            setting,
+            session: false,
+            local_to: None,
+            ignored_at: None,
+        }
+    }
+
+    /// Whether statement `k` runs with the timeout set (it may set it itself).
+    pub fn covers(&mut self, ctx: &PartCtx<'a>, k: usize) -> bool {
+        if self.session {
+            return true;
+        }
+        let tx = &ctx.tx[k];
+        if self.local_to.is_some_and(|t| t != tx || !tx.in_block) {
+            self.local_to = None;
+        }
+        let stmt = &ctx.statements[k];
+        for op in &stmt.ops {
+            if let Op::Set { name, value, local } = op
+                && name.eq_ignore_ascii_case(self.setting)
+                && !timeout_is_off(value)
+            {
+                if !local {
+                    self.session = true;
+                } else if tx.in_block {
+                    self.local_to = Some(tx);
+                } else {
+                    self.ignored_at = Some(ctx.source.line_col(stmt.span.start).0);
+                }
+            }
+        }
+        if !self.session && calls_set_config(ctx.source.slice(stmt.span), self.setting) {
+            self.session = true;
+        }
+        self.session || self.local_to.is_some()
+    }
+
+    /// A note for a finding when a `SET LOCAL` of the setting was ignored.
+    pub fn ignored_note(&self) -> Option<String> {
+        self.ignored_at.map(|line| {
+            format!(
+                "the `SET LOCAL {}` on line {line} did nothing: it ran outside a transaction block (PostgreSQL only warns, SQLSTATE 25P01); use `SET` there",
+                self.setting
+            )
+        })
+    }
 }
 
 /// `SET x_timeout = 0` (or DEFAULT) turns a timeout off rather than setting one.

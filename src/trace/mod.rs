@@ -221,6 +221,15 @@ fn tx_control(sql: &str) -> Option<bool> {
     }
 }
 
+/// A statement PostgreSQL refuses outside a transaction block (`LOCK TABLE`: SQLSTATE 25P01),
+/// which the trace must not wrap in one of its own when the migration runs it alone.
+fn needs_block(sql: &str) -> bool {
+    strip_comments(sql)
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .find(|w| !w.is_empty())
+        .is_some_and(|w| w.eq_ignore_ascii_case("LOCK"))
+}
+
 fn strip_comments(sql: &str) -> String {
     let mut out = String::new();
     for line in sql.lines() {
@@ -453,7 +462,8 @@ impl<'a> Tracer<'a> {
     /// locks are read before COMMIT); otherwise run as is while a second session samples
     /// pg_locks.
     fn single(&mut self, sql: &str) -> Ran {
-        if self.m.batch_execute("BEGIN").is_ok() {
+        // (a LOCK needs a transaction block: run alone it fails, as in the migration)
+        if !needs_block(sql) && self.m.batch_execute("BEGIN").is_ok() {
             let mut ran = self.observed_in_txn(sql, true);
             match &ran.error {
                 None => {
