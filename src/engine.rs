@@ -306,7 +306,8 @@ pub struct StatementReport {
     pub line: usize,
     pub sql: String,
     pub effects: Vec<Effect>,
-    /// The statement's full text as the server would receive it (`migcheck trace`).
+    /// The statement's text as the server receives it (`migcheck trace`): the whole
+    /// statement, or the first piece of one the tool cuts (goose, MC008).
     #[serde(skip)]
     pub exec: String,
     /// Template syntax (`{{ }}`, `${}`) was masked in it: it cannot be run as written.
@@ -1506,10 +1507,13 @@ impl<'s> Runner<'s> {
         // batches`), when that block holds more than one statement (an implicit transaction)
         let batch_of = batches_of(&part.batches, statements);
         // statements the tool cuts in pieces (goose ends a statement at a line ending in `;`)
-        if !part.sent.is_empty()
-            && let Some((meta, level)) = self.rule_level("MC008")
-        {
-            for (stmt, cut) in cut_statements(&part.sent, statements) {
+        let cuts = if part.sent.is_empty() {
+            Vec::new()
+        } else {
+            cut_statements(&part.sent, statements)
+        };
+        if let Some((meta, level)) = self.rule_level("MC008") {
+            for &(stmt, cut) in &cuts {
                 let line = source.line_col(cut.saturating_sub(1)).0;
                 found.push((
                     meta,
@@ -1763,11 +1767,16 @@ impl<'s> Runner<'s> {
                     line: source.line_col(stmt.span.start).0,
                     sql,
                     effects,
-                    // `text` is the part's window of the file, starting at byte `base`
+                    // `text` is the part's window of the file, starting at byte `base`; a
+                    // statement the tool cuts (MC008) is sent as its first piece, as goose does
                     exec: text
                         .get(
                             stmt.span.start.saturating_sub(base)
-                                ..stmt.span.end.saturating_sub(base),
+                                ..cuts
+                                    .iter()
+                                    .find(|(s, _)| *s == stmt.span)
+                                    .map_or(stmt.span.end, |&(_, at)| at)
+                                    .saturating_sub(base),
                         )
                         .unwrap_or("")
                         .to_string(),

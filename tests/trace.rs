@@ -569,3 +569,36 @@ fn a_lock_run_alone_fails_as_mc034_says() {
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(unit(&v, "00002_count")["status"], "applied", "{v:#}");
 }
+
+/// goose cuts a statement at a line ending in `;` when no StatementBegin/StatementEnd wraps it
+/// (MC008): the trace sends the first piece, as goose does, and the server refuses it there,
+/// not the whole statement migcheck parsed.
+#[test]
+fn a_statement_goose_cuts_is_sent_as_goose_sends_it() {
+    bindir(16);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write(
+        "00001_users.sql",
+        "-- +goose Up\nCREATE TABLE users (id bigint, tier text);\n\n-- +goose Down\nDROP TABLE users;\n",
+    );
+    write(
+        "00002_touch.sql",
+        "-- +goose Up\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.tier := lower(NEW.tier);\n  RETURN NEW;\nEND $$;\n\n-- +goose Down\nDROP FUNCTION touch();\n",
+    );
+    let path = dir.path().to_string_lossy().to_string();
+    let (code, v) = trace_json(&[&path, "--postgres", "16"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(unit(&v, "00001_users")["status"], "applied", "{v:#}");
+    let u = unit(&v, "00002_touch");
+    assert_eq!(u["status"], "failed", "{u:#}");
+    // the piece up to `lower(NEW.tier);` leaves the dollar quote open
+    assert!(
+        u["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("unterminated dollar-quoted string")),
+        "{u:#}"
+    );
+}
