@@ -1449,6 +1449,8 @@ impl<'s> Runner<'s> {
             .iter()
             .filter(|s| !matches!(s.how, How::PsqlMeta))
             .count();
+        // the part is one multi-statement string (an implicit transaction)
+        let string = tx_mode == TxMode::Implicit && executable > 1;
         let mut state = match tx_mode {
             TxMode::Transaction if unit.auto_demote && outside.iter().any(|o| *o) => {
                 if outside
@@ -1471,7 +1473,7 @@ impl<'s> Runner<'s> {
                 in_block: true,
                 how: TxHow::Tool,
             },
-            TxMode::Implicit if executable > 1 => TxInfo {
+            TxMode::Implicit if string => TxInfo {
                 in_block: true,
                 how: TxHow::Implicit,
             },
@@ -1704,7 +1706,7 @@ impl<'s> Runner<'s> {
                 }
                 catalog.apply(op, unit_index);
                 if !stmt.in_body {
-                    state = next_state(state, op, stmt.span);
+                    state = next_state(state, op, stmt.span, string);
                 }
             }
             if settings.collect_report && !stmt.in_body && !matches!(stmt.how, How::PsqlMeta) {
@@ -2033,13 +2035,19 @@ fn cut_statements(sent: &[Span], statements: &[Statement]) -> Vec<(Span, usize)>
         .collect()
 }
 
-/// Transaction state after `op`.
-fn next_state(state: TxInfo, op: &Op, span: Span) -> TxInfo {
+/// Transaction state after `op`. `string`: the part is sent as one multi-statement string,
+/// where each statement after a COMMIT or ROLLBACK starts a new implicit transaction
+/// (PostgreSQL only warns that none is in progress; checked on 10 and 18).
+fn next_state(state: TxInfo, op: &Op, span: Span, string: bool) -> TxInfo {
     match op {
         // an explicit BEGIN turns an implicit (multi-statement) transaction into an explicit one
         Op::Begin if !state.in_block || state.how == TxHow::Implicit => TxInfo {
             in_block: true,
             how: TxHow::Script { begin: span },
+        },
+        Op::Commit | Op::Rollback if string => TxInfo {
+            in_block: true,
+            how: TxHow::Implicit,
         },
         Op::Commit | Op::Rollback => TxInfo {
             in_block: false,

@@ -435,8 +435,9 @@ fn facts_hold_on_real_postgres() {
         // `TxHow::Implicit`)
         checked += 4;
         failures.extend(implicit_transaction_of_a_string(&mut c, major));
-        // LOCK TABLE and SET LOCAL need a transaction block (MC034, MC080/MC081's SET LOCAL)
-        checked += 4;
+        // LOCK TABLE and SET LOCAL need a transaction block (MC034, MC080/MC081's SET LOCAL),
+        // and a COMMIT in a string starts a new implicit transaction
+        checked += 6;
         failures.extend(transaction_block_only(&mut c, major));
         // function volatility (decides fast defaults): every overload present must agree
         for (names, volatile) in [
@@ -1021,6 +1022,23 @@ fn transaction_block_only(c: &mut Client, major: u16) -> Vec<String> {
         ));
     }
     let _ = c.batch_execute("DROP TABLE IF EXISTS oracle_local");
+    // a COMMIT in a string only warns: the statements after it run in a new implicit
+    // transaction (a CONCURRENTLY there is still refused, a LOCK works)
+    let after_commit = c
+        .batch_execute("SELECT 1; COMMIT; CREATE INDEX CONCURRENTLY t_g_after_idx ON t (g)")
+        .err()
+        .and_then(|e| e.code().cloned());
+    if after_commit != Some(SqlState::ACTIVE_SQL_TRANSACTION) {
+        failures.push(format!(
+            "PostgreSQL {major}: CONCURRENTLY after a COMMIT in a string gave {after_commit:?}, not 25001"
+        ));
+    }
+    let _ = c.batch_execute("DROP INDEX IF EXISTS t_g_after_idx");
+    if let Err(e) = c.batch_execute("SELECT 1; COMMIT; LOCK TABLE t IN SHARE MODE") {
+        failures.push(format!(
+            "PostgreSQL {major}: `LOCK TABLE` after a COMMIT in a string failed: {e}"
+        ));
+    }
     failures
 }
 

@@ -520,81 +520,115 @@ pub(crate) fn is_system_catalog(name: &ObjName, catalog: &crate::catalog::Catalo
     }
 }
 
-/// Whether `text` calls `set_config('<setting>'` (ASCII case ignored, as PostgreSQL reads the
-/// function and setting names): checked at each `(`, without a lower-cased copy of the text.
-pub(crate) fn calls_set_config(text: &str, setting: &str) -> bool {
+/// Where `text` calls `set_config('<setting>', ...)` (ASCII case ignored, as PostgreSQL reads
+/// the function and setting names; checked at each `(`, without a lower-cased copy of the
+/// text): whether the call is local (its third argument is `true`, as `SET LOCAL`), else
+/// session-wide.
+pub(crate) fn set_config_call(text: &str, setting: &str) -> Option<bool> {
     const FUNCTION: &[u8] = b"set_config";
     let bytes = text.as_bytes();
-    memchr::memchr_iter(b'(', bytes).any(|p| {
-        p >= FUNCTION.len()
+    memchr::memchr_iter(b'(', bytes).find_map(|p| {
+        let end = p + 2 + setting.len();
+        (p >= FUNCTION.len()
             && bytes[p - FUNCTION.len()..p].eq_ignore_ascii_case(FUNCTION)
             && bytes.get(p + 1) == Some(&b'\'')
             && bytes
-                .get(p + 2..p + 2 + setting.len())
+                .get(p + 2..end)
                 .is_some_and(|s| s.eq_ignore_ascii_case(setting.as_bytes()))
-            && bytes.get(p + 2 + setting.len()) == Some(&b'\'')
+            && bytes.get(end) == Some(&b'\''))
+        .then(|| {
+            // the arguments after the name, up to the call's `)`: `, '2s', true`
+            let rest = &bytes[end + 1..];
+            let args = &rest[..memchr::memchr(b')', rest).unwrap_or(rest.len())];
+            args.rsplit(|b| *b == b',')
+                .next()
+                .is_some_and(|a| a.trim_ascii().eq_ignore_ascii_case(b"true"))
+        })
     })
 }
 
 /// Whether a timeout setting covers each statement of a part, walked in order
-/// (`Timeout::covers`): a plain `SET` (or `set_config`) covers the rest of the part; a
-/// `SET LOCAL` only the rest of its transaction, and nothing outside a transaction block
-/// (PostgreSQL ignores it there with `WARNING: SET LOCAL can only be used in transaction
-/// blocks`, SQLSTATE 25P01, checked on 10-18 by the oracle tests).
-pub(crate) struct Timeout<'a> {
+/// (`Timeout::covers`): a plain `SET` (or `set_config(..., false)`) covers the rest of the
+/// part; a `SET LOCAL` (or `set_config(..., true)`) only the rest of its transaction, and
+/// nothing outside a transaction block (PostgreSQL ignores it there with `WARNING: SET LOCAL
+/// can only be used in transaction blocks`, SQLSTATE 25P01, checked on 10-18 by the oracle
+/// tests). A transaction ends at a top-level statement outside a block or in another block
+/// the tool sends as one string, and after a COMMIT or ROLLBACK; the statements of a DO body
+/// run in their DO's transaction.
+pub(crate) struct Timeout {
     setting: &'static str,
     session: bool,
-    /// The transaction a `SET LOCAL` covers.
-    local_to: Option<&'a TxInfo>,
+    /// A `SET LOCAL` covers the transaction in progress.
+    local: bool,
+    /// The last top-level statement: in a transaction block, and its batch.
+    top: (bool, Option<usize>),
+    /// The transaction ends after the statement just walked (a COMMIT or ROLLBACK).
+    ends: bool,
     /// The line of a `SET LOCAL` that ran outside a transaction block.
     pub ignored_at: Option<usize>,
 }
 
-impl<'a> Timeout<'a> {
-    pub fn new(setting: &'static str) -> Timeout<'a> {
+impl Timeout {
+    pub fn new(setting: &'static str) -> Timeout {
         Timeout {
             setting,
             session: false,
-            local_to: None,
+            local: false,
+            top: (false, None),
+            ends: false,
             ignored_at: None,
         }
     }
 
     /// Whether statement `k` runs with the timeout set (it may set it itself).
-    pub fn covers(&mut self, ctx: &PartCtx<'a>, k: usize) -> bool {
+    pub fn covers(&mut self, ctx: &PartCtx<'_>, k: usize) -> bool {
         if self.session {
             return true;
         }
-        let tx = &ctx.tx[k];
-        if self.local_to.is_some_and(|t| t != tx || !tx.in_block) {
-            self.local_to = None;
-        }
         let stmt = &ctx.statements[k];
+        if !stmt.in_body {
+            let tx = &ctx.tx[k];
+            let top = (tx.in_block, tx.batch());
+            if self.ends || !tx.in_block || top != self.top {
+                self.local = false;
+            }
+            self.top = top;
+            self.ends = stmt
+                .ops
+                .iter()
+                .any(|o| matches!(o, Op::Commit | Op::Rollback));
+        }
+        let in_block = self.top.0;
+        let set = |local: bool, this: &mut Timeout| {
+            if !local {
+                this.session = true;
+            } else if in_block {
+                this.local = true;
+            } else if !stmt.in_body {
+                this.ignored_at = Some(ctx.source.line_col(stmt.span.start).0);
+            }
+        };
         for op in &stmt.ops {
             if let Op::Set { name, value, local } = op
                 && name.eq_ignore_ascii_case(self.setting)
                 && !timeout_is_off(value)
             {
-                if !local {
-                    self.session = true;
-                } else if tx.in_block {
-                    self.local_to = Some(tx);
-                } else {
-                    self.ignored_at = Some(ctx.source.line_col(stmt.span.start).0);
-                }
+                set(*local, self);
             }
         }
-        if !self.session && calls_set_config(ctx.source.slice(stmt.span), self.setting) {
-            self.session = true;
+        if !self.session
+            && let Some(local) = set_config_call(ctx.source.slice(stmt.span), self.setting)
+        {
+            set(local, self);
         }
-        self.session || self.local_to.is_some()
+        self.session || self.local
     }
 
     /// A note for a finding when a `SET LOCAL` of the setting was ignored.
     pub fn ignored_note(&self) -> Option<String> {
         self.ignored_at.map(|line| {
             format!(
-                "the `SET LOCAL {}` on line {line} did nothing: it ran outside a transaction block (PostgreSQL only warns, SQLSTATE 25P01); use `SET` there",
+                "the transaction-local `{}` set on line {line} did nothing for later statements: it ran outside a transaction block (`SET LOCAL` there only draws a warning, SQLSTATE 25P01); use `SET` there",
                 self.setting
             )
         })
@@ -614,7 +648,9 @@ pub fn lock_note(row: &FactRow, table: &ObjName) -> Option<String> {
 
 #[cfg(test)]
 mod set_config_tests {
-    use super::calls_set_config;
+    fn calls_set_config(text: &str, setting: &str) -> bool {
+        super::set_config_call(text, setting).is_some()
+    }
 
     #[test]
     fn set_config_calls_are_found_ignoring_ascii_case() {
@@ -639,6 +675,25 @@ mod set_config_tests {
         for t in no {
             assert!(!calls_set_config(t, "lock_timeout"), "{t}");
         }
+        // local: the third argument is true
+        assert_eq!(
+            super::set_config_call(
+                "SELECT set_config('lock_timeout', '2s', TRUE)",
+                "lock_timeout"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            super::set_config_call(
+                "SELECT set_config('lock_timeout', '2s', false)",
+                "lock_timeout"
+            ),
+            Some(false)
+        );
+        assert_eq!(
+            super::set_config_call("SELECT set_config('lock_timeout'", "lock_timeout"),
+            Some(false)
+        );
         // what the rules asked before: the lower-cased text contains the call
         for t in yes.iter().chain(&no) {
             assert_eq!(

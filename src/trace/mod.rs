@@ -230,24 +230,39 @@ fn needs_block(sql: &str) -> bool {
         .is_some_and(|w| w.eq_ignore_ascii_case("LOCK"))
 }
 
+/// The statement without its leading whitespace and comments (`--` lines and `/* */` blocks,
+/// any number, nested blocks too).
 fn strip_comments(sql: &str) -> String {
-    let mut out = String::new();
-    for line in sql.lines() {
-        let l = line.trim_start();
-        if l.starts_with("--") {
-            continue;
+    let mut t = sql;
+    loop {
+        t = t.trim_start();
+        if let Some(rest) = t.strip_prefix("--") {
+            t = rest.split_once('\n').map_or("", |x| x.1);
+        } else if t.starts_with("/*") {
+            // nested block comments, as PostgreSQL reads them
+            let b = t.as_bytes();
+            let (mut depth, mut i) = (0usize, 0usize);
+            while i + 1 < b.len() {
+                match (b[i], b[i + 1]) {
+                    (b'/', b'*') => {
+                        depth += 1;
+                        i += 2;
+                    }
+                    (b'*', b'/') => {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => i += 1,
+                }
+            }
+            t = if depth == 0 { &t[i..] } else { "" };
+        } else {
+            return t.to_string();
         }
-        out.push_str(line);
-        out.push(' ');
     }
-    let t = out.trim_start();
-    if let Some(rest) = t.strip_prefix("/*") {
-        return rest
-            .split_once("*/")
-            .map(|x| x.1.to_string())
-            .unwrap_or_default();
-    }
-    t.to_string()
 }
 
 fn mode_of(transaction: &str, stmts: &[&StatementReport]) -> Mode {
@@ -1078,5 +1093,26 @@ fn describe(s: &StatementReport, ran: &Ran, unit_before: Option<&Rels>) -> StmtT
         created: name_of(&o.created),
         dropped: name_of(&o.dropped),
         checks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{needs_block, strip_comments, tx_control};
+
+    #[test]
+    fn leading_comments_are_skipped() {
+        assert_eq!(
+            strip_comments("/* a /* nested */ */ -- b\n  LOCK t"),
+            "LOCK t"
+        );
+        assert_eq!(strip_comments("-- only a comment"), "");
+        assert_eq!(strip_comments("/* never closed"), "");
+        assert!(needs_block("/* a */ /* b */\n-- c\nlock table t"));
+        assert!(!needs_block("SELECT 'LOCK'"));
+        assert!(!needs_block("LOCKED_t"));
+        assert_eq!(tx_control("-- x\nBEGIN;"), Some(true));
+        assert_eq!(tx_control("/* x */ COMMIT"), Some(false));
+        assert_eq!(tx_control("BEGIN ATOMIC"), None);
     }
 }

@@ -148,8 +148,9 @@ fn transaction(installed: &Installed) -> (TxMode, String, String) {
 
 /// Lockfiles migcheck reads, nearest directory first.
 const LOCKFILES: [&str; 5] = [
-    "package-lock.json",
+    // (npm ignores package-lock.json when a shrinkwrap exists)
     "npm-shrinkwrap.json",
+    "package-lock.json",
     "pnpm-lock.yaml",
     "yarn.lock",
     "bun.lock",
@@ -202,9 +203,14 @@ fn show(v: Ver) -> String {
     format!("{}.{}.{}", v.0, v.1, v.2)
 }
 
-/// `7.4.1`, `7.4.1-dev.3`, `7.4`, `7` (missing parts 0; a prerelease or build suffix ignored).
+/// `7.4.1`, `7.4.1-dev.3`, `7.4`, `7` (missing parts 0; a prerelease or build suffix ignored,
+/// except that a prerelease of 7.4.0 itself is no version: its builds sort before 7.4.0 and
+/// may predate the change).
 fn version(s: &str) -> Option<Ver> {
     let core = s.split(['-', '+']).next()?;
+    if s[core.len()..].starts_with('-') && version(core) == Some(SPLITS_FROM) {
+        return None;
+    }
     let mut parts = core.split('.');
     let mut next = || -> Option<u64> {
         match parts.next() {
@@ -241,7 +247,11 @@ fn bounds(spec: &str) -> Option<(Ver, Option<Ver>)> {
         return None;
     }
     // how many leading numeric parts are given (`7.x` and `7` give one)
-    let parts: Vec<&str> = rest.split(['-', '+']).next()?.split('.').collect();
+    let core = rest.split(['-', '+']).next()?;
+    if rest[core.len()..].starts_with('-') && version(core) == Some(SPLITS_FROM) {
+        return None;
+    }
+    let parts: Vec<&str> = core.split('.').collect();
     let given = parts
         .iter()
         .take_while(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
@@ -255,8 +265,8 @@ fn bounds(spec: &str) -> Option<(Ver, Option<Ver>)> {
     }
     let lo = version(&parts[..given].join("."))?;
     let (ma, mi, pa) = lo;
-    let next_major = (ma + 1, 0, 0);
-    let next_minor = (ma, mi + 1, 0);
+    let next_major = (ma.saturating_add(1), 0, 0);
+    let next_minor = (ma, mi.saturating_add(1), 0);
     let hi = match (op, given) {
         (">=", _) => None,
         (_, 1) => Some(next_major),
@@ -265,7 +275,7 @@ fn bounds(spec: &str) -> Option<(Ver, Option<Ver>)> {
         ("^", _) if ma > 0 => Some(next_major),
         ("^", _) if mi > 0 => Some(next_minor),
         ("~", _) => Some(next_minor),
-        _ => Some((ma, mi, pa + 1)),
+        _ => Some((ma, mi, pa.saturating_add(1))),
     };
     Some((lo, hi))
 }
@@ -292,6 +302,7 @@ fn locked(name: &str, text: &str) -> Vec<Ver> {
 /// npm's package-lock.json / npm-shrinkwrap.json: `"node_modules/prisma": { "version": "X"`
 /// (lockfile v2/v3, also nested `.../node_modules/prisma`) or v1's `"prisma": { "version": "X"`.
 fn npm(text: &str) -> Vec<Ver> {
+    // (version, whether it is the project's own: the top-level `node_modules/prisma`)
     let mut out = Vec::new();
     for key in ["/prisma\": {", "\"prisma\": {"] {
         for (i, m) in text.match_indices(key) {
@@ -299,6 +310,7 @@ fn npm(text: &str) -> Vec<Ver> {
             if key.starts_with('/') && !text[..i].ends_with("node_modules") {
                 continue;
             }
+            let own = !key.starts_with('/') || text[..i].ends_with("\"node_modules");
             let body = &text[i + m.len()..];
             let body = &body[..body.find('}').unwrap_or(body.len())];
             let Some(at) = body.find("\"version\"") else {
@@ -309,11 +321,16 @@ fn npm(text: &str) -> Vec<Ver> {
                 && let Some(end) = rest.find('"')
                 && let Some(v) = version(&rest[..end])
             {
-                out.push(v);
+                out.push((v, own));
             }
         }
     }
-    out
+    // copies nested under other packages only when the project has none of its own
+    let any_own = out.iter().any(|(_, own)| *own);
+    out.into_iter()
+        .filter(|(_, own)| *own || !any_own)
+        .map(|(v, _)| v)
+        .collect()
 }
 
 /// pnpm-lock.yaml package keys: `/prisma/4.16.2:` (v5), `/prisma@5.22.0:` (v6),
@@ -369,8 +386,18 @@ mod tests {
         assert_eq!(b("6.x"), Some(((6, 0, 0), Some((7, 0, 0)))));
         assert_eq!(b("7.3"), Some(((7, 3, 0), Some((7, 4, 0)))));
         assert_eq!(b("^7.3"), Some(((7, 3, 0), Some((8, 0, 0)))));
-        assert_eq!(b("7.4.0-dev.3"), Some(((7, 4, 0), Some((7, 4, 1)))));
+        // a prerelease of 7.4.0 may predate the change: unknown
+        assert_eq!(b("7.4.0-dev.3"), None);
+        assert_eq!(b("^7.4.0-integration.1"), None);
+        assert_eq!(b("7.5.0-dev.3"), Some(((7, 5, 0), Some((7, 5, 1)))));
         assert_eq!(b("npm:prisma@^7.5.0"), Some(((7, 5, 0), Some((8, 0, 0)))));
+        // no overflow on absurd numbers
+        let max = u64::MAX;
+        assert_eq!(
+            b(&format!("{max}.{max}.{max}")),
+            Some(((max, max, max), Some((max, max, max))))
+        );
+        assert_eq!(b("99999999999999999999999.0.0"), None);
         for s in [
             "latest",
             "workspace:*",
@@ -436,6 +463,12 @@ mod tests {
         let bun = "{\n  \"packages\": {\n    \"@prisma/client\": [\"@prisma/client@7.4.0\", \"\"],\n    \"prisma\": [\"prisma@7.4.0\", \"\", {}, \"sha512-x\"],\n  }\n}";
         assert_eq!(locked("bun.lock", bun), vec![(7, 4, 0)]);
         assert!(locked("package-lock.json", "{}").is_empty());
+        assert!(locked("pnpm-lock.yaml", "packages:\n  prisma@7.4.0-dev.2:\n").is_empty());
+        // a copy nested under another package does not hide the project's own (hoisted) one
+        let nested = r#"{"packages": {
+            "node_modules/prisma": {"version": "7.9.1"},
+            "node_modules/old-tool/node_modules/prisma": {"version": "5.0.0"}}}"#;
+        assert_eq!(locked("package-lock.json", nested), vec![(7, 9, 1)]);
     }
 
     #[test]
