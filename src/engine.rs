@@ -318,7 +318,8 @@ pub struct StatementReport {
     #[serde(skip)]
     pub part_tx: &'static str,
     /// The block of statements the tool sends with this one as one query string (an implicit
-    /// transaction; `TxHow::Batch`): its byte offset in the file, the same for each of them.
+    /// transaction; `TxHow::Batch`, or the whole part when it is sent as one string): its byte
+    /// offset in the file, the same for each of them.
     #[serde(skip)]
     pub batch: Option<usize>,
 }
@@ -1784,7 +1785,8 @@ impl<'s> Runner<'s> {
                         .to_string(),
                     templated: stmt.templated || stmt.unterminated,
                     part_tx,
-                    batch: here.batch(),
+                    // a part sent as one string is one block (its first byte)
+                    batch: here.batch().or(string.then_some(base)),
                 });
             }
             if let Some(function) = &stmt.in_function {

@@ -602,3 +602,23 @@ fn a_statement_goose_cuts_is_sent_as_goose_sends_it() {
         "{u:#}"
     );
 }
+
+/// A file sent as one string (plain files: one implicit transaction) with a COMMIT in it: the
+/// statements after the COMMIT run in a new implicit transaction, so a LOCK there works, as
+/// MC034 says (it does not flag it); the trace runs the string's statements so.
+#[test]
+fn a_lock_after_a_commit_in_a_string_works() {
+    bindir(16);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("001_lock.sql"),
+        "CREATE TABLE t (id int);\nCOMMIT;\nLOCK TABLE t IN SHARE MODE;\nSELECT count(*) FROM t;\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().to_string_lossy().to_string();
+    let (_, v) = trace_json(&[&path, "--postgres", "16"]);
+    let u = unit(&v, "001_lock");
+    assert_eq!(u["status"], "applied", "{u:#}");
+    assert_eq!(u["transaction"], "implicit", "{u:#}");
+    assert_eq!(v["summary"]["mismatches"], 0, "{v:#}");
+}
