@@ -1450,8 +1450,21 @@ impl<'s> Runner<'s> {
             .iter()
             .filter(|s| !matches!(s.how, How::PsqlMeta))
             .count();
-        // the part is one multi-statement string (an implicit transaction)
+        // the part is one multi-statement string (an implicit transaction), or several
+        // statements before one Sync (pgJDBC); what a COMMIT in it leads to
         let string = tx_mode == TxMode::Implicit && executable > 1;
+        let pipeline = tx_mode == TxMode::Pipeline && executable > 1;
+        let after_commit = if string {
+            Some(TxHow::Implicit)
+        } else if pipeline {
+            Some(TxHow::Pipeline { first: false })
+        } else {
+            None
+        };
+        // the first statement sent (a pipeline's first may be one refused in a block)
+        let first_sent = statements
+            .iter()
+            .position(|s| !s.in_body && !matches!(s.how, How::PsqlMeta));
         let mut state = match tx_mode {
             TxMode::Transaction if unit.auto_demote && outside.iter().any(|o| *o) => {
                 if outside
@@ -1477,6 +1490,10 @@ impl<'s> Runner<'s> {
             TxMode::Implicit if string => TxInfo {
                 in_block: true,
                 how: TxHow::Implicit,
+            },
+            TxMode::Pipeline if pipeline => TxInfo {
+                in_block: true,
+                how: TxHow::Pipeline { first: false },
             },
             _ => TxInfo {
                 in_block: false,
@@ -1558,6 +1575,13 @@ impl<'s> Runner<'s> {
                 TxInfo {
                     in_block: true,
                     how: TxHow::Batch { block },
+                }
+            } else if let TxHow::Pipeline { .. } = state.how {
+                TxInfo {
+                    in_block: state.in_block,
+                    how: TxHow::Pipeline {
+                        first: Some(k) == first_sent,
+                    },
                 }
             } else {
                 state.clone()
@@ -1682,7 +1706,8 @@ impl<'s> Runner<'s> {
                 // (a LOCK outside a transaction block fails before it locks: MC034)
                 if let Some((table, mode)) = classify::table_lock(op, settings.version)
                     && stmt.in_function.is_none()
-                    && (here.in_block || !matches!(op, Op::LockTable { .. }))
+                    && !(matches!(op, Op::LockTable { .. })
+                        && here.refuses_lock(settings.version.major))
                 {
                     let existed = !ctx.is_new_table(&table) && !creates(op, &table);
                     let (rewrites, scans) = known.unwrap_or_else(|| {
@@ -1707,7 +1732,7 @@ impl<'s> Runner<'s> {
                 }
                 catalog.apply(op, unit_index);
                 if !stmt.in_body {
-                    state = next_state(state, op, stmt.span, string);
+                    state = next_state(state, op, stmt.span, &after_commit);
                 }
             }
             if settings.collect_report && !stmt.in_body && !matches!(stmt.how, How::PsqlMeta) {
@@ -1786,7 +1811,7 @@ impl<'s> Runner<'s> {
                     templated: stmt.templated || stmt.unterminated,
                     part_tx,
                     // a part sent as one string is one block (its first byte)
-                    batch: here.batch().or(string.then_some(base)),
+                    batch: here.batch().or((string || pipeline).then_some(base)),
                 });
             }
             if let Some(function) = &stmt.in_function {
@@ -2037,19 +2062,23 @@ fn cut_statements(sent: &[Span], statements: &[Statement]) -> Vec<(Span, usize)>
         .collect()
 }
 
-/// Transaction state after `op`. `string`: the part is sent as one multi-statement string,
-/// where each statement after a COMMIT or ROLLBACK starts a new implicit transaction
-/// (PostgreSQL only warns that none is in progress; checked on 10 and 18).
-fn next_state(state: TxInfo, op: &Op, span: Span, string: bool) -> TxInfo {
+/// Transaction state after `op`. `after_commit`: the part is sent as one multi-statement
+/// string (or before one Sync), where each statement after a COMMIT or ROLLBACK starts a new
+/// implicit transaction (PostgreSQL only warns that none is in progress; checked on 10-18).
+fn next_state(state: TxInfo, op: &Op, span: Span, after_commit: &Option<TxHow>) -> TxInfo {
     match op {
         // an explicit BEGIN turns an implicit (multi-statement) transaction into an explicit one
-        Op::Begin if !state.in_block || state.how == TxHow::Implicit => TxInfo {
+        Op::Begin
+            if !state.in_block || matches!(state.how, TxHow::Implicit | TxHow::Pipeline { .. }) =>
+        {
+            TxInfo {
+                in_block: true,
+                how: TxHow::Script { begin: span },
+            }
+        }
+        Op::Commit | Op::Rollback if after_commit.is_some() => TxInfo {
             in_block: true,
-            how: TxHow::Script { begin: span },
-        },
-        Op::Commit | Op::Rollback if string => TxInfo {
-            in_block: true,
-            how: TxHow::Implicit,
+            how: after_commit.clone().unwrap_or(TxHow::None),
         },
         Op::Commit | Op::Rollback => TxInfo {
             in_block: false,

@@ -481,6 +481,7 @@ fn facts_hold_on_real_postgres() {
                 "bad-dbmate-section",
                 "good-dbmate-section",
                 "bad-sqlx-no-transaction",
+                "bad-liquibase-pipeline",
             ],
         );
         checked += strings_fail_where_rule_predicts(
@@ -489,7 +490,7 @@ fn facts_hold_on_real_postgres() {
             &mut failures,
             ("MC034", &SqlState::NO_ACTIVE_SQL_TRANSACTION),
             "fixtures/MC034-lock-outside-transaction",
-            &["bad-goose", "good-goose-block"],
+            &["bad-goose", "good-goose-block", "bad-liquibase-pipeline"],
         );
         drop(c);
         let _ = common::pg_sh(&["stop", &dir.to_string_lossy()]);
@@ -1064,7 +1065,11 @@ fn strings_fail_where_rule_predicts(
     let mut checked = 0;
     for case in cases {
         let dir = common::root().join(fixtures).join(case);
-        let settings = common::settings(None);
+        // predicted for this server's major (a pipeline's refusals depend on it)
+        let mut settings = common::settings(None);
+        let v = migcheck::pg::PgVersion { major, minor: None };
+        settings.version = v;
+        settings.range = migcheck::pg::PgRange::single(v);
         let result = common::run(&dir, &settings);
         // (file name, offset) of each statement MC030 flags
         let flagged: Vec<(String, usize)> = result
@@ -1086,6 +1091,7 @@ fn strings_fail_where_rule_predicts(
         let mut units = disc.units;
         units.sort_by(|a, b| natural_cmp(&a.order, &b.order));
         let mut c = fresh_database(url);
+        let db_url = format!("{}/oracle_fx", url.rsplit_once('/').map_or(url, |(a, _)| a));
         for u in &units {
             let Some(part) = &u.up else { continue };
             let text = std::fs::read_to_string(&part.file).expect("fixture text");
@@ -1098,6 +1104,32 @@ fn strings_fail_where_rule_predicts(
                 .sections
                 .clone()
                 .unwrap_or_else(|| vec![migcheck::ir::Span::new(0, text.len())]);
+            if u.tx == TxMode::Pipeline {
+                // pgJDBC: the changeset's statements, each Parse/Bind/Execute, then one Sync
+                let body: Vec<&str> = whole.iter().map(|s| &text[s.start..s.end]).collect();
+                let body = body.join("\n");
+                let split = migcheck::source::split::split(&body);
+                let stmts: Vec<&str> = split
+                    .statements
+                    .iter()
+                    .map(|s| &body[s.span.start..s.span.end])
+                    .collect();
+                checked += 1;
+                let predicted = flagged.iter().any(|(f, at)| {
+                    *f == name && whole.iter().any(|s| s.start <= *at && *at < s.end)
+                });
+                let got = pipeline(&db_url, &stmts).unwrap_or_else(|e| panic!("pipeline: {e}"));
+                let refused = got
+                    .iter()
+                    .any(|r| r.as_ref().err().map(String::as_str) == Some(code.code()));
+                if predicted != refused {
+                    failures.push(format!(
+                        "{case}/{name} ({}) on PostgreSQL {major}: {rule} says refused={predicted}, the server (before one Sync) gave {got:?}: {stmts:?}",
+                        u.id
+                    ));
+                }
+                continue;
+            }
             // the strings the tool sends: its batches, else the part whole
             let strings = if part.batches.is_empty() {
                 whole
@@ -1106,6 +1138,7 @@ fn strings_fail_where_rule_predicts(
             };
             for span in strings {
                 let sql = &text[span.start..span.end];
+
                 let sql = if u.tx == TxMode::Transaction {
                     format!("BEGIN;\n{sql}\nCOMMIT;")
                 } else {
@@ -1141,9 +1174,9 @@ fn strings_fail_where_rule_predicts(
 /// `Err("skipped")` after an earlier error (the server skips to the Sync).
 fn pipeline(url: &str, statements: &[&str]) -> Result<Vec<Result<(), String>>, String> {
     use std::io::{Read, Write};
-    let addr = url
+    let (addr, db) = url
         .strip_prefix("postgresql://postgres@")
-        .and_then(|r| r.split('/').next())
+        .and_then(|r| r.split_once('/'))
         .ok_or_else(|| format!("unexpected url {url}"))?;
     let mut s = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
     let msg = |tag: Option<u8>, body: &[u8]| -> Vec<u8> {
@@ -1154,7 +1187,9 @@ fn pipeline(url: &str, statements: &[&str]) -> Result<Vec<Result<(), String>>, S
         m
     };
     let mut startup = 196_608u32.to_be_bytes().to_vec();
-    startup.extend_from_slice(b"user\0postgres\0database\0postgres\0\0");
+    startup.extend_from_slice(b"user\0postgres\0database\0");
+    startup.extend_from_slice(db.as_bytes());
+    startup.extend_from_slice(b"\0\0");
     s.write_all(&msg(None, &startup))
         .map_err(|e| e.to_string())?;
     // messages until ReadyForQuery: (tag, body)

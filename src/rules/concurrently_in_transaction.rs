@@ -56,6 +56,14 @@ impl Rule for ConcurrentlyInTransaction {
         if !ctx.tx.in_block || matches!(op, Op::AlterType { .. }) {
             return;
         }
+        // before one Sync (pgJDBC) the first statement runs (and commits at once); a later one
+        // is refused on 11+ ("cannot be executed within a pipeline"), PostgreSQL 10 runs it
+        // (oracle `pipeline_facts`)
+        if let TxHow::Pipeline { first } = ctx.tx.how
+            && (first || ctx.version.major < 11)
+        {
+            return;
+        }
         let Some(what) = txn::refused_in_transaction(op, ctx.version) else {
             return;
         };
@@ -79,6 +87,10 @@ impl Rule for ConcurrentlyInTransaction {
         let why = match &ctx.tx.how {
             TxHow::Tool => ctx.tx_reason.to_string(),
             TxHow::Implicit => format!("the migration is sent as one multi-statement string: {}", ctx.tx_reason),
+            TxHow::Pipeline { .. } => format!(
+                "{}; PostgreSQL runs such a statement there only as the first (\"cannot be executed within a pipeline\")",
+                ctx.tx_reason
+            ),
             TxHow::Script { begin } => {
                 let (line, _) = ctx.source.line_col(begin.start);
                 format!("the script's own BEGIN on line {line}")
@@ -97,6 +109,9 @@ impl Rule for ConcurrentlyInTransaction {
             }
             (TxHow::Batch { .. }, _) => {
                 "send it alone: under NO TRANSACTION goose runs each statement (up to a line ending in `;`) and each StatementBegin/StatementEnd block as a query string of its own"
+            }
+            (TxHow::Pipeline { .. }, _) => {
+                "make it the changeset's first statement, or put it in a changeset of its own with `runInTransaction:false`"
             }
             _ => opt_out(unit.layout),
         };

@@ -11,8 +11,8 @@ impl Rule for ExplicitLockTable {
         let Op::LockTable { tables, mode, span } = op else {
             return;
         };
-        // outside a transaction block it fails without locking (MC034)
-        if !ctx.tx.in_block {
+        // outside a transaction block (or first before one Sync) it fails without locking (MC034)
+        if ctx.tx.refuses_lock(ctx.version.major) {
             return;
         }
         let Some(lock) = LockMode::parse(mode) else {

@@ -1,4 +1,4 @@
-use super::{PartCtx, Rule, Violation, rule_doc};
+use super::{PartCtx, Rule, TxHow, Violation, rule_doc};
 use crate::ir::Op;
 use crate::source::layout::TxMode;
 
@@ -16,8 +16,17 @@ impl Rule for LockOutsideTransaction {
                 continue;
             }
             let tx = &ctx.tx[k];
-            if !tx.in_block && stmt.ops.iter().any(|o| matches!(o, Op::LockTable { .. })) {
+            // (before one Sync, pgJDBC, a LOCK is refused as the first statement, and before
+            // PostgreSQL 18 later too)
+            let pipelined = tx.in_block && matches!(tx.how, TxHow::Pipeline { .. });
+            if tx.refuses_lock(ctx.version.major)
+                && stmt.ops.iter().any(|o| matches!(o, Op::LockTable { .. }))
+            {
                 let why = match ended_at {
+                    _ if pipelined => format!(
+                        "{}; PostgreSQL refuses a LOCK there as the first statement, and before 18 anywhere",
+                        ctx.tx_reason
+                    ),
                     Some(line) => format!("the COMMIT or ROLLBACK on line {line} ended the transaction before it"),
                     None => match ctx.tx_mode {
                         TxMode::Script => "the script has not opened a transaction (BEGIN) before it".to_string(),

@@ -189,6 +189,12 @@ pub enum TxHow {
     Batch {
         block: Span,
     },
+    /// Statements sent before one Sync (`TxMode::Pipeline`): one transaction; `first`: the
+    /// first statement of the pipeline (where a statement refused in a transaction block
+    /// still runs).
+    Pipeline {
+        first: bool,
+    },
     /// Inside a `DO` block (always one transaction).
     DoBlock,
     /// Inside a function or procedure body (the caller's transaction; never top level).
@@ -229,6 +235,13 @@ pub fn batch_sender(
 }
 
 impl TxInfo {
+    /// Whether PostgreSQL refuses a `LOCK TABLE` run here (SQLSTATE 25P01): outside a
+    /// transaction block, and before one Sync as the first statement or, before 18, anywhere
+    /// (oracle: `transaction_block_only`, `pipeline_facts`).
+    pub fn refuses_lock(&self, major: u16) -> bool {
+        !self.in_block || matches!(self.how, TxHow::Pipeline { first } if first || major < 18)
+    }
+
     /// The block sent as one query string this statement lies in (`TxHow::Batch`), by its
     /// position in the file: two statements in different blocks are in different transactions.
     pub fn batch(&self) -> Option<usize> {

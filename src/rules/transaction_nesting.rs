@@ -15,7 +15,10 @@ impl Rule for TransactionNesting {
                     // an explicit one: nothing is nested
                     Op::Begin
                         if tx.in_block
-                            && !matches!(tx.how, TxHow::Implicit | TxHow::Batch { .. }) =>
+                            && !matches!(
+                                tx.how,
+                                TxHow::Implicit | TxHow::Batch { .. } | TxHow::Pipeline { .. }
+                            ) =>
                     {
                         let whose = match &tx.how {
                             TxHow::Script { begin } => {

@@ -269,8 +269,10 @@ fn mode_of(transaction: &str, stmts: &[&StatementReport]) -> Mode {
     let scripted = stmts.iter().any(|s| tx_control(&s.exec).is_some());
     match transaction {
         "transaction" if !scripted => Mode::Wrapped,
-        "implicit" if !scripted && stmts.len() > 1 => Mode::Wrapped,
-        "implicit" | "autocommit" if !scripted => Mode::Autocommit,
+        // (before one Sync, pgJDBC, is emulated as one transaction too: a CONCURRENTLY first
+        // in it, which the server runs there, fails in the trace)
+        "implicit" | "pipeline" if !scripted && stmts.len() > 1 => Mode::Wrapped,
+        "implicit" | "pipeline" | "autocommit" if !scripted => Mode::Autocommit,
         _ => Mode::Script,
     }
 }

@@ -91,8 +91,8 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         for (k, cs) in sets.into_iter().enumerate() {
             let (tx, reason) = if cs.no_tx && cs.whole {
                 (
-                    TxMode::Implicit,
-                    "`runInTransaction:false` with `splitStatements:false`: no BEGIN, but the changeset is one query string (one implicit transaction)",
+                    TxMode::Pipeline,
+                    "`runInTransaction:false` with `splitStatements:false`: no BEGIN, but pgJDBC sends the changeset's statements before one Sync (one transaction)",
                 )
             } else if cs.no_tx {
                 (
@@ -151,7 +151,7 @@ mod tests {
         let modes: Vec<TxMode> = units.iter().map(|u| u.tx).collect();
         assert_eq!(
             modes,
-            [TxMode::Transaction, TxMode::Autocommit, TxMode::Implicit]
+            [TxMode::Transaction, TxMode::Autocommit, TxMode::Pipeline]
         );
     }
 }
