@@ -71,6 +71,10 @@ pub struct ConfigError {
     pub problems: Vec<ConfigProblem>,
 }
 
+/// The transaction modes, as a label (`TxMode::parse` reads them).
+const MODES: &str =
+    "expected \"transaction\", \"implicit\", \"autocommit\", \"script\" or \"pipeline\"";
+
 const KEYS: &[&str] = &[
     "pg-version",
     "paths",
@@ -310,7 +314,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigProblem>> {
                         } else {
                             problems.push(ConfigProblem {
                                 message: format!("invalid transaction mode for `{glob}`"),
-                                label: "expected \"transaction\", \"implicit\", \"autocommit\" or \"script\"".into(),
+                                label: MODES.into(),
                                 span: shift(gv.span()),
                             });
                         }
@@ -327,9 +331,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigProblem>> {
                     Some(m) => cfg.transaction = Some(m),
                     None => problems.push(ConfigProblem {
                         message: format!("unknown transaction mode `{s}`"),
-                        label:
-                            "expected \"transaction\", \"implicit\", \"autocommit\" or \"script\""
-                                .into(),
+                        label: MODES.into(),
                         span: vspan,
                     }),
                 },
@@ -475,6 +477,25 @@ mod tests {
         assert_eq!(msgs[1].1, "\"9.4\"");
         assert_eq!(msgs[2].1, "no-such-rule");
         assert_eq!(msgs[3].1, "\"loud\"");
+    }
+
+    #[test]
+    fn every_transaction_mode_is_read_and_listed() {
+        for m in [
+            "transaction",
+            "implicit",
+            "autocommit",
+            "script",
+            "pipeline",
+        ] {
+            let cfg = parse(&format!("transaction = \"{m}\"\n"), Path::new("m.toml"))
+                .unwrap_or_else(|e| panic!("{m}: {e:?}"));
+            assert_eq!(cfg.transaction.map(|t| t.name()), Some(m));
+            assert!(MODES.contains(&format!("\"{m}\"")), "{m}");
+        }
+        let problems =
+            parse("transaction = \"pipelined\"\n", Path::new("m.toml")).expect_err("invalid");
+        assert_eq!(problems[0].label, MODES);
     }
 
     #[test]
