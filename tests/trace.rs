@@ -622,3 +622,38 @@ fn a_lock_after_a_commit_in_a_string_works() {
     assert_eq!(u["transaction"], "implicit", "{u:#}");
     assert_eq!(v["summary"]["mismatches"], 0, "{v:#}");
 }
+
+/// A Liquibase `runInTransaction:false splitStatements:false` changeset is a pipeline (pgJDBC:
+/// the statements before one Sync): a CONCURRENTLY first runs, a later one is refused (25001),
+/// and a LOCK first is refused (25P01), as MC030 and MC034 say and the oracle shows.
+#[test]
+fn a_pipeline_runs_as_the_server_runs_it() {
+    bindir(16);
+    let (_, v) = trace_json(&[
+        "fixtures/MC030-concurrently-in-transaction/bad-liquibase-pipeline",
+        "--postgres",
+        "16",
+        "--since",
+        "ann:2",
+    ]);
+    let u = unit(&v, "ann:2");
+    assert_eq!(u["status"], "applied", "{u:#}");
+    assert_eq!(u["transaction"], "pipeline", "{u:#}");
+    let u = unit(&v, "ann:3");
+    assert_eq!(u["status"], "failed", "{u:#}");
+    assert!(
+        u["error"].as_str().is_some_and(|e| e.contains("25001")),
+        "{u:#}"
+    );
+    let (_, v) = trace_json(&[
+        "fixtures/MC034-lock-outside-transaction/bad-liquibase-pipeline",
+        "--postgres",
+        "16",
+    ]);
+    let u = unit(&v, "ann:2");
+    assert_eq!(u["status"], "failed", "{u:#}");
+    assert!(
+        u["error"].as_str().is_some_and(|e| e.contains("25P01")),
+        "{u:#}"
+    );
+}

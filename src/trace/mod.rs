@@ -269,8 +269,8 @@ fn mode_of(transaction: &str, stmts: &[&StatementReport]) -> Mode {
     let scripted = stmts.iter().any(|s| tx_control(&s.exec).is_some());
     match transaction {
         "transaction" if !scripted => Mode::Wrapped,
-        // (before one Sync, pgJDBC, is emulated as one transaction too: a CONCURRENTLY first
-        // in it, which the server runs there, fails in the trace)
+        // (before one Sync, pgJDBC, is one transaction too; `run_part` runs its first
+        // statement and its LOCKs as the server treats them there)
         "implicit" | "pipeline" if !scripted && stmts.len() > 1 => Mode::Wrapped,
         "implicit" | "pipeline" | "autocommit" if !scripted => Mode::Autocommit,
         _ => Mode::Script,
@@ -308,6 +308,8 @@ pub struct Tracer<'a> {
     m: Client,
     observer: Client,
     pid: i32,
+    /// The server's major version.
+    major: u16,
     log: &'a mut dyn FnMut(&str),
 }
 
@@ -330,6 +332,7 @@ impl<'a> Tracer<'a> {
             m,
             observer,
             pid,
+            major: target.major,
             log,
         })
     }
@@ -390,14 +393,47 @@ impl<'a> Tracer<'a> {
                 continue;
             }
             let control = tx_control(&s.exec);
+            // before one Sync (pgJDBC, `pipeline`): a LOCK is refused as the first statement
+            // and, before 18, later too; a statement refused in a transaction block runs as
+            // the first (oracle `pipeline_facts`): run those as the server treats them
+            // (not inside a caller's transaction, which must not be ended here)
+            let first = run.stmts.is_empty();
+            let pipelined =
+                transaction == "pipeline" && how == Open::Own && in_txn && control.is_none();
+            if pipelined && needs_block(&s.exec) && (first || self.major < 18) {
+                let _ = self.m.batch_execute("ROLLBACK");
+                in_txn = false;
+                open.clear();
+            }
+            // run on its own (its end is its own, not the transaction's)
+            let mut alone = false;
             let ran = if control.is_some() || in_txn {
-                self.observed_in_txn(&s.exec, in_txn)
+                let ran = self.observed_in_txn(&s.exec, in_txn);
+                let refused = ran
+                    .error
+                    .as_deref()
+                    .is_some_and(|e| e.ends_with("(SQLSTATE 25001)"));
+                if pipelined && first && refused {
+                    // the first statement before the Sync runs outside a block
+                    let _ = self.m.batch_execute("ROLLBACK");
+                    alone = true;
+                    let ran = self.single(&s.exec);
+                    if ran.error.is_none()
+                        && let Err(e) = self.m.batch_execute("BEGIN")
+                    {
+                        run.error = Some(db_error(&e));
+                        return run;
+                    }
+                    ran
+                } else {
+                    ran
+                }
             } else {
                 self.single(&s.exec)
             };
             let failed = ran.error.is_some();
             let end = Instant::now();
-            if !in_txn && control.is_none() {
+            if (!in_txn || alone) && control.is_none() {
                 run.ends.insert(i, end);
             } else {
                 open.push(i);
@@ -725,9 +761,12 @@ fn trace_unit(t: &mut Tracer, unit: &UnitReport, baseline: bool, reverse: bool) 
     };
     // a unit whose up and down run in transactions is proven in one more transaction, rolled
     // back: a down that does not revert cannot derail the migrations after it
+    // (a pipeline's first statement may run outside any transaction: not in one rolled back)
     let rolled_back = snap_before.is_some()
         && mode_of(up_tx, &up) == Mode::Wrapped
-        && mode_of(down_tx, &down) == Mode::Wrapped;
+        && mode_of(down_tx, &down) == Mode::Wrapped
+        && up_tx != "pipeline"
+        && down_tx != "pipeline";
     let started = Instant::now();
     let run = t.run_part(&up, up_tx, Open::Own);
     let seconds = started.elapsed().as_secs_f64();
