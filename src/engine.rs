@@ -1706,8 +1706,7 @@ impl<'s> Runner<'s> {
                 // (a LOCK outside a transaction block fails before it locks: MC034)
                 if let Some((table, mode)) = classify::table_lock(op, settings.version)
                     && stmt.in_function.is_none()
-                    && !(matches!(op, Op::LockTable { .. })
-                        && here.refuses_lock(settings.version.major))
+                    && !(matches!(op, Op::LockTable { .. }) && here.refuses_lock(settings.version))
                 {
                     let existed = !ctx.is_new_table(&table) && !creates(op, &table);
                     let (rewrites, scans) = known.unwrap_or_else(|| {

@@ -6,6 +6,21 @@ use super::facts::{self, InTxn};
 use super::{PgVersion, classify};
 use crate::ir::Op;
 
+/// Statements sent with the extended protocol before one Sync (pgJDBC's multi-statement
+/// string) run as one transaction, but not as the simple protocol's: a statement refused in a
+/// transaction block still runs as the first one, and a later one is refused only from
+/// PostgreSQL 11 (the pipeline check; 10 runs it). Oracle: `pipeline_facts`.
+pub fn refused_later_in_pipeline(version: PgVersion) -> bool {
+    version.major >= 11
+}
+
+/// Whether PostgreSQL refuses `LOCK TABLE` (SQLSTATE 25P01, "can only be used in transaction
+/// blocks"): always outside a transaction block; before one Sync as the first statement and,
+/// before 18, later too. Oracle: `transaction_block_only`, `pipeline_facts`.
+pub fn lock_refused(in_block: bool, pipelined: Option<bool>, version: PgVersion) -> bool {
+    !in_block || pipelined.is_some_and(|first| first || version.major < 18)
+}
+
 /// Why `op` cannot run in a transaction block on `version`, in words, or `None` when it can.
 pub fn refused_in_transaction(op: &Op, version: PgVersion) -> Option<String> {
     if let Some((id, _)) = classify::fact_op(op)

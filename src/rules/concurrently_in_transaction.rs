@@ -56,11 +56,9 @@ impl Rule for ConcurrentlyInTransaction {
         if !ctx.tx.in_block || matches!(op, Op::AlterType { .. }) {
             return;
         }
-        // before one Sync (pgJDBC) the first statement runs (and commits at once); a later one
-        // is refused on 11+ ("cannot be executed within a pipeline"), PostgreSQL 10 runs it
-        // (oracle `pipeline_facts`)
+        // before one Sync (pgJDBC) the first statement runs (and commits at once)
         if let TxHow::Pipeline { first } = ctx.tx.how
-            && (first || ctx.version.major < 11)
+            && (first || !txn::refused_later_in_pipeline(ctx.version))
         {
             return;
         }

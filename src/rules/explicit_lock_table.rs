@@ -12,7 +12,7 @@ impl Rule for ExplicitLockTable {
             return;
         };
         // outside a transaction block (or first before one Sync) it fails without locking (MC034)
-        if ctx.tx.refuses_lock(ctx.version.major) {
+        if ctx.tx.refuses_lock(ctx.version) {
             return;
         }
         let Some(lock) = LockMode::parse(mode) else {

@@ -19,7 +19,7 @@ impl Rule for LockOutsideTransaction {
             // (before one Sync, pgJDBC, a LOCK is refused as the first statement, and before
             // PostgreSQL 18 later too)
             let pipelined = tx.in_block && matches!(tx.how, TxHow::Pipeline { .. });
-            if tx.refuses_lock(ctx.version.major)
+            if tx.refuses_lock(ctx.version)
                 && stmt.ops.iter().any(|o| matches!(o, Op::LockTable { .. }))
             {
                 let why = match ended_at {

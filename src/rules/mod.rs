@@ -235,11 +235,13 @@ pub fn batch_sender(
 }
 
 impl TxInfo {
-    /// Whether PostgreSQL refuses a `LOCK TABLE` run here (SQLSTATE 25P01): outside a
-    /// transaction block, and before one Sync as the first statement or, before 18, anywhere
-    /// (oracle: `transaction_block_only`, `pipeline_facts`).
-    pub fn refuses_lock(&self, major: u16) -> bool {
-        !self.in_block || matches!(self.how, TxHow::Pipeline { first } if first || major < 18)
+    /// Whether PostgreSQL refuses a `LOCK TABLE` run here (`pg::txn::lock_refused`).
+    pub fn refuses_lock(&self, version: PgVersion) -> bool {
+        let pipelined = match self.how {
+            TxHow::Pipeline { first } => Some(first),
+            _ => None,
+        };
+        crate::pg::txn::lock_refused(self.in_block, pipelined, version)
     }
 
     /// The block sent as one query string this statement lies in (`TxHow::Batch`), by its

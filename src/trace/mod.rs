@@ -201,14 +201,19 @@ enum Mode {
     Script,
 }
 
-/// BEGIN / START TRANSACTION open, COMMIT / END / ROLLBACK / ABORT close a transaction.
-fn tx_control(sql: &str) -> Option<bool> {
-    let words: Vec<String> = strip_comments(sql)
+/// The statement's first `n` words, upper-cased, after its leading comments.
+fn leading_words(sql: &str, n: usize) -> Vec<String> {
+    strip_comments(sql)
         .split(|c: char| c.is_whitespace() || c == ';')
         .filter(|w| !w.is_empty())
-        .take(2)
+        .take(n)
         .map(|w| w.to_ascii_uppercase())
-        .collect();
+        .collect()
+}
+
+/// BEGIN / START TRANSACTION open, COMMIT / END / ROLLBACK / ABORT close a transaction.
+fn tx_control(sql: &str) -> Option<bool> {
+    let words = leading_words(sql, 2);
     let first = words.first()?.as_str();
     let second = words.get(1).map(String::as_str);
     match first {
@@ -224,10 +229,7 @@ fn tx_control(sql: &str) -> Option<bool> {
 /// A statement PostgreSQL refuses outside a transaction block (`LOCK TABLE`: SQLSTATE 25P01),
 /// which the trace must not wrap in one of its own when the migration runs it alone.
 fn needs_block(sql: &str) -> bool {
-    strip_comments(sql)
-        .split(|c: char| c.is_whitespace() || c == ';')
-        .find(|w| !w.is_empty())
-        .is_some_and(|w| w.eq_ignore_ascii_case("LOCK"))
+    leading_words(sql, 1).first().is_some_and(|w| w == "LOCK")
 }
 
 /// The statement without its leading whitespace and comments (`--` lines and `/* */` blocks,
@@ -400,7 +402,14 @@ impl<'a> Tracer<'a> {
             let first = run.stmts.is_empty();
             let pipelined =
                 transaction == "pipeline" && how == Open::Own && in_txn && control.is_none();
-            if pipelined && needs_block(&s.exec) && (first || self.major < 18) {
+            let version = crate::pg::PgVersion {
+                major: self.major,
+                minor: None,
+            };
+            if pipelined
+                && needs_block(&s.exec)
+                && crate::pg::txn::lock_refused(true, Some(first), version)
+            {
                 let _ = self.m.batch_execute("ROLLBACK");
                 in_txn = false;
                 open.clear();

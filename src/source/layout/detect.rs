@@ -79,20 +79,13 @@ fn manifests(root: &Path) -> Vec<(PathBuf, String)> {
         "atlas.hcl",
     ];
     let mut out = Vec::new();
-    let mut dir = std::fs::canonicalize(root).ok();
-    let mut up = PathBuf::new();
-    while let Some(d) = dir {
+    for (d, up) in project_dirs(root) {
         for name in NAMES {
             let p = d.join(name);
             if p.is_file() {
                 out.push((up.join(name), read_head(&p, 256 * 1024)));
             }
         }
-        if d.join(".git").exists() {
-            break;
-        }
-        up.push("..");
-        dir = d.parent().map(Path::to_path_buf);
     }
     out
 }

@@ -161,9 +161,7 @@ const LOCKFILES: [&str; 5] = [
 /// nearest `package.json` that declares it.
 fn installed(root: &Path) -> Installed {
     let mut range = None;
-    let mut dir = std::fs::canonicalize(root).ok();
-    let mut up = PathBuf::new();
-    while let Some(d) = dir {
+    for (d, up) in project_dirs(root) {
         for name in LOCKFILES {
             let p = d.join(name);
             if !p.is_file() {
@@ -186,11 +184,6 @@ fn installed(root: &Path) -> Installed {
                 ));
             }
         }
-        if d.join(".git").exists() {
-            break;
-        }
-        up.push("..");
-        dir = d.parent().map(Path::to_path_buf);
     }
     range.unwrap_or(Installed::Unknown)
 }
