@@ -473,7 +473,7 @@ fn facts_hold_on_real_postgres() {
             &url,
             major,
             &mut failures,
-            ("MC030", &SqlState::ACTIVE_SQL_TRANSACTION),
+            ("MC030", &[&SqlState::ACTIVE_SQL_TRANSACTION]),
             "fixtures/MC030-concurrently-in-transaction",
             &[
                 "bad-goose-block",
@@ -488,9 +488,24 @@ fn facts_hold_on_real_postgres() {
             &url,
             major,
             &mut failures,
-            ("MC034", &SqlState::NO_ACTIVE_SQL_TRANSACTION),
+            ("MC034", &[&SqlState::NO_ACTIVE_SQL_TRANSACTION]),
             "fixtures/MC034-lock-outside-transaction",
             &["bad-goose", "good-goose-block", "bad-liquibase-pipeline"],
+        );
+        // refused in a block before 12 (25001), a new value used in its transaction (55P04)
+        checked += strings_fail_where_rule_predicts(
+            &url,
+            major,
+            &mut failures,
+            (
+                "MC031",
+                &[
+                    &SqlState::ACTIVE_SQL_TRANSACTION,
+                    &SqlState::UNSAFE_NEW_ENUM_VALUE_USAGE,
+                ],
+            ),
+            "fixtures/MC031-enum-value-in-transaction",
+            &["bad-liquibase-pipeline"],
         );
         drop(c);
         let _ = common::pg_sh(&["stop", &dir.to_string_lossy()]);
@@ -1049,7 +1064,7 @@ fn strings_fail_where_rule_predicts(
     url: &str,
     major: u16,
     failures: &mut Vec<String>,
-    (rule, code): (&str, &SqlState),
+    (rule, codes): (&str, &[&SqlState]),
     fixtures: &str,
     cases: &[&str],
 ) -> usize {
@@ -1111,9 +1126,10 @@ fn strings_fail_where_rule_predicts(
                     *f == name && whole.iter().any(|s| s.start <= *at && *at < s.end)
                 });
                 let got = pipeline(&db_url, &stmts).unwrap_or_else(|e| panic!("pipeline: {e}"));
-                let refused = got
-                    .iter()
-                    .any(|r| r.as_ref().err().map(String::as_str) == Some(code.code()));
+                let refused = got.iter().any(|r| {
+                    r.as_ref()
+                        .is_err_and(|e| codes.iter().any(|c| c.code() == e))
+                });
                 if predicted != refused {
                     failures.push(format!(
                         "{case}/{name} ({}) on PostgreSQL {major}: {rule} says refused={predicted}, the server (before one Sync) gave {got:?}: {stmts:?}",
@@ -1142,7 +1158,7 @@ fn strings_fail_where_rule_predicts(
                     .any(|(f, at)| *f == name && span.start <= *at && *at < span.end);
                 let refused = match c.batch_execute(&sql) {
                     Ok(()) => false,
-                    Err(e) if e.code() == Some(code) => true,
+                    Err(e) if e.code().is_some_and(|c| codes.contains(&c)) => true,
                     Err(e) => {
                         failures.push(format!("{case}/{name} on PostgreSQL {major}: {e}"));
                         continue;
@@ -1246,32 +1262,98 @@ fn pipeline(url: &str, statements: &[&str]) -> Result<Vec<Result<(), String>>, S
 fn pipeline_facts(url: &str, major: u16) -> Vec<String> {
     let mut failures = Vec::new();
     let mut c = Client::connect(url, NoTls).expect("connect");
+    c.batch_execute(
+        "CREATE TYPE oracle_e1 AS ENUM ('a'); CREATE TYPE oracle_e2 AS ENUM ('a'); \
+         CREATE TYPE oracle_e3 AS ENUM ('a')",
+    )
+    .expect("enum types");
     let run = |stmts: &[&str]| pipeline(url, stmts).unwrap_or_else(|e| panic!("pipeline: {e}"));
-    let cases: [(&str, &[&str]); 6] = [
-        (
-            "CIC first",
-            &["CREATE INDEX CONCURRENTLY t_g_p1 ON t (g)", "SELECT 1"],
-        ),
+    let cic = |name: &str| format!("CREATE INDEX CONCURRENTLY {name} ON t (g)");
+    let (c1, c2, c3, c4, c5, c6) = (
+        cic("t_g_p1"),
+        cic("t_g_p2"),
+        cic("t_g_p3"),
+        cic("t_g_p4"),
+        cic("t_g_p5"),
+        cic("t_g_p6"),
+    );
+    // what each statement gives: "ok", a SQLSTATE, or "skipped" (after an error)
+    let refused_later = if major >= 11 { "25001" } else { "ok" };
+    let lock_later = if major < 18 { "25P01" } else { "ok" };
+    let enum_later = if major == 11 { "25001" } else { "ok" };
+    let enum_use = if major >= 12 { "55P04" } else { "ok" };
+    let cases: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
+        ("CIC first", vec![&c1, "SELECT 1"], vec!["ok", "ok"]),
         (
             "CIC later",
-            &["SELECT 1", "CREATE INDEX CONCURRENTLY t_g_p2 ON t (g)"],
+            vec!["SELECT 1", &c2],
+            vec!["ok", refused_later],
         ),
-        ("LOCK first", &["LOCK TABLE t IN SHARE MODE", "SELECT 1"]),
-        ("LOCK later", &["SELECT 1", "LOCK TABLE t IN SHARE MODE"]),
+        ("CIC after CIC", vec![&c3, &c4], vec!["ok", refused_later]),
+        // a COMMIT (or ROLLBACK) ends the transaction: the next statement is a first again
+        (
+            "CIC after COMMIT",
+            vec!["SELECT 1", "COMMIT", &c5],
+            vec!["ok", "ok", "ok"],
+        ),
+        (
+            "CIC after ROLLBACK, later",
+            vec!["SELECT 1", "ROLLBACK", "SELECT 1", &c6],
+            vec!["ok", "ok", "ok", refused_later],
+        ),
+        (
+            "LOCK first",
+            vec!["LOCK TABLE t IN SHARE MODE", "SELECT 1"],
+            vec!["25P01", "skipped"],
+        ),
+        (
+            "LOCK later",
+            vec!["SELECT 1", "LOCK TABLE t IN SHARE MODE"],
+            vec!["ok", lock_later],
+        ),
+        (
+            "LOCK after COMMIT",
+            vec!["SELECT 1", "COMMIT", "LOCK TABLE t IN SHARE MODE"],
+            vec!["ok", "ok", "25P01"],
+        ),
+        // refused in a block before 12: first it runs and commits at once (its value usable)
+        (
+            "ADD VALUE first, then used",
+            vec![
+                "ALTER TYPE oracle_e1 ADD VALUE 'b'",
+                "SELECT 'b'::oracle_e1",
+            ],
+            vec!["ok", enum_use],
+        ),
+        (
+            "ADD VALUE later",
+            vec!["SELECT 1", "ALTER TYPE oracle_e2 ADD VALUE 'b'"],
+            vec!["ok", enum_later],
+        ),
+        (
+            "ADD VALUE after COMMIT",
+            vec!["SELECT 1", "COMMIT", "ALTER TYPE oracle_e3 ADD VALUE 'b'"],
+            vec!["ok", "ok", "ok"],
+        ),
         (
             "SET LOCAL first",
-            &[
+            vec![
                 "SET LOCAL lock_timeout = '4321ms'",
                 "CREATE TABLE oracle_p AS SELECT current_setting('lock_timeout') AS v",
             ],
+            vec!["ok", "ok"],
         ),
         (
             "error undoes",
-            &["ALTER TABLE t ADD COLUMN oracle_p int", "SELECT 1 / 0"],
+            vec!["ALTER TABLE t ADD COLUMN oracle_p int", "SELECT 1 / 0"],
+            vec!["ok", "22012"],
         ),
     ];
-    for (name, stmts) in cases {
-        let got = run(stmts);
+    for (name, stmts, want) in cases {
+        let got: Vec<String> = run(&stmts)
+            .into_iter()
+            .map(|r| r.err().unwrap_or_else(|| "ok".to_string()))
+            .collect();
         let seen = match name {
             "SET LOCAL first" => c
                 .query_one("SELECT v FROM oracle_p", &[])
@@ -1286,15 +1368,6 @@ fn pipeline_facts(url: &str, major: u16) -> Vec<String> {
                 .unwrap_or_else(|e| e.to_string()),
             _ => String::new(),
         };
-        let ok = || Ok(());
-        let err = |c: &str| Err(c.to_string());
-        let want: Vec<Result<(), String>> = match name {
-            "CIC later" if major >= 11 => vec![ok(), err("25001")],
-            "LOCK first" => vec![err("25P01"), err("skipped")],
-            "LOCK later" if major < 18 => vec![ok(), err("25P01")],
-            "error undoes" => vec![ok(), err("22012")],
-            _ => vec![ok(), ok()],
-        };
         let seen_ok = match name {
             "SET LOCAL first" => seen == "4321ms",
             "error undoes" => seen == "column kept: false",
@@ -1307,8 +1380,10 @@ fn pipeline_facts(url: &str, major: u16) -> Vec<String> {
         }
     }
     let _ = c.batch_execute(
-        "DROP INDEX IF EXISTS t_g_p1; DROP INDEX IF EXISTS t_g_p2; DROP TABLE IF EXISTS oracle_p; \
-         ALTER TABLE t DROP COLUMN IF EXISTS oracle_p",
+        "DROP INDEX IF EXISTS t_g_p1; DROP INDEX IF EXISTS t_g_p2; DROP INDEX IF EXISTS t_g_p3; \
+         DROP INDEX IF EXISTS t_g_p4; DROP INDEX IF EXISTS t_g_p5; DROP INDEX IF EXISTS t_g_p6; \
+         DROP TABLE IF EXISTS oracle_p; ALTER TABLE t DROP COLUMN IF EXISTS oracle_p; \
+         DROP TYPE oracle_e1; DROP TYPE oracle_e2; DROP TYPE oracle_e3",
     );
     failures
 }

@@ -623,6 +623,36 @@ fn a_lock_after_a_commit_in_a_string_works() {
     assert_eq!(v["summary"]["mismatches"], 0, "{v:#}");
 }
 
+/// In a pipeline a COMMIT ends the transaction and the statement after it starts the next as
+/// a first statement does: a CONCURRENTLY right after it runs, one after that is refused
+/// (oracle `pipeline_facts`; MC030's `bad-liquibase-pipeline` fixture, ann:4 and ann:5).
+#[test]
+fn a_pipeline_starts_again_after_its_commit() {
+    bindir(16);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("changelog.sql"),
+        "--liquibase formatted sql\n\
+         --changeset ann:1\nCREATE TABLE t (id int, a int, b int);\n\
+         --changeset ann:2 runInTransaction:false splitStatements:false\n\
+         ALTER TABLE t ADD COLUMN c int;\nCOMMIT;\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n\
+         --changeset ann:3 runInTransaction:false splitStatements:false\n\
+         SELECT 1;\nCOMMIT;\nSELECT 1;\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().to_string_lossy().to_string();
+    let (_, v) = trace_json(&[&path, "--postgres", "16", "--since", "ann:2"]);
+    let u = unit(&v, "ann:2");
+    assert_eq!(u["status"], "applied", "{u:#}");
+    assert_eq!(u["transaction"], "pipeline", "{u:#}");
+    let u = unit(&v, "ann:3");
+    assert_eq!(u["status"], "failed", "{u:#}");
+    assert!(
+        u["error"].as_str().is_some_and(|e| e.contains("25001")),
+        "{u:#}"
+    );
+}
+
 /// A Liquibase `runInTransaction:false splitStatements:false` changeset is a pipeline (pgJDBC:
 /// the statements before one Sync): a CONCURRENTLY first runs, a later one is refused (25001),
 /// and a LOCK first is refused (25P01), as MC030 and MC034 say and the oracle shows.

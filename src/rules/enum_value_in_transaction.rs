@@ -1,6 +1,6 @@
-use super::{PartCtx, Rule, Violation, rule_doc};
+use super::{PartCtx, Rule, TxHow, Violation, rule_doc};
 use crate::ir::Op;
-use crate::pg::{InTxn, facts};
+use crate::pg::{InTxn, facts, txn};
 use sqlparser::tokenizer::Token;
 
 pub struct EnumValueInTransaction;
@@ -46,6 +46,30 @@ impl Rule for EnumValueInTransaction {
                             continue;
                         };
                         if !tx.in_block {
+                            continue;
+                        }
+                        // before one Sync (pgJDBC): where it is refused in a block, it runs
+                        // as the pipeline's first statement (on 10 anywhere) and commits at
+                        // once, and a use later in the pipeline works (measured on 10, 11)
+                        if let TxHow::Pipeline { first } = tx.how
+                            && refused
+                        {
+                            if !first
+                                && txn::refused_later_in_pipeline(ctx.version)
+                                && !created_types.contains(&name.name)
+                            {
+                                out.push(Violation {
+                                    span: Some(*span),
+                                    message: format!("`ALTER TYPE {} ADD VALUE` cannot run inside a transaction block on PostgreSQL {}, and a statement after the first before one Sync runs in one", name, ctx.version),
+                                    label: "refused with SQLSTATE 25001 (\"cannot be executed within a pipeline\") before PostgreSQL 12".into(),
+                                    help: Some("make it the changeset's first statement, or put it in a changeset of its own with `runInTransaction:false`".into()),
+                                    notes: vec![
+                                        format!("why it runs in a transaction: {}; PostgreSQL 11 runs such a statement there only as the first", ctx.tx_reason),
+                                        "measured: refused in a transaction on PostgreSQL 10–11, allowed from 12".into(),
+                                    ],
+                                    in_down: false,
+                                });
+                            }
                             continue;
                         }
                         if refused && !created_types.contains(&name.name) {

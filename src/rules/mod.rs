@@ -190,8 +190,8 @@ pub enum TxHow {
         block: Span,
     },
     /// Statements sent before one Sync (`TxMode::Pipeline`): one transaction; `first`: the
-    /// first statement of the pipeline (where a statement refused in a transaction block
-    /// still runs).
+    /// first statement of the pipeline or the first after a COMMIT or ROLLBACK in it (where
+    /// a statement refused in a transaction block still runs).
     Pipeline {
         first: bool,
     },

@@ -361,6 +361,9 @@ impl<'a> Tracer<'a> {
         // the block sent as one query string being run (`StatementReport::batch`): the
         // server runs it as one implicit transaction, emulated with BEGIN and COMMIT
         let mut batch: Option<usize> = None;
+        // a string's (or a pipeline's) implicit transaction started again after its COMMIT:
+        // the statement starting it is a pipeline's first again (oracle `pipeline_facts`)
+        let mut restarted = false;
         for (i, s) in stmts.iter().enumerate() {
             if batch.is_some() && s.batch != batch {
                 batch = None;
@@ -381,6 +384,7 @@ impl<'a> Tracer<'a> {
                 }
                 in_txn = true;
                 batch = s.batch;
+                restarted = true;
             }
             if s.templated {
                 run.skipped.push((
@@ -399,7 +403,7 @@ impl<'a> Tracer<'a> {
             // and, before 18, later too; a statement refused in a transaction block runs as
             // the first (oracle `pipeline_facts`): run those as the server treats them
             // (not inside a caller's transaction, which must not be ended here)
-            let first = run.stmts.is_empty();
+            let first = run.stmts.is_empty() || std::mem::take(&mut restarted);
             let pipelined =
                 transaction == "pipeline" && how == Open::Own && in_txn && control.is_none();
             let version = crate::pg::PgVersion {
