@@ -623,6 +623,33 @@ fn a_lock_after_a_commit_in_a_string_works() {
     assert_eq!(v["summary"]["mismatches"], 0, "{v:#}");
 }
 
+/// A BEGIN inside a string sent whole turns its implicit transaction into a block that outlives
+/// the string: with no COMMIT the transaction is left open, as MC033 says (the statements before
+/// the BEGIN do not make it the string's own implicit transaction).
+#[test]
+fn a_begin_left_open_in_a_string_is_reported() {
+    bindir(16);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("001_open.up.sql"),
+        "CREATE TABLE t (id int);\nBEGIN;\nALTER TABLE t ADD COLUMN b int;\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("001_open.down.sql"), "DROP TABLE t;\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().to_string_lossy().to_string();
+    let (_, v) = trace_json(&[&path, "--postgres", "16", "--layout", "golang-migrate"]);
+    let u = unit(&v, "001_open");
+    assert_eq!(u["transaction"], "implicit", "{u:#}");
+    assert_eq!(u["status"], "failed", "{u:#}");
+    assert!(
+        u["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("leaves a transaction open")),
+        "{u:#}"
+    );
+}
+
 /// In a pipeline a COMMIT ends the transaction and the statement after it starts the next as
 /// a first statement does: a CONCURRENTLY right after it runs, one after that is refused
 /// (oracle `pipeline_facts`; MC030's `bad-liquibase-pipeline` fixture, ann:4 and ann:5).

@@ -453,7 +453,12 @@ impl<'a> Tracer<'a> {
             }
             run.stmts.push((i, ran));
             match control {
-                Some(true) if !failed => in_txn = true,
+                Some(true) if !failed => {
+                    in_txn = true;
+                    // a BEGIN in a string turns its implicit transaction into a block that
+                    // outlives the string (it no longer ends with it)
+                    batch = None;
+                }
                 Some(false) if !failed => {
                     in_txn = false;
                     for j in open.drain(..) {
