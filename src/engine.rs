@@ -1446,15 +1446,22 @@ impl<'s> Runner<'s> {
                     .any(|o| txn::refused_in_transaction(o, settings.version).is_some())
             })
             .collect();
+        // top-level statements sent to the server
         let executable = statements
             .iter()
-            .filter(|s| !matches!(s.how, How::PsqlMeta))
+            .filter(|s| !s.in_body && !matches!(s.how, How::PsqlMeta))
             .count();
         // the part is one multi-statement string (an implicit transaction), or several
         // statements before one Sync (pgJDBC); what a COMMIT in it leads to
         let string = tx_mode == TxMode::Implicit && executable > 1;
         let pipeline = tx_mode == TxMode::Pipeline && executable > 1;
-        let after_commit = if string {
+        // one string inside the tool's transaction: after a COMMIT in it, the rest of the
+        // string is one implicit transaction
+        let whole_in_tool = tx_mode == TxMode::Transaction
+            && unit.layout.sends_part_whole()
+            && part.batches.is_empty()
+            && executable > 1;
+        let after_commit = if string || whole_in_tool {
             Some(TxHow::Implicit)
         } else if pipeline {
             Some(TxHow::Pipeline { first: false })
@@ -1820,7 +1827,9 @@ impl<'s> Runner<'s> {
                     templated: stmt.templated || stmt.unterminated,
                     part_tx,
                     // a part sent as one string is one block (its first byte)
-                    batch: here.batch().or((string || pipeline).then_some(base)),
+                    batch: here
+                        .batch()
+                        .or((string || pipeline || whole_in_tool).then_some(base)),
                 });
             }
             if let Some(function) = &stmt.in_function {

@@ -442,6 +442,7 @@ fn facts_hold_on_real_postgres() {
         // several Execute before one Sync (pgJDBC's multi-statement string)
         checked += 6;
         failures.extend(pipeline_facts(&url, major));
+        failures.extend(enum_value_facts(&url, major));
         // function volatility (decides fast defaults): every overload present must agree
         for (names, volatile) in [
             (migcheck::pg::functions::VOLATILE, true),
@@ -1259,6 +1260,50 @@ fn pipeline(url: &str, statements: &[&str]) -> Result<Vec<Result<(), String>>, S
 /// refused (11+; PostgreSQL 10 runs it); a LOCK first is refused, later too before 18; a SET
 /// LOCAL first takes effect. migcheck still models such strings as the simple protocol's (see
 /// the issue notes); these facts are what a model of its own must follow.
+/// A value `ALTER TYPE ... ADD VALUE` added, used in the same transaction: as
+/// `pg::txn::new_enum_value_usable` says (55P04 where it is not; before 12 an existing type's
+/// ADD VALUE is refused in the block first, 25001).
+fn enum_value_facts(url: &str, major: u16) -> Vec<String> {
+    let mut failures = Vec::new();
+    let mut c = Client::connect(url, NoTls).expect("connect");
+    c.batch_execute("CREATE TYPE oracle_old AS ENUM ('a')")
+        .expect("enum type");
+    let v = migcheck::pg::PgVersion { major, minor: None };
+    for (new_type, sql) in [
+        (
+            true,
+            "BEGIN; CREATE TYPE oracle_new AS ENUM ('a'); ALTER TYPE oracle_new ADD VALUE 'b'; \
+             CREATE TABLE oracle_enum (x oracle_new DEFAULT 'b'); COMMIT",
+        ),
+        (
+            false,
+            "BEGIN; ALTER TYPE oracle_old ADD VALUE 'b'; SELECT 'b'::oracle_old; COMMIT",
+        ),
+    ] {
+        let got = c.batch_execute(sql).err().map(|e| {
+            e.code()
+                .map_or_else(|| e.to_string(), |c| c.code().to_string())
+        });
+        let _ = c.batch_execute("ROLLBACK");
+        let want = if major < 12 && !new_type {
+            Some("25001".to_string())
+        } else if migcheck::pg::txn::new_enum_value_usable(v, new_type) {
+            None
+        } else {
+            Some("55P04".to_string())
+        };
+        if got != want {
+            failures.push(format!(
+                "PostgreSQL {major}: ADD VALUE then use (type new in the transaction: {new_type}): got {got:?}, expected {want:?}"
+            ));
+        }
+    }
+    let _ = c.batch_execute(
+        "DROP TABLE IF EXISTS oracle_enum; DROP TYPE IF EXISTS oracle_new; DROP TYPE oracle_old",
+    );
+    failures
+}
+
 fn pipeline_facts(url: &str, major: u16) -> Vec<String> {
     let mut failures = Vec::new();
     let mut c = Client::connect(url, NoTls).expect("connect");

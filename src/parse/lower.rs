@@ -34,12 +34,16 @@ pub fn lower(stmt: &Statement, toks: &[Tok]) -> Vec<Op> {
         Statement::Update(_) => dml(toks, "UPDATE"),
         Statement::Delete(_) => dml(toks, "DELETE"),
         Statement::StartTransaction { .. } => vec![Op::Begin],
+        // `AND CHAIN` (12+) opens the next transaction block at once
+        Statement::Commit { chain: true, .. } => vec![Op::Commit, Op::Begin],
         Statement::Commit { .. } => vec![Op::Commit],
-        Statement::Rollback { savepoint, .. } => {
+        Statement::Rollback { savepoint, chain } => {
             if savepoint.is_some() {
                 vec![Op::Other {
                     kind: "ROLLBACK TO SAVEPOINT".into(),
                 }]
+            } else if *chain {
+                vec![Op::Rollback, Op::Begin]
             } else {
                 vec![Op::Rollback]
             }

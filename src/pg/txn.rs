@@ -14,6 +14,15 @@ pub fn refused_later_in_pipeline(version: PgVersion) -> bool {
     version.major >= 11
 }
 
+/// Whether a value `ALTER TYPE ... ADD VALUE` added can be used in the transaction that added
+/// it (else 55P04, "unsafe use of new value"): before 12 always (the ADD VALUE runs in a
+/// transaction block only when the type is new in it, and then its value is usable); from 12
+/// not, except, from 17, when the type was created in the same transaction. Oracle:
+/// `enum_value_facts`.
+pub fn new_enum_value_usable(version: PgVersion, type_created_in_transaction: bool) -> bool {
+    version.major < 12 || (type_created_in_transaction && version.major >= 17)
+}
+
 /// Whether PostgreSQL refuses `LOCK TABLE` (SQLSTATE 25P01, "can only be used in transaction
 /// blocks"): always outside a transaction block; before one Sync as the first statement and,
 /// before 18, later too. Oracle: `transaction_block_only`, `pipeline_facts`.

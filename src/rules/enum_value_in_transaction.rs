@@ -27,16 +27,23 @@ impl Rule for EnumValueInTransaction {
             facts::lookup_op("enum_add_value", ctx.version).is_some_and(|r| r.in_txn == InTxn::No);
         // the block sent as one query string the last top-level statement was in
         let mut batch = None;
+        // the last top-level statement ended its transaction (COMMIT, ROLLBACK)
+        let mut ended = false;
         for (k, stmt) in ctx.statements.iter().enumerate() {
             let tx = &ctx.tx[k];
-            if !tx.in_block {
-                added.clear();
-            }
+            // a new transaction: values added and types created before are committed
+            let mut new_transaction = !tx.in_block;
             if !stmt.in_body {
-                if tx.batch() != batch {
-                    added.clear();
-                }
+                new_transaction |= tx.batch() != batch || ended;
                 batch = tx.batch();
+                ended = stmt
+                    .ops
+                    .iter()
+                    .any(|o| matches!(o, Op::Commit | Op::Rollback));
+            }
+            if new_transaction {
+                added.clear();
+                created_types.clear();
             }
             for op in &stmt.ops {
                 match op {
@@ -91,7 +98,7 @@ impl Rule for EnumValueInTransaction {
             // label to another enum is not a use)
             let adds_values = stmt.ops.iter().any(|o| matches!(o, Op::AlterType { .. }));
             for (ty, value, at) in added.iter().filter(|_| !adds_values) {
-                if *at >= k {
+                if *at >= k || txn::new_enum_value_usable(ctx.version, created_types.contains(ty)) {
                     continue;
                 }
                 let text = ctx.source.slice(stmt.span);
@@ -101,7 +108,7 @@ impl Rule for EnumValueInTransaction {
                         message: format!("the new value `'{value}'` of enum `{ty}` is used in the transaction that added it"),
                         label: format!("PostgreSQL: unsafe use of new value \"{value}\""),
                         help: Some("add the value in one migration and use it in a later one".into()),
-                        notes: vec!["a new enum value cannot be used before the transaction that added it commits (any version)".into()],
+                        notes: vec!["measured: from PostgreSQL 12 a new enum value cannot be used before the transaction that added it commits (from 17 it can when the type was created in the same transaction)".into()],
                         in_down: false,
                     });
                 }

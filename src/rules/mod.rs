@@ -535,11 +535,11 @@ pub(crate) fn is_system_catalog(name: &ObjName, catalog: &crate::catalog::Catalo
     }
 }
 
-/// Where `text` calls `set_config('<setting>', ...)` (ASCII case ignored, as PostgreSQL reads
-/// the function and setting names; checked at each `(`, without a lower-cased copy of the
-/// text): whether the call is local (its third argument is `true`, as `SET LOCAL`), else
-/// session-wide.
-pub(crate) fn set_config_call(text: &str, setting: &str) -> Option<bool> {
+/// The first `set_config('<setting>', value, is_local)` call in `text` (the setting's name
+/// matched ignoring ASCII case, written as a literal): whether it is transaction-local, and
+/// whether it sets a timeout (a value other than `'0'`, `''` or a non-literal is taken as
+/// setting one).
+pub(crate) fn set_config_call(text: &str, setting: &str) -> Option<(bool, bool)> {
     const FUNCTION: &[u8] = b"set_config";
     let bytes = text.as_bytes();
     memchr::memchr_iter(b'(', bytes).find_map(|p| {
@@ -555,9 +555,13 @@ pub(crate) fn set_config_call(text: &str, setting: &str) -> Option<bool> {
             // the arguments after the name, up to the call's `)`: `, '2s', true`
             let rest = &bytes[end + 1..];
             let args = &rest[..memchr::memchr(b')', rest).unwrap_or(rest.len())];
-            args.rsplit(|b| *b == b',')
-                .next()
-                .is_some_and(|a| a.trim_ascii().eq_ignore_ascii_case(b"true"))
+            let mut parts = args.split(|b| *b == b',').map(<[u8]>::trim_ascii);
+            let value = parts.nth(1).unwrap_or_default();
+            let local = parts
+                .next_back()
+                .is_some_and(|a| a.eq_ignore_ascii_case(b"true"));
+            let off = value == b"'0'" || value == b"''";
+            (local, !off)
         })
     })
 }
@@ -569,12 +573,14 @@ pub(crate) fn set_config_call(text: &str, setting: &str) -> Option<bool> {
 /// can only be used in transaction blocks`, SQLSTATE 25P01, checked on 10-18 by the oracle
 /// tests). A transaction ends at a top-level statement outside a block or in another block
 /// the tool sends as one string, and after a COMMIT or ROLLBACK; the statements of a DO body
-/// run in their DO's transaction.
+/// run in their DO's transaction (a `SET LOCAL` there lasts to its end), those of a function
+/// body only when it is called (not counted). `SET ... = 0`, `DEFAULT` or `RESET` turns the
+/// timeout off again (a plain one also ends a `SET LOCAL`'s value: it overrides it).
 pub(crate) struct Timeout {
     setting: &'static str,
     session: bool,
-    /// A `SET LOCAL` covers the transaction in progress.
-    local: bool,
+    /// What a `SET LOCAL` made it for the transaction in progress (on or off).
+    local: Option<bool>,
     /// The last top-level statement: in a transaction block, and its batch.
     top: (bool, Option<usize>),
     /// The transaction ends after the statement just walked (a COMMIT or ROLLBACK).
@@ -588,24 +594,29 @@ impl Timeout {
         Timeout {
             setting,
             session: false,
-            local: false,
+            local: None,
             top: (false, None),
             ends: false,
             ignored_at: None,
         }
     }
 
+    fn on(&self) -> bool {
+        self.local.unwrap_or(self.session)
+    }
+
     /// Whether statement `k` runs with the timeout set (it may set it itself).
     pub fn covers(&mut self, ctx: &PartCtx<'_>, k: usize) -> bool {
-        if self.session {
-            return true;
-        }
         let stmt = &ctx.statements[k];
+        // a function body runs when the function is called, not in the migration
+        if stmt.in_function.is_some() {
+            return self.on();
+        }
         if !stmt.in_body {
             let tx = &ctx.tx[k];
             let top = (tx.in_block, tx.batch());
             if self.ends || !tx.in_block || top != self.top {
-                self.local = false;
+                self.local = None;
             }
             self.top = top;
             self.ends = stmt
@@ -613,30 +624,36 @@ impl Timeout {
                 .iter()
                 .any(|o| matches!(o, Op::Commit | Op::Rollback));
         }
-        let in_block = self.top.0;
-        let set = |local: bool, this: &mut Timeout| {
+        // a DO body runs in the DO's own transaction
+        let in_block = self.top.0 || stmt.in_body;
+        let set = |local: bool, on: bool, this: &mut Timeout| {
             if !local {
-                this.session = true;
+                this.session = on;
+                this.local = None;
             } else if in_block {
-                this.local = true;
-            } else if !stmt.in_body {
+                this.local = Some(on);
+            } else if on {
                 this.ignored_at = Some(ctx.source.line_col(stmt.span.start).0);
             }
         };
         for op in &stmt.ops {
             if let Op::Set { name, value, local } = op
                 && name.eq_ignore_ascii_case(self.setting)
-                && !timeout_is_off(value)
             {
-                set(*local, self);
+                set(*local, !timeout_is_off(value), self);
             }
         }
-        if !self.session
-            && let Some(local) = set_config_call(ctx.source.slice(stmt.span), self.setting)
+        // (a DO's or function's own text holds its body, whose statements are walked apart)
+        let has_body = stmt
+            .ops
+            .iter()
+            .any(|o| matches!(o, Op::Do { .. } | Op::CreateFunction { .. }));
+        if !has_body
+            && let Some((local, on)) = set_config_call(ctx.source.slice(stmt.span), self.setting)
         {
-            set(local, self);
+            set(local, on, self);
         }
-        self.session || self.local
+        self.on()
     }
 
     /// A note for a finding when a `SET LOCAL` of the setting was ignored.
@@ -650,10 +667,11 @@ impl Timeout {
     }
 }
 
-/// `SET x_timeout = 0` (or DEFAULT) turns a timeout off rather than setting one.
+/// `SET x_timeout = 0` (or DEFAULT, or `RESET x_timeout`) turns a timeout off rather than
+/// setting one.
 pub(crate) fn timeout_is_off(value: &str) -> bool {
     let v = value.trim().trim_matches('\'');
-    v == "0" || v.eq_ignore_ascii_case("default")
+    v == "0" || v.is_empty() || v.eq_ignore_ascii_case("default")
 }
 
 /// Shared wording: a lock note from a measured fact row.
@@ -696,18 +714,26 @@ mod set_config_tests {
                 "SELECT set_config('lock_timeout', '2s', TRUE)",
                 "lock_timeout"
             ),
-            Some(true)
+            Some((true, true))
+        );
+        // '0' or '' turns it off
+        assert_eq!(
+            super::set_config_call(
+                "SELECT set_config('lock_timeout', '0', false)",
+                "lock_timeout"
+            ),
+            Some((false, false))
         );
         assert_eq!(
             super::set_config_call(
                 "SELECT set_config('lock_timeout', '2s', false)",
                 "lock_timeout"
             ),
-            Some(false)
+            Some((false, true))
         );
         assert_eq!(
             super::set_config_call("SELECT set_config('lock_timeout'", "lock_timeout"),
-            Some(false)
+            Some((false, true))
         );
         // what the rules asked before: the lower-cased text contains the call
         for t in yes.iter().chain(&no) {

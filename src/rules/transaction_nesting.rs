@@ -9,12 +9,15 @@ impl Rule for TransactionNesting {
     fn check_part(&self, ctx: &PartCtx<'_>, out: &mut Vec<Violation>) {
         for (k, stmt) in ctx.statements.iter().enumerate() {
             let tx = &ctx.tx[k];
+            // `COMMIT AND CHAIN` (a COMMIT, then a BEGIN): the BEGIN follows the end
+            let mut ended = false;
             for op in &stmt.ops {
                 match op {
                     // a BEGIN in a multi-statement string makes its implicit transaction
                     // an explicit one: nothing is nested
                     Op::Begin
                         if tx.in_block
+                            && !ended
                             && !matches!(
                                 tx.how,
                                 TxHow::Implicit | TxHow::Batch { .. } | TxHow::Pipeline { .. }
@@ -59,9 +62,13 @@ impl Rule for TransactionNesting {
                     }
                     _ => {}
                 }
+                ended |= matches!(op, Op::Commit | Op::Rollback);
             }
         }
-        if let (true, TxHow::Script { begin }) = (ctx.end.in_block, &ctx.end.how) {
+        // (a tool that wraps the migration commits whatever is open at its end)
+        if let (true, TxHow::Script { begin }) = (ctx.end.in_block, &ctx.end.how)
+            && ctx.tx_mode != crate::source::layout::TxMode::Transaction
+        {
             out.push(Violation {
                 span: Some(*begin),
                 message: "`BEGIN` is never committed: the transaction is rolled back when the session ends".to_string(),

@@ -15,6 +15,35 @@ pub fn is_formatted(text: &str) -> bool {
         })
 }
 
+/// A boolean changeset attribute as Liquibase reads it (`.*name:(\w+).*`, ignoring case, on
+/// the whole `--changeset` line): its last occurrence (so `splitStatements:` also matches
+/// inside `rollbackSplitStatements:`), `true` only when the value is `true` (Java's
+/// `Boolean.parseBoolean`); `default` when it is absent. `lower`: the line in lower case.
+fn attribute(lower: &str, name: &str, default: bool) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    lower
+        .rmatch_indices(name)
+        .map(|(i, m)| {
+            let rest = &lower[i + m.len()..];
+            &rest[..rest.find(|c| !word(c)).unwrap_or(rest.len())]
+        })
+        .find(|v| !v.is_empty())
+        .map_or(default, |v| v == "true")
+}
+
+/// A line opening a multi-line rollback block as Liquibase matches it
+/// (`\s*/\*\s*liquibase\s*rollback\s*$`, ignoring case).
+fn opens_rollback_block(line: &str) -> bool {
+    line.trim()
+        .strip_prefix("/*")
+        .map(|r| r.trim_start().to_ascii_lowercase())
+        .and_then(|r| {
+            r.strip_prefix("liquibase")
+                .map(|r| r.trim_start().to_string())
+        })
+        .is_some_and(|r| r == "rollback")
+}
+
 pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
     let mut out = Vec::new();
     for f in ctx.files {
@@ -27,6 +56,8 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             no_tx: bool,
             /// `splitStatements:false`: sent as one string.
             whole: bool,
+            /// `rollbackSplitStatements:false`: its rollback sent as one string.
+            rollback_whole: bool,
             body: Vec<Span>,
             rollback: Vec<Span>,
             rollback_prefix: Vec<Span>,
@@ -34,6 +65,8 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             start: usize,
         }
         let mut sets: Vec<Cs> = Vec::new();
+        // the `/* liquibase rollback` line of a block not closed yet
+        let mut rollback_block: Option<Span> = None;
         for (off, line) in lines_with_offsets(&text) {
             let full = Span::new(off, off + line.len());
             let t = line.trim_start();
@@ -47,19 +80,18 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 let raw = &raw["changeset".len().min(raw.len())..];
                 let mut words = raw.split_whitespace();
                 let id = words.next().unwrap_or("?").to_string();
-                let no_tx = rest
-                    .split_whitespace()
-                    .any(|w| w == "runintransaction:false");
+                let no_tx = !attribute(rest, "runintransaction:", true);
                 // Liquibase splits a changeset on `;` and runs each statement (JDBC
-                // `Statement.execute`) unless told not to: then the changeset is one string,
-                // which PostgreSQL runs as one implicit transaction
-                let whole = rest
-                    .split_whitespace()
-                    .any(|w| w == "splitstatements:false");
+                // `Statement.execute`) unless told not to: then pgJDBC sends the changeset's
+                // statements before one Sync; its rollback is split unless
+                // `rollbackSplitStatements:false`
+                let whole = !attribute(rest, "splitstatements:", true);
+                let rollback_whole = !attribute(rest, "rollbacksplitstatements:", true);
                 sets.push(Cs {
                     id,
                     no_tx,
                     whole,
+                    rollback_whole,
                     body: Vec::new(),
                     rollback: Vec::new(),
                     rollback_prefix: Vec::new(),
@@ -69,6 +101,24 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 continue;
             }
             let Some(cs) = sets.last_mut() else { continue };
+            if rollback_block.is_some() {
+                // inside `/* liquibase rollback` ... `*/`: rollback SQL (the last line up to
+                // its `*/`)
+                match line.trim_end().strip_suffix("*/") {
+                    Some(before) => {
+                        if !before.trim().is_empty() {
+                            cs.rollback.push(Span::new(off, off + before.len()));
+                        }
+                        rollback_block = None;
+                    }
+                    None => cs.rollback.push(full),
+                }
+                continue;
+            }
+            if opens_rollback_block(line) {
+                rollback_block = Some(full);
+                continue;
+            }
             if let Some(rest) = after_dashes.and_then(|r| r.strip_prefix("rollback")) {
                 let r = rest.trim();
                 if r.eq_ignore_ascii_case("not required") || r.eq_ignore_ascii_case("empty") {
@@ -88,6 +138,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             }
             cs.body.push(full);
         }
+        let last = sets.len().saturating_sub(1);
         for (k, cs) in sets.into_iter().enumerate() {
             let (tx, reason) = if cs.no_tx && cs.whole {
                 (
@@ -108,6 +159,20 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             let down = if !cs.rollback.is_empty() {
                 let mut p = Part::sections(f.clone(), cs.rollback);
                 p.uncomment = cs.rollback_prefix;
+                // the rollback is split on its own terms (`rollbackSplitStatements`)
+                if cs.no_tx && cs.whole != cs.rollback_whole {
+                    p.tx = Some(if cs.rollback_whole {
+                        (
+                            TxMode::Pipeline,
+                            "`runInTransaction:false` with `rollbackSplitStatements:false`: no BEGIN, but pgJDBC sends the rollback's statements before one Sync (one transaction)".to_string(),
+                        )
+                    } else {
+                        (
+                            TxMode::Autocommit,
+                            "`runInTransaction:false` on the changeset: Liquibase runs each statement of its rollback on its own (`rollbackSplitStatements` is true unless set)".to_string(),
+                        )
+                    });
+                }
                 Down::Part(p)
             } else if cs.rollback_none {
                 Down::None
@@ -122,7 +187,7 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             };
             let order = format!("{}#{:06}", ctx.rel(f), k);
             let _ = cs.start;
-            let u = Unit::new(
+            let mut u = Unit::new(
                 Layout::Liquibase,
                 cs.id,
                 order,
@@ -131,6 +196,18 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 tx,
                 reason,
             );
+            if k == last
+                && let Some(span) = rollback_block
+            {
+                u.marker_problems = Box::new([MarkerProblem {
+                    file: f.clone(),
+                    span,
+                    message: "this `/* liquibase rollback` block is never closed with `*/`".to_string(),
+                    label: "Liquibase refuses the changelog: \"Liquibase rollback comment is not closed.\"".to_string(),
+                    help: "end the block with a line ending in `*/`".to_string(),
+                    notes: vec!["migcheck reads the rest of the file as the rollback".to_string()],
+                }]);
+            }
             out.push(u);
         }
     }

@@ -298,6 +298,11 @@ fn npm(text: &str) -> Vec<Ver> {
     // (version, whether it is the project's own: the top-level `node_modules/prisma`)
     let mut out = Vec::new();
     for key in ["/prisma\": {", "\"prisma\": {"] {
+        // v2 repeats v1's `dependencies` (where nested copies are keyed `"prisma"` too) after
+        // its `packages`: v1's keys only when there are no `node_modules/prisma` keys
+        if !out.is_empty() {
+            break;
+        }
         for (i, m) in text.match_indices(key) {
             // v2/v3 keys end with node_modules/prisma
             if key.starts_with('/') && !text[..i].ends_with("node_modules") {
@@ -462,6 +467,13 @@ mod tests {
             "node_modules/prisma": {"version": "7.9.1"},
             "node_modules/old-tool/node_modules/prisma": {"version": "5.0.0"}}}"#;
         assert_eq!(locked("package-lock.json", nested), vec![(7, 9, 1)]);
+        // npm 7-8's v2 repeats v1's `dependencies`, where a nested copy is keyed `"prisma"`
+        let v2 = r#"{"lockfileVersion": 2, "packages": {
+            "node_modules/prisma": {"version": "7.9.1"},
+            "node_modules/old-tool/node_modules/prisma": {"version": "5.0.0"}},
+          "dependencies": {"prisma": {"version": "7.9.1"},
+            "old-tool": {"version": "1.0.0", "dependencies": {"prisma": {"version": "5.0.0"}}}}}"#;
+        assert_eq!(locked("package-lock.json", v2), vec![(7, 9, 1)]);
     }
 
     #[test]
