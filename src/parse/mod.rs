@@ -360,7 +360,7 @@ fn parse_tokens(
     let tokens = match tokens.map_or_else(|| tokenize(text, base), Ok) {
         Ok(t) => t,
         Err(e) => {
-            let at = e.at.map_or(whole, |p| Span::new(p, (p + 1).min(whole.end)));
+            let at = e.at.map_or(whole, |p| char_at(text, base, p));
             return (
                 Vec::new(),
                 How::Unparsed {
@@ -401,7 +401,7 @@ fn parse_tokens(
                     let map = LineMap::new(text, base);
                     let at = error_location(&msg, &map).map_or(whole, |p| {
                         let tok = toks.iter().find(|t| t.span.start == p);
-                        tok.map_or(Span::new(p, (p + 1).min(whole.end)), |t| t.span)
+                        tok.map_or_else(|| char_at(text, base, p), |t| t.span)
                     });
                     (clean_message(&msg), at)
                 }
@@ -413,6 +413,18 @@ fn parse_tokens(
             (Vec::new(), How::Unparsed { message, at })
         }
     }
+}
+
+/// The character of `text` (which starts at byte `base` of its file) at file offset `p`, as a
+/// span of the file (empty at the end of the text; never splitting a character).
+fn char_at(text: &str, base: usize, p: usize) -> Span {
+    let at = p.saturating_sub(base).min(text.len());
+    let at = (0..=at)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let len = text[at..].chars().next().map_or(0, char::len_utf8);
+    Span::new(base + at, base + at + len)
 }
 
 /// sqlparser's error for a statement it does not parse, with its location (see above: the
@@ -466,6 +478,20 @@ mod tests {
 
     fn one(sql: &str) -> (Vec<Op>, How) {
         parse_statement(sql, 0)
+    }
+
+    /// An unparsed statement's location is a whole character, also where sqlparser stops at a
+    /// multi-byte one (found by the `pipeline` fuzz target: `SELECT 0xІ`).
+    #[test]
+    fn an_error_location_never_splits_a_character() {
+        let text = "SELECT 0x\u{406};";
+        let (_, how) = parse_statement(text, 10);
+        let How::Unparsed { at, .. } = how else {
+            panic!("{how:?}");
+        };
+        assert_eq!((at.start, at.end), (19, 21));
+        assert_eq!(char_at("aé", 5, 7), Span::new(6, 8));
+        assert_eq!(char_at("aé", 5, 8), Span::new(8, 8));
     }
 
     /// The statements the issue lists: each must be understood with the fields rules need.
