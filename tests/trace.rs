@@ -650,6 +650,42 @@ fn a_begin_left_open_in_a_string_is_reported() {
     );
 }
 
+/// sqlx sends a migration as one string inside its transaction: after a COMMIT in it the rest
+/// of the string is one implicit transaction, where a LOCK works and a CONCURRENTLY fails (as
+/// MC030 and MC034 say: `Layout::sends_part_whole`).
+#[test]
+fn a_whole_string_tool_runs_on_after_its_commit_in_one_transaction() {
+    bindir(16);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("20260101000000_a.sql"),
+        "CREATE TABLE a (id int);\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("20260102000000_b.sql"),
+        "INSERT INTO a VALUES (1);\nCOMMIT;\nLOCK TABLE a IN SHARE MODE;\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().to_string_lossy().to_string();
+    let (_, v) = trace_json(&[
+        &path,
+        "--postgres",
+        "16",
+        "--layout",
+        "sqlx",
+        "--since",
+        "20260102000000",
+    ]);
+    let u = unit(&v, "20260102000000_b");
+    assert_eq!(u["status"], "failed", "{u:#}");
+    let error = u["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("CREATE INDEX CONCURRENTLY") && error.contains("25001"),
+        "{u:#}"
+    );
+}
+
 /// In a pipeline a COMMIT ends the transaction and the statement after it starts the next as
 /// a first statement does: a CONCURRENTLY right after it runs, one after that is refused
 /// (oracle `pipeline_facts`; MC030's `bad-liquibase-pipeline` fixture, ann:4 and ann:5).
