@@ -54,6 +54,29 @@ fn trace_json(args: &[&str]) -> (i32, Value) {
     (o.code, v)
 }
 
+/// `trace_json` over a temporary directory holding `files` (name, content), with `args` after
+/// the directory.
+fn trace_tree(files: &[(&str, &str)], args: &[&str]) -> (i32, Value) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (name, content) in files {
+        std::fs::write(dir.path().join(name), content).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let path = dir.path().to_string_lossy().to_string();
+    let mut all = vec![path.as_str()];
+    all.extend_from_slice(args);
+    trace_json(&all)
+}
+
+/// The unit `id` of a trace's JSON failed, with an error that contains `needle`.
+fn assert_failed(v: &Value, id: &str, needle: &str) {
+    let u = unit(v, id);
+    assert_eq!(u["status"], "failed", "{u:#}");
+    assert!(
+        u["error"].as_str().is_some_and(|e| e.contains(needle)),
+        "{u:#}"
+    );
+}
+
 fn unit<'a>(v: &'a Value, id: &str) -> &'a Value {
     v["units"]
         .as_array()
@@ -559,12 +582,7 @@ fn a_lock_run_alone_fails_as_mc034_says() {
     let dir = "fixtures/MC034-lock-outside-transaction";
     let (code, v) = trace_json(&[&format!("{dir}/bad-goose"), "--postgres", "16"]);
     assert_eq!(code, 1, "{v:#}");
-    let u = unit(&v, "00002_count");
-    assert_eq!(u["status"], "failed", "{u:#}");
-    assert!(
-        u["error"].as_str().is_some_and(|e| e.contains("25P01")),
-        "{u:#}"
-    );
+    assert_failed(&v, "00002_count", "25P01");
     let (code, v) = trace_json(&[&format!("{dir}/good-goose-block"), "--postgres", "16"]);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(unit(&v, "00002_count")["status"], "applied", "{v:#}");
@@ -576,20 +594,19 @@ fn a_lock_run_alone_fails_as_mc034_says() {
 #[test]
 fn a_statement_goose_cuts_is_sent_as_goose_sends_it() {
     bindir(16);
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let write = |name: &str, text: &str| {
-        std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
-    };
-    write(
-        "00001_users.sql",
-        "-- +goose Up\nCREATE TABLE users (id bigint, tier text);\n\n-- +goose Down\nDROP TABLE users;\n",
+    let (code, v) = trace_tree(
+        &[
+            (
+                "00001_users.sql",
+                "-- +goose Up\nCREATE TABLE users (id bigint, tier text);\n\n-- +goose Down\nDROP TABLE users;\n",
+            ),
+            (
+                "00002_touch.sql",
+                "-- +goose Up\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.tier := lower(NEW.tier);\n  RETURN NEW;\nEND $$;\n\n-- +goose Down\nDROP FUNCTION touch();\n",
+            ),
+        ],
+        &["--postgres", "16"],
     );
-    write(
-        "00002_touch.sql",
-        "-- +goose Up\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.tier := lower(NEW.tier);\n  RETURN NEW;\nEND $$;\n\n-- +goose Down\nDROP FUNCTION touch();\n",
-    );
-    let path = dir.path().to_string_lossy().to_string();
-    let (code, v) = trace_json(&[&path, "--postgres", "16"]);
     assert_eq!(code, 1, "{v:#}");
     assert_eq!(unit(&v, "00001_users")["status"], "applied", "{v:#}");
     let u = unit(&v, "00002_touch");
@@ -609,14 +626,13 @@ fn a_statement_goose_cuts_is_sent_as_goose_sends_it() {
 #[test]
 fn a_lock_after_a_commit_in_a_string_works() {
     bindir(16);
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        dir.path().join("001_lock.sql"),
-        "CREATE TABLE t (id int);\nCOMMIT;\nLOCK TABLE t IN SHARE MODE;\nSELECT count(*) FROM t;\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let path = dir.path().to_string_lossy().to_string();
-    let (_, v) = trace_json(&[&path, "--postgres", "16"]);
+    let (_, v) = trace_tree(
+        &[(
+            "001_lock.sql",
+            "CREATE TABLE t (id int);\nCOMMIT;\nLOCK TABLE t IN SHARE MODE;\nSELECT count(*) FROM t;\n",
+        )],
+        &["--postgres", "16"],
+    );
     let u = unit(&v, "001_lock");
     assert_eq!(u["status"], "applied", "{u:#}");
     assert_eq!(u["transaction"], "implicit", "{u:#}");
@@ -629,16 +645,16 @@ fn a_lock_after_a_commit_in_a_string_works() {
 #[test]
 fn a_begin_left_open_in_a_string_is_reported() {
     bindir(16);
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        dir.path().join("001_open.up.sql"),
-        "CREATE TABLE t (id int);\nBEGIN;\nALTER TABLE t ADD COLUMN b int;\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.path().join("001_open.down.sql"), "DROP TABLE t;\n")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let path = dir.path().to_string_lossy().to_string();
-    let (_, v) = trace_json(&[&path, "--postgres", "16", "--layout", "golang-migrate"]);
+    let (_, v) = trace_tree(
+        &[
+            (
+                "001_open.up.sql",
+                "CREATE TABLE t (id int);\nBEGIN;\nALTER TABLE t ADD COLUMN b int;\n",
+            ),
+            ("001_open.down.sql", "DROP TABLE t;\n"),
+        ],
+        &["--postgres", "16", "--layout", "golang-migrate"],
+    );
     let u = unit(&v, "001_open");
     assert_eq!(u["transaction"], "implicit", "{u:#}");
     assert_eq!(u["status"], "failed", "{u:#}");
@@ -656,27 +672,23 @@ fn a_begin_left_open_in_a_string_is_reported() {
 #[test]
 fn a_whole_string_tool_runs_on_after_its_commit_in_one_transaction() {
     bindir(16);
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        dir.path().join("20260101000000_a.sql"),
-        "CREATE TABLE a (id int);\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        dir.path().join("20260102000000_b.sql"),
-        "INSERT INTO a VALUES (1);\nCOMMIT;\nLOCK TABLE a IN SHARE MODE;\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let path = dir.path().to_string_lossy().to_string();
-    let (_, v) = trace_json(&[
-        &path,
-        "--postgres",
-        "16",
-        "--layout",
-        "sqlx",
-        "--since",
-        "20260102000000",
-    ]);
+    let (_, v) = trace_tree(
+        &[
+            ("20260101000000_a.sql", "CREATE TABLE a (id int);\n"),
+            (
+                "20260102000000_b.sql",
+                "INSERT INTO a VALUES (1);\nCOMMIT;\nLOCK TABLE a IN SHARE MODE;\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n",
+            ),
+        ],
+        &[
+            "--postgres",
+            "16",
+            "--layout",
+            "sqlx",
+            "--since",
+            "20260102000000",
+        ],
+    );
     let u = unit(&v, "20260102000000_b");
     assert_eq!(u["status"], "failed", "{u:#}");
     let error = u["error"].as_str().unwrap_or_default();
@@ -692,28 +704,22 @@ fn a_whole_string_tool_runs_on_after_its_commit_in_one_transaction() {
 #[test]
 fn a_pipeline_starts_again_after_its_commit() {
     bindir(16);
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        dir.path().join("changelog.sql"),
-        "--liquibase formatted sql\n\
+    let (_, v) = trace_tree(
+        &[(
+            "changelog.sql",
+            "--liquibase formatted sql\n\
          --changeset ann:1\nCREATE TABLE t (id int, a int, b int);\n\
          --changeset ann:2 runInTransaction:false splitStatements:false\n\
          ALTER TABLE t ADD COLUMN c int;\nCOMMIT;\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n\
          --changeset ann:3 runInTransaction:false splitStatements:false\n\
          SELECT 1;\nCOMMIT;\nSELECT 1;\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let path = dir.path().to_string_lossy().to_string();
-    let (_, v) = trace_json(&[&path, "--postgres", "16", "--since", "ann:2"]);
+        )],
+        &["--postgres", "16", "--since", "ann:2"],
+    );
     let u = unit(&v, "ann:2");
     assert_eq!(u["status"], "applied", "{u:#}");
     assert_eq!(u["transaction"], "pipeline", "{u:#}");
-    let u = unit(&v, "ann:3");
-    assert_eq!(u["status"], "failed", "{u:#}");
-    assert!(
-        u["error"].as_str().is_some_and(|e| e.contains("25001")),
-        "{u:#}"
-    );
+    assert_failed(&v, "ann:3", "25001");
 }
 
 /// A Liquibase `runInTransaction:false splitStatements:false` changeset is a pipeline (pgJDBC:
@@ -732,21 +738,11 @@ fn a_pipeline_runs_as_the_server_runs_it() {
     let u = unit(&v, "ann:2");
     assert_eq!(u["status"], "applied", "{u:#}");
     assert_eq!(u["transaction"], "pipeline", "{u:#}");
-    let u = unit(&v, "ann:3");
-    assert_eq!(u["status"], "failed", "{u:#}");
-    assert!(
-        u["error"].as_str().is_some_and(|e| e.contains("25001")),
-        "{u:#}"
-    );
+    assert_failed(&v, "ann:3", "25001");
     let (_, v) = trace_json(&[
         "fixtures/MC034-lock-outside-transaction/bad-liquibase-pipeline",
         "--postgres",
         "16",
     ]);
-    let u = unit(&v, "ann:2");
-    assert_eq!(u["status"], "failed", "{u:#}");
-    assert!(
-        u["error"].as_str().is_some_and(|e| e.contains("25P01")),
-        "{u:#}"
-    );
+    assert_failed(&v, "ann:2", "25P01");
 }
