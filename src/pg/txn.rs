@@ -32,6 +32,10 @@ pub fn lock_refused(in_block: bool, pipelined: Option<bool>, version: PgVersion)
 
 /// Why `op` cannot run in a transaction block on `version`, in words, or `None` when it can.
 pub fn refused_in_transaction(op: &Op, version: PgVersion) -> Option<String> {
+    // documented: CLUSTER without a table "cannot be executed inside a transaction block"
+    if let Op::Cluster { table: None, .. } = op {
+        return Some("`CLUSTER` without a table".to_string());
+    }
     if let Some((id, _)) = classify::fact_op(op)
         && let Some(row) = facts::lookup_op(id, version)
     {
