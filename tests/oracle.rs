@@ -442,8 +442,9 @@ fn facts_hold_on_real_postgres() {
         // and a COMMIT in a string starts a new implicit transaction
         checked += 6;
         failures.extend(transaction_block_only(&mut c, major));
-        // several Execute before one Sync (pgJDBC's multi-statement string)
-        checked += 6;
+        // several Execute before one Sync (pgJDBC's multi-statement string), and a new enum
+        // value used in its transaction
+        checked += 13 + 2;
         failures.extend(pipeline_facts(&url, major));
         failures.extend(enum_value_facts(&url, major));
         // function volatility (decides fast defaults): every overload present must agree
@@ -1257,12 +1258,6 @@ fn pipeline(url: &str, statements: &[&str]) -> Result<Vec<Result<(), String>>, S
     Ok(results)
 }
 
-/// What PostgreSQL does with statements sent as pgJDBC sends a multi-statement string (several
-/// Execute before one Sync): one transaction committed at the Sync, but not the simple
-/// protocol's implicit transaction: a CONCURRENTLY first runs (committing at once), later it is
-/// refused (11+; PostgreSQL 10 runs it); a LOCK first is refused, later too before 18; a SET
-/// LOCAL first takes effect. migcheck still models such strings as the simple protocol's (see
-/// the issue notes); these facts are what a model of its own must follow.
 /// A value `ALTER TYPE ... ADD VALUE` added, used in the same transaction: as
 /// `pg::txn::new_enum_value_usable` says (55P04 where it is not; before 12 an existing type's
 /// ADD VALUE is refused in the block first, 25001).
@@ -1307,6 +1302,12 @@ fn enum_value_facts(url: &str, major: u16) -> Vec<String> {
     failures
 }
 
+/// What PostgreSQL does with statements sent as pgJDBC sends a multi-statement string (several
+/// Execute before one Sync): one transaction committed at the Sync, but not the simple
+/// protocol's implicit transaction: a statement refused in a block (CONCURRENTLY, ADD VALUE
+/// on 10-11) runs as the first statement or the first after a COMMIT/ROLLBACK (committing at
+/// once), later it is refused (11+; PostgreSQL 10 runs it); a LOCK there is refused, later too
+/// before 18; a SET LOCAL first takes effect. `TxMode::Pipeline` follows these facts.
 fn pipeline_facts(url: &str, major: u16) -> Vec<String> {
     let mut failures = Vec::new();
     let mut c = Client::connect(url, NoTls).expect("connect");

@@ -624,8 +624,9 @@ impl Timeout {
                 .iter()
                 .any(|o| matches!(o, Op::Commit | Op::Rollback));
         }
-        // a DO body runs in the DO's own transaction
-        let in_block = self.top.0 || stmt.in_body;
+        // a DO (its text or its body's statements) runs in its own transaction
+        let is_do = stmt.ops.iter().any(|o| matches!(o, Op::Do { .. }));
+        let in_block = self.top.0 || stmt.in_body || is_do;
         let set = |local: bool, on: bool, this: &mut Timeout| {
             if !local {
                 this.session = on;
@@ -643,12 +644,13 @@ impl Timeout {
                 set(*local, !timeout_is_off(value), self);
             }
         }
-        // (a DO's or function's own text holds its body, whose statements are walked apart)
-        let has_body = stmt
+        // (a function's text holds its body, which runs only when it is called; a DO's text is
+        // read whole: a `PERFORM set_config(...)` there is not among its body's statements)
+        let defines_function = stmt
             .ops
             .iter()
-            .any(|o| matches!(o, Op::Do { .. } | Op::CreateFunction { .. }));
-        if !has_body
+            .any(|o| matches!(o, Op::CreateFunction { .. }));
+        if !defines_function
             && let Some((local, on)) = set_config_call(ctx.source.slice(stmt.span), self.setting)
         {
             set(local, on, self);
@@ -670,8 +672,13 @@ impl Timeout {
 /// `SET x_timeout = 0` (or DEFAULT, or `RESET x_timeout`) turns a timeout off rather than
 /// setting one.
 pub(crate) fn timeout_is_off(value: &str) -> bool {
-    let v = value.trim().trim_matches('\'');
-    v == "0" || v.is_empty() || v.eq_ignore_ascii_case("default")
+    let v = value.trim().trim_matches('\'').trim();
+    if v.is_empty() || v.eq_ignore_ascii_case("default") {
+        return true;
+    }
+    // zero in any unit: `0`, `'0s'`, `'0 ms'`, `0.0`
+    let number = v.trim_end_matches(|c: char| c.is_ascii_alphabetic()).trim();
+    number.parse::<f64>().is_ok_and(|n| n == 0.0)
 }
 
 /// Shared wording: a lock note from a measured fact row.

@@ -50,8 +50,12 @@ impl Rule for TransactionNesting {
                                 },
                                 ctx.unit.layout
                             ),
-                            label: "the statements after it run outside the tool's transaction"
-                                .to_string(),
+                            label: if stmt.ops.iter().any(|o| matches!(o, Op::Begin)) {
+                                "the statements after it run in a new transaction (`AND CHAIN`), not the tool's"
+                            } else {
+                                "the statements after it run outside the tool's transaction"
+                            }
+                            .to_string(),
                             help: None,
                             notes: vec![format!(
                                 "{} wraps the migration in a transaction ({})",

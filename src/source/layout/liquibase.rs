@@ -69,6 +69,22 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
         let mut rollback_block: Option<Span> = None;
         for (off, line) in lines_with_offsets(&text) {
             let full = Span::new(off, off + line.len());
+            if rollback_block.is_some()
+                && let Some(cs) = sets.last_mut()
+            {
+                // inside `/* liquibase rollback` ... `*/`: rollback SQL (the last line up to
+                // its `*/`)
+                match line.trim_end().strip_suffix("*/") {
+                    Some(before) => {
+                        if !before.trim().is_empty() {
+                            cs.rollback.push(Span::new(off, off + before.len()));
+                        }
+                        rollback_block = None;
+                    }
+                    None => cs.rollback.push(full),
+                }
+                continue;
+            }
             let t = line.trim_start();
             // only a comment line can hold a directive (most lines are SQL: not lowered)
             let lower = t
@@ -101,20 +117,6 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
                 continue;
             }
             let Some(cs) = sets.last_mut() else { continue };
-            if rollback_block.is_some() {
-                // inside `/* liquibase rollback` ... `*/`: rollback SQL (the last line up to
-                // its `*/`)
-                match line.trim_end().strip_suffix("*/") {
-                    Some(before) => {
-                        if !before.trim().is_empty() {
-                            cs.rollback.push(Span::new(off, off + before.len()));
-                        }
-                        rollback_block = None;
-                    }
-                    None => cs.rollback.push(full),
-                }
-                continue;
-            }
             if opens_rollback_block(line) {
                 rollback_block = Some(full);
                 continue;
@@ -143,12 +145,12 @@ pub fn units(ctx: &DirCtx<'_>) -> Vec<Unit> {
             let (tx, reason) = if cs.no_tx && cs.whole {
                 (
                     TxMode::Pipeline,
-                    "`runInTransaction:false` with `splitStatements:false`: no BEGIN, but pgJDBC sends the changeset's statements before one Sync (one transaction)",
+                    "`runInTransaction:false` with `splitStatements:false` (as Liquibase reads the line: any value but `true` is false, and the last `splitStatements:` counts, also inside `rollbackSplitStatements:`): no BEGIN, but pgJDBC sends the changeset's statements before one Sync (one transaction)",
                 )
             } else if cs.no_tx {
                 (
                     TxMode::Autocommit,
-                    "`runInTransaction:false` on the changeset: Liquibase runs each statement on its own",
+                    "`runInTransaction:false` on the changeset (any value but `true`): Liquibase runs each statement on its own",
                 )
             } else {
                 (
