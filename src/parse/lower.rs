@@ -84,6 +84,12 @@ pub fn lower(stmt: &Statement, toks: &[Tok]) -> Vec<Op> {
                 kind: statement_kind(toks),
             })]
         }
+        // (DISCARD ALL cannot run in a transaction block; PLANS, SEQUENCES, TEMP can)
+        Statement::Discard {
+            object_type: sqlparser::ast::DiscardObject::ALL,
+        } => vec![Op::Other {
+            kind: "DISCARD ALL".into(),
+        }],
         _ => vec![Op::Other {
             kind: statement_kind(toks),
         }],

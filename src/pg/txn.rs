@@ -61,7 +61,8 @@ pub fn refused_in_transaction(op: &Op, version: PgVersion) -> Option<String> {
             Some(describe(op))
         }
         Op::Vacuum { .. } => Some(describe(op)),
-        // documented: CREATE/DROP DATABASE, CREATE/DROP TABLESPACE, ALTER SYSTEM, CREATE SUBSCRIPTION
+        // documented: CREATE/DROP DATABASE, CREATE/DROP TABLESPACE, ALTER SYSTEM, CREATE
+        // SUBSCRIPTION, DISCARD ALL
         Op::Other { kind } => DOCUMENTED_REFUSED
             .contains(&kind.as_str())
             .then(|| format!("`{kind}`")),
@@ -78,6 +79,7 @@ pub const DOCUMENTED_REFUSED: &[&str] = &[
     "DROP TABLESPACE",
     "ALTER SYSTEM",
     "CREATE SUBSCRIPTION",
+    "DISCARD ALL",
 ];
 
 fn refused_by_fact(id: &str, version: PgVersion) -> bool {

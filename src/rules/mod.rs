@@ -638,8 +638,9 @@ impl Timeout {
             }
         };
         for op in &stmt.ops {
+            // (`RESET ALL` too: back to the role's defaults)
             if let Op::Set { name, value, local } = op
-                && name.eq_ignore_ascii_case(self.setting)
+                && (name.eq_ignore_ascii_case(self.setting) || name.eq_ignore_ascii_case("all"))
             {
                 set(*local, !timeout_is_off(value), self);
             }
