@@ -1746,10 +1746,7 @@ impl<'s> Runner<'s> {
                 }
             }
             if pipeline && !stmt.in_body && !matches!(stmt.how, How::PsqlMeta) {
-                restarted = stmt
-                    .ops
-                    .iter()
-                    .any(|o| matches!(o, Op::Commit | Op::Rollback));
+                restarted = stmt.ends_transaction();
             }
             if settings.collect_report && !stmt.in_body && !matches!(stmt.how, How::PsqlMeta) {
                 let effects = stmt

@@ -68,6 +68,16 @@ pub struct Statement {
     pub dynamic: usize,
 }
 
+impl Statement {
+    /// It ends its transaction: a COMMIT or ROLLBACK (also `AND CHAIN`, which then opens the
+    /// next one).
+    pub fn ends_transaction(&self) -> bool {
+        self.ops
+            .iter()
+            .any(|o| matches!(o, Op::Commit | Op::Rollback))
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ParsedFile {
     pub statements: Vec<Statement>,

@@ -10,8 +10,14 @@ use crate::ir::Op;
 /// string) run as one transaction, but not as the simple protocol's: a statement refused in a
 /// transaction block still runs as the first one, and a later one is refused only from
 /// PostgreSQL 11 (the pipeline check; 10 runs it). Oracle: `pipeline_facts`.
-pub fn refused_later_in_pipeline(version: PgVersion) -> bool {
+fn refused_later_in_pipeline(version: PgVersion) -> bool {
     version.major >= 11
+}
+
+/// Whether a statement refused in a transaction block still runs before one Sync: as the
+/// pipeline's `first` statement (or the first after a COMMIT in it), or anywhere on 10.
+pub fn runs_in_pipeline(first: bool, version: PgVersion) -> bool {
+    first || !refused_later_in_pipeline(version)
 }
 
 /// Whether a value `ALTER TYPE ... ADD VALUE` added can be used in the transaction that added

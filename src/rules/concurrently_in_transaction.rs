@@ -58,7 +58,7 @@ impl Rule for ConcurrentlyInTransaction {
         }
         // before one Sync (pgJDBC) the first statement runs (and commits at once)
         if let TxHow::Pipeline { first } = ctx.tx.how
-            && (first || !txn::refused_later_in_pipeline(ctx.version))
+            && txn::runs_in_pipeline(first, ctx.version)
         {
             return;
         }

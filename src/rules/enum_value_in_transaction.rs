@@ -36,10 +36,7 @@ impl Rule for EnumValueInTransaction {
             if !stmt.in_body {
                 new_transaction |= tx.batch() != batch || ended;
                 batch = tx.batch();
-                ended = stmt
-                    .ops
-                    .iter()
-                    .any(|o| matches!(o, Op::Commit | Op::Rollback));
+                ended = stmt.ends_transaction();
             }
             if new_transaction {
                 added.clear();
@@ -61,8 +58,7 @@ impl Rule for EnumValueInTransaction {
                         if let TxHow::Pipeline { first } = tx.how
                             && refused
                         {
-                            if !first
-                                && txn::refused_later_in_pipeline(ctx.version)
+                            if !txn::runs_in_pipeline(first, ctx.version)
                                 && !created_types.contains(&name.name)
                             {
                                 out.push(Violation {

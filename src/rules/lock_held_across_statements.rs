@@ -252,10 +252,7 @@ fn block_end(ctx: &PartCtx<'_>, k: usize) -> usize {
         // not in it (the statements of a DO or function body belong to their statement)
         if !ctx.tx[j].in_block
             || (!ctx.statements[j].in_body && ctx.tx[j].batch() != ctx.tx[k].batch())
-            || ctx.statements[j - 1]
-                .ops
-                .iter()
-                .any(|o| matches!(o, Op::Commit | Op::Rollback))
+            || ctx.statements[j - 1].ends_transaction()
         {
             break;
         }

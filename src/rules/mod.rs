@@ -619,10 +619,7 @@ impl Timeout {
                 self.local = None;
             }
             self.top = top;
-            self.ends = stmt
-                .ops
-                .iter()
-                .any(|o| matches!(o, Op::Commit | Op::Rollback));
+            self.ends = stmt.ends_transaction();
         }
         // a DO (its text or its body's statements) runs in its own transaction
         let is_do = stmt.ops.iter().any(|o| matches!(o, Op::Do { .. }));
